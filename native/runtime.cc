@@ -1,0 +1,88 @@
+// Process-wide libtorch settings and facts: seeds, threads, grad mode, CUDA, build information.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+#include <torch/version.h>
+
+#include "addon.h"
+#include "convert.h"
+#include "wrap.h"
+
+#ifndef SEQ2SEQ_TORCH_CUDA
+#define SEQ2SEQ_TORCH_CUDA 0
+#endif
+
+namespace seq2seq {
+
+namespace {
+
+Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  torch::manual_seed(static_cast<uint64_t>(ToInt(info[0], "seed")));
+  return info.Env().Undefined();
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  const int64_t n = ToInt(info[0], "threads");
+  if (n < 1) ThrowRange(info.Env(), "Expected a positive integer for threads but received " + std::to_string(n));
+  at::set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+
+Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
+  at::GradMode::set_enabled(ToBool(info[0], "enabled"));
+  return info.Env().Undefined();
+}
+
+Napi::Value IsGradEnabled(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled());
+}
+
+Napi::Value CudaIsAvailable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), torch::cuda::is_available());
+}
+
+Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
+}
+
+Napi::Value LiveTensors(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Data(info.Env()).liveTensors));
+}
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto out = Napi::Object::New(env);
+  out.Set("torchVersion", TORCH_VERSION);
+  out.Set("torchDir", SEQ2SEQ_TORCH_DIR);
+  out.Set("cudaBuild", Napi::Boolean::New(env, SEQ2SEQ_TORCH_CUDA != 0));
+  out.Set("cudnn", Napi::Boolean::New(env, at::globalContext().hasCuDNN()));
+#ifdef _GLIBCXX_USE_CXX11_ABI
+  out.Set("cxx11Abi", Napi::Boolean::New(env, _GLIBCXX_USE_CXX11_ABI != 0));
+#endif
+  out.Set("parallelInfo", at::get_parallel_info());
+  out.Set("config", at::show_config());
+  return out;
+}
+
+}  // namespace
+
+void InitRuntime(Napi::Env env, Napi::Object exports) {
+  const auto fn = [&](const char* name, Napi::Function::Callback cb) {
+    exports.Set(name, Napi::Function::New(env, cb, name));
+  };
+  fn("manualSeed", &Guarded<&ManualSeed>);
+  fn("setNumThreads", &Guarded<&SetNumThreads>);
+  fn("getNumThreads", &Guarded<&GetNumThreads>);
+  fn("setGradEnabled", &Guarded<&SetGradEnabled>);
+  fn("isGradEnabled", &Guarded<&IsGradEnabled>);
+  fn("cudaIsAvailable", &Guarded<&CudaIsAvailable>);
+  fn("cudaDeviceCount", &Guarded<&CudaDeviceCount>);
+  fn("liveTensors", &Guarded<&LiveTensors>);
+  fn("buildInfo", &Guarded<&BuildInfo>);
+}
+
+}  // namespace seq2seq
