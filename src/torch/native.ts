@@ -1,0 +1,202 @@
+/**
+ * Loads the compiled addon (build/Release/seq2seq.node) and types its surface. A failed load throws one
+ * Error that names the cause and the commands that fix it, in the manner of sharp.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Element types a tensor can hold, named as in PyTorch without the `torch.` prefix. */
+export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool';
+
+/** `cpu`, `cuda` (the current CUDA device) or `cuda:N`. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+
+/** The typed arrays a tensor's data can be read into or created from. */
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray;
+
+/** @internal The native tensor handle; the public class is Tensor. */
+export interface TensorHandle {
+  shape(): number[];
+  dtype(): DType;
+  device(): string;
+  item(): number | boolean;
+  toTypedArray(): TypedArray;
+  dispose(): void;
+  isDisposed(): boolean;
+  view(shape: number[]): TensorHandle;
+  reshape(shape: number[]): TensorHandle;
+  unsqueeze(dim: number): TensorHandle;
+  squeeze(dim?: number): TensorHandle;
+  select(dim: number, index: number): TensorHandle;
+  narrow(dim: number, start: number, length: number): TensorHandle;
+  transpose(dim0: number, dim1: number): TensorHandle;
+  contiguous(): TensorHandle;
+  clone(): TensorHandle;
+  to(device?: string, dtype?: string): TensorHandle;
+  copyFrom(source: TensorHandle): TensorHandle;
+  add(other: TensorHandle | number, alpha?: number): TensorHandle;
+  addInPlace(other: TensorHandle | number, alpha?: number): TensorHandle;
+  sub(other: TensorHandle | number): TensorHandle;
+  mul(other: TensorHandle | number): TensorHandle;
+  div(other: TensorHandle | number): TensorHandle;
+  eq(other: TensorHandle | number): TensorHandle;
+  neg(): TensorHandle;
+  exp(): TensorHandle;
+  log(): TensorHandle;
+  matmul(other: TensorHandle): TensorHandle;
+  sum(dim?: number, keepdim?: boolean): TensorHandle;
+  mean(dim?: number, keepdim?: boolean): TensorHandle;
+  argmax(dim?: number, keepdim?: boolean): TensorHandle;
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): [TensorHandle, TensorHandle];
+  backward(gradient?: TensorHandle, retainGraph?: boolean): void;
+  grad(): TensorHandle | undefined;
+  detach(): TensorHandle;
+  requiresGrad(): boolean;
+  setRequiresGrad(requiresGrad: boolean): TensorHandle;
+}
+
+interface TensorHandleStatics {
+  fromData(data: TypedArray, shape: number[], dtype?: string, device?: string): TensorHandle;
+  full(shape: number[], value: number, dtype?: string, device?: string): TensorHandle;
+  randn(shape: number[], dtype?: string, device?: string): TensorHandle;
+  rand(shape: number[], dtype?: string, device?: string): TensorHandle;
+  arange(end: number, dtype?: string, device?: string): TensorHandle;
+}
+
+/** @internal */
+export interface ModuleHandle {
+  namedParameters(): [string, TensorHandle][];
+  to(device?: string, dtype?: string): void;
+  train(mode: boolean): void;
+  isTraining(): boolean;
+}
+
+/** @internal */
+export interface ForwardHandle extends ModuleHandle {
+  forward(input: TensorHandle): TensorHandle;
+}
+
+/** @internal */
+export interface LSTMHandle extends ModuleHandle {
+  forward(input: TensorHandle, h0?: TensorHandle, c0?: TensorHandle): [TensorHandle, TensorHandle, TensorHandle];
+}
+
+/** @internal */
+export interface AdamHandle {
+  step(): void;
+  zeroGrad(setToNone: boolean): void;
+  getLr(): number;
+  setLr(lr: number): void;
+}
+
+/** Facts about the libtorch the addon was built against. */
+export interface BuildInfo {
+  /** libtorch's version, e.g. `1.13.0`. */
+  torchVersion: string;
+  /** The folder holding the TorchConfig.cmake used at build time. */
+  torchDir: string;
+  /** Whether the libtorch has CUDA compiled in. */
+  cudaBuild: boolean;
+  /** Whether cuDNN is usable. */
+  cudnn: boolean;
+  /** Whether the addon and libtorch use the C++11 std::string ABI (`_GLIBCXX_USE_CXX11_ABI=1`). */
+  cxx11Abi?: boolean;
+  /** at::get_parallel_info(): the threading backends and thread counts. */
+  parallelInfo: string;
+  /** at::show_config(): how libtorch itself was built. */
+  config: string;
+}
+
+/** @internal */
+export interface Addon {
+  TensorHandle: TensorHandleStatics;
+  Embedding: new (numEmbeddings: number, embeddingDim: number, options?: object) => ForwardHandle;
+  LSTM: new (inputSize: number, hiddenSize: number, options?: object) => LSTMHandle;
+  Linear: new (inFeatures: number, outFeatures: number, options?: object) => ForwardHandle;
+  Adam: new (params: TensorHandle[], options?: object) => AdamHandle;
+  logSoftmax(input: TensorHandle, dim: number): TensorHandle;
+  nllLoss(input: TensorHandle, target: TensorHandle, options?: object): TensorHandle;
+  manualSeed(seed: number): void;
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
+  setGradEnabled(enabled: boolean): void;
+  isGradEnabled(): boolean;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  liveTensors(): number;
+  buildInfo(): BuildInfo;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const candidates = [join(root, 'build', 'Release', 'seq2seq.node'), join(root, 'build', 'Debug', 'seq2seq.node')];
+
+/** Turns load failures into one message with the likely cause and its fix. */
+function loadError(errors: string[]): Error {
+  const all = errors.join('\n');
+  const fixes: string[] = [];
+  if (errors.every((e) => e.includes('not built'))) {
+    fixes.push('Build it: `npm rebuild seq2seq-node` (in this repository: `npm install`).');
+  }
+  if (/lib(torch|c10)[^:]*\.so[^:]*: cannot open shared object file/.test(all)) {
+    fixes.push('The libtorch the addon was built against is gone: reinstall it, or rebuild against another one');
+    fixes.push('  (`npm rebuild seq2seq-node`, with LIBTORCH=/path/to/libtorch to choose it).');
+  }
+  if (/undefined symbol: .*(cxx11|__cxx11|St7__cxx11)/.test(all) || /undefined symbol: _ZN(3c10|2at|5torch)/.test(all)) {
+    fixes.push("The addon and libtorch disagree on the C++ ABI or version (pytorch#17492): rebuild so that");
+    fixes.push('  TORCH_CXX_FLAGS of the libtorch in use are honoured: `npm rebuild seq2seq-node`.');
+  }
+  if (/(GLIBCXX|CXXABI)_[0-9.]+' not found/.test(all)) {
+    fixes.push('The C++ runtime is older than the one libtorch needs: update libstdc++ (your OS) or use an older libtorch.');
+  }
+  if (/libcuda\.so|libcudart|libcudnn|libnvrtc/.test(all)) {
+    fixes.push('A CUDA libtorch needs the NVIDIA driver and its CUDA libraries: install them, or build against a');
+    fixes.push('  CPU libtorch (`SEQ2SEQ_NO_APT=1 LIBTORCH=/path/to/cpu/libtorch npm rebuild seq2seq-node`).');
+  }
+  if (fixes.length === 0) fixes.push('Rebuild the addon: `npm rebuild seq2seq-node`, then run `npx seq2seq doctor`.');
+  return new Error(
+    ['Could not load the seq2seq-node native addon.', ...errors.map((e) => `  ${e}`), 'Possible solutions:']
+      .concat(fixes.map((f) => (f.startsWith('  ') ? `  ${f}` : `- ${f}`)))
+      .join('\n'),
+  );
+}
+
+function load(): Addon {
+  const require = createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const path of candidates) {
+    if (!existsSync(path)) {
+      errors.push(`${path}: not built`);
+      continue;
+    }
+    try {
+      return require(path) as Addon;
+    } catch (err) {
+      errors.push(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw loadError(errors);
+}
+
+/** Threads for libtorch's intra-op pool: SEQ2SEQ_NUM_THREADS, else OMP_NUM_THREADS, else every core. */
+function defaultThreads(): number {
+  for (const name of ['SEQ2SEQ_NUM_THREADS', 'OMP_NUM_THREADS']) {
+    const n = Number(process.env[name]);
+    if (Number.isInteger(n) && n > 0) return n;
+  }
+  return availableParallelism();
+}
+
+/** @internal The loaded addon, shared by every module of this package. */
+export const native: Addon = load();
+native.setNumThreads(defaultThreads());

@@ -1,0 +1,34 @@
+/** The base of modules backed by one libtorch module (Embedding, LSTM, Linear). */
+import type { Device, DType, ModuleHandle } from '../native.js';
+import { untracked, type Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+const isDevice = (target: string): target is Device => target === 'cpu' || target.startsWith('cuda');
+
+export abstract class NativeModule<H extends ModuleHandle> extends Module {
+  /** @internal */
+  protected readonly handle: H;
+  #parameters?: [string, Tensor][];
+
+  protected constructor(handle: H) {
+    super();
+    this.handle = handle;
+  }
+
+  /** @internal Cached: the handles share the module's parameter tensors, which moves update in place. */
+  protected override ownParameters(): [string, Tensor][] {
+    this.#parameters ??= this.handle.namedParameters().map(([name, h]) => [name, untracked(h)]);
+    return this.#parameters;
+  }
+
+  override to(target: Device | DType): this {
+    if (isDevice(target)) this.handle.to(target);
+    else this.handle.to(undefined, target);
+    return this;
+  }
+
+  override train(mode = true): this {
+    this.handle.train(mode);
+    return super.train(mode);
+  }
+}

@@ -1,0 +1,42 @@
+/** Process-wide libtorch state: seeding, intra-op threads, CUDA presence, live tensors, build facts. */
+import { checkInteger } from '../util/check.js';
+import { native, type BuildInfo } from './native.js';
+
+/** Seeds libtorch's CPU and CUDA generators, like `torch.manual_seed`. */
+export function manualSeed(seed: number): void {
+  native.manualSeed(checkInteger('seed', seed, 0, Number.MAX_SAFE_INTEGER));
+}
+
+/**
+ * Sets libtorch's intra-op thread count. It starts at SEQ2SEQ_NUM_THREADS, else OMP_NUM_THREADS, else the
+ * machine's core count.
+ */
+export function setNumThreads(threads: number): void {
+  native.setNumThreads(checkInteger('threads', threads, 1, 1024));
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/** Live native tensors: handles created and not yet disposed or collected. Tests assert it returns to zero. */
+export function memory(): { numTensors: number } {
+  return { numTensors: native.liveTensors() };
+}
+
+/** What the addon was built against (version, CUDA, C++ ABI, threading). */
+export function buildInfo(): BuildInfo {
+  return native.buildInfo();
+}
+
+/** CUDA queries, like `torch.cuda`. */
+export const cuda = {
+  /** Whether this libtorch has CUDA and a CUDA device is visible. */
+  isAvailable(): boolean {
+    return native.cudaIsAvailable();
+  },
+  /** Visible CUDA devices (0 without CUDA). */
+  deviceCount(): number {
+    return native.cudaDeviceCount();
+  },
+};
