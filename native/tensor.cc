@@ -135,7 +135,9 @@ void TensorWrap::Reset(Napi::Env env, at::Tensor tensor) {
   auto& data = Data(env);
   if (tensor_.defined()) --data.liveTensors;
   if (tensor.defined()) ++data.liveTensors;
-  const int64_t bytes = tensor.defined() ? static_cast<int64_t>(tensor.nbytes()) : 0;
+  // nbytes plus what it does not count: the TensorImpl, its storage and autograd records.
+  constexpr int64_t kOverhead = 512;
+  const int64_t bytes = tensor.defined() ? static_cast<int64_t>(tensor.nbytes()) + kOverhead : 0;
   tensor_ = std::move(tensor);
   if (bytes != reportedBytes_) Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reportedBytes_);
   reportedBytes_ = bytes;
