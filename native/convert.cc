@@ -71,8 +71,8 @@ c10::ScalarType ToDtype(const Napi::Value& v) {
   for (const auto& entry : kDtypes) {
     if (name == entry.name) return entry.type;
   }
-  ThrowType(v.Env(), "Expected one of float32, float64, float16, int32, int64, uint8, bool for dtype but received " +
-                         name);
+  ThrowType(v.Env(),
+            "Expected one of float32, float64, float16, int32, int64, uint8, bool for dtype but received " + name);
 }
 
 const char* DtypeName(c10::ScalarType type) {
@@ -99,15 +99,16 @@ c10::Device ToDevice(const Napi::Value& v) {
     index = std::stoll(digits);
   }
   if (!torch::cuda::is_available()) {
-    ThrowType(env, "Device \"" + spec + "\" was requested but " +
-                       (at::hasCUDA() ? std::string("no CUDA device is visible (check the driver and CUDA_VISIBLE_DEVICES)")
-                                      : std::string("this libtorch was built without CUDA; rebuild against a CUDA "
-                                                    "libtorch (see README: Using CUDA)")));
+    ThrowType(env,
+              "Device \"" + spec + "\" was requested but " +
+                  (at::hasCUDA() ? std::string("no CUDA device is visible (check the driver and CUDA_VISIBLE_DEVICES)")
+                                 : std::string("this libtorch was built without CUDA; rebuild against a CUDA "
+                                               "libtorch (see README: Using CUDA)")));
   }
   const auto count = static_cast<int64_t>(torch::cuda::device_count());
   if (index >= count) {
-    ThrowRange(env, "Device \"" + spec + "\" was requested but only " + std::to_string(count) +
-                        " CUDA device(s) are visible");
+    ThrowRange(
+        env, "Device \"" + spec + "\" was requested but only " + std::to_string(count) + " CUDA device(s) are visible");
   }
   return c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(index));
 }

@@ -28,8 +28,8 @@ class EmbeddingWrap : public ModuleWrap<EmbeddingWrap, torch::nn::Embedding> {
     auto& module = Module(info.Env());
     const at::Tensor& input = TensorWrap::From(info[0], "input");
     if (input.scalar_type() != c10::ScalarType::Long && input.scalar_type() != c10::ScalarType::Int) {
-      ThrowType(info.Env(), std::string("Embedding expects int64 or int32 indices but received ") +
-                                DtypeName(input.scalar_type()));
+      ThrowType(info.Env(),
+                std::string("Embedding expects int64 or int32 indices but received ") + DtypeName(input.scalar_type()));
     }
     // Checked here because an out-of-range index on CUDA is a device-side assert that kills the process.
     const int64_t rows = module->options.num_embeddings();
@@ -39,8 +39,7 @@ class EmbeddingWrap : public ModuleWrap<EmbeddingWrap, torch::nn::Embedding> {
       const int64_t hi = high.item<int64_t>();
       if (lo < 0 || hi >= rows) {
         ThrowRange(info.Env(), "Embedding index " + std::to_string(lo < 0 ? lo : hi) + " is out of range for " +
-                                   std::to_string(rows) + " embeddings (valid: 0 to " + std::to_string(rows - 1) +
-                                   ")");
+                                   std::to_string(rows) + " embeddings (valid: 0 to " + std::to_string(rows - 1) + ")");
       }
     }
     return TensorWrap::New(info.Env(), module->forward(input));

@@ -34,12 +34,8 @@ auto Guard(Napi::Env env, F&& f) -> decltype(f()) {
   }
 }
 
-[[noreturn]] inline void ThrowType(Napi::Env env, const std::string& msg) {
-  throw Napi::TypeError::New(env, msg);
-}
+[[noreturn]] inline void ThrowType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 
-[[noreturn]] inline void ThrowRange(Napi::Env env, const std::string& msg) {
-  throw Napi::RangeError::New(env, msg);
-}
+[[noreturn]] inline void ThrowRange(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
 
 }  // namespace seq2seq

@@ -40,7 +40,8 @@ class LSTMWrap : public ModuleWrap<LSTMWrap, torch::nn::LSTM> {
     if (info[1].IsUndefined() && info[2].IsUndefined()) {
       result = module->forward(input);
     } else {
-      result = module->forward(input, std::make_tuple(TensorWrap::From(info[1], "h0"), TensorWrap::From(info[2], "c0")));
+      result =
+          module->forward(input, std::make_tuple(TensorWrap::From(info[1], "h0"), TensorWrap::From(info[2], "c0")));
     }
     auto out = Napi::Array::New(info.Env(), 3);
     out.Set(0u, TensorWrap::New(info.Env(), std::get<0>(result)));

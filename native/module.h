@@ -18,8 +18,7 @@ class ModuleWrap : public Wrap<T> {
 
  protected:
   // The class's own methods followed by the shared ones.
-  static std::vector<Napi::ClassPropertyDescriptor<T>> Methods(
-      std::vector<Napi::ClassPropertyDescriptor<T>> own) {
+  static std::vector<Napi::ClassPropertyDescriptor<T>> Methods(std::vector<Napi::ClassPropertyDescriptor<T>> own) {
     own.push_back(Wrap<T>::template Method<&ModuleWrap::NamedParameters>("namedParameters"));
     own.push_back(Wrap<T>::template Method<&ModuleWrap::To>("to"));
     own.push_back(Wrap<T>::template Method<&ModuleWrap::Train>("train"));

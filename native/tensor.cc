@@ -58,52 +58,51 @@ bool BoolOr(const Napi::Value& v, bool fallback, const char* name) {
 }  // namespace
 
 Napi::Function TensorWrap::Define(Napi::Env env) {
-  Napi::Function ctor = DefineClass(
-      env, "TensorHandle",
-      {
-          StaticMethod("fromData", &Guarded<&TensorWrap::FromData>),
-          StaticMethod("full", &Guarded<&TensorWrap::Full>),
-          StaticMethod("randn", &Guarded<&TensorWrap::Randn>),
-          StaticMethod("rand", &Guarded<&TensorWrap::Rand>),
-          StaticMethod("arange", &Guarded<&TensorWrap::Arange>),
-          Method<&TensorWrap::Shape>("shape"),
-          Method<&TensorWrap::Dtype>("dtype"),
-          Method<&TensorWrap::Device>("device"),
-          Method<&TensorWrap::Item>("item"),
-          Method<&TensorWrap::ToTypedArray>("toTypedArray"),
-          Method<&TensorWrap::Dispose>("dispose"),
-          Method<&TensorWrap::IsDisposed>("isDisposed"),
-          Method<&TensorWrap::View>("view"),
-          Method<&TensorWrap::Reshape>("reshape"),
-          Method<&TensorWrap::Unsqueeze>("unsqueeze"),
-          Method<&TensorWrap::Squeeze>("squeeze"),
-          Method<&TensorWrap::Select>("select"),
-          Method<&TensorWrap::Narrow>("narrow"),
-          Method<&TensorWrap::Transpose>("transpose"),
-          Method<&TensorWrap::Contiguous>("contiguous"),
-          Method<&TensorWrap::Clone>("clone"),
-          Method<&TensorWrap::To>("to"),
-          Method<&TensorWrap::CopyFrom>("copyFrom"),
-          Method<&TensorWrap::Add>("add"),
-          Method<&TensorWrap::AddInPlace>("addInPlace"),
-          Method<&TensorWrap::Sub>("sub"),
-          Method<&TensorWrap::Mul>("mul"),
-          Method<&TensorWrap::Div>("div"),
-          Method<&TensorWrap::Neg>("neg"),
-          Method<&TensorWrap::Exp>("exp"),
-          Method<&TensorWrap::Log>("log"),
-          Method<&TensorWrap::Matmul>("matmul"),
-          Method<&TensorWrap::Eq>("eq"),
-          Method<&TensorWrap::Sum>("sum"),
-          Method<&TensorWrap::Mean>("mean"),
-          Method<&TensorWrap::Argmax>("argmax"),
-          Method<&TensorWrap::Topk>("topk"),
-          Method<&TensorWrap::Backward>("backward"),
-          Method<&TensorWrap::Grad>("grad"),
-          Method<&TensorWrap::Detach>("detach"),
-          Method<&TensorWrap::RequiresGrad>("requiresGrad"),
-          Method<&TensorWrap::SetRequiresGrad>("setRequiresGrad"),
-      });
+  Napi::Function ctor = DefineClass(env, "TensorHandle",
+                                    {
+                                        StaticMethod("fromData", &Guarded<&TensorWrap::FromData>),
+                                        StaticMethod("full", &Guarded<&TensorWrap::Full>),
+                                        StaticMethod("randn", &Guarded<&TensorWrap::Randn>),
+                                        StaticMethod("rand", &Guarded<&TensorWrap::Rand>),
+                                        StaticMethod("arange", &Guarded<&TensorWrap::Arange>),
+                                        Method<&TensorWrap::Shape>("shape"),
+                                        Method<&TensorWrap::Dtype>("dtype"),
+                                        Method<&TensorWrap::Device>("device"),
+                                        Method<&TensorWrap::Item>("item"),
+                                        Method<&TensorWrap::ToTypedArray>("toTypedArray"),
+                                        Method<&TensorWrap::Dispose>("dispose"),
+                                        Method<&TensorWrap::IsDisposed>("isDisposed"),
+                                        Method<&TensorWrap::View>("view"),
+                                        Method<&TensorWrap::Reshape>("reshape"),
+                                        Method<&TensorWrap::Unsqueeze>("unsqueeze"),
+                                        Method<&TensorWrap::Squeeze>("squeeze"),
+                                        Method<&TensorWrap::Select>("select"),
+                                        Method<&TensorWrap::Narrow>("narrow"),
+                                        Method<&TensorWrap::Transpose>("transpose"),
+                                        Method<&TensorWrap::Contiguous>("contiguous"),
+                                        Method<&TensorWrap::Clone>("clone"),
+                                        Method<&TensorWrap::To>("to"),
+                                        Method<&TensorWrap::CopyFrom>("copyFrom"),
+                                        Method<&TensorWrap::Add>("add"),
+                                        Method<&TensorWrap::AddInPlace>("addInPlace"),
+                                        Method<&TensorWrap::Sub>("sub"),
+                                        Method<&TensorWrap::Mul>("mul"),
+                                        Method<&TensorWrap::Div>("div"),
+                                        Method<&TensorWrap::Neg>("neg"),
+                                        Method<&TensorWrap::Exp>("exp"),
+                                        Method<&TensorWrap::Log>("log"),
+                                        Method<&TensorWrap::Matmul>("matmul"),
+                                        Method<&TensorWrap::Eq>("eq"),
+                                        Method<&TensorWrap::Sum>("sum"),
+                                        Method<&TensorWrap::Mean>("mean"),
+                                        Method<&TensorWrap::Argmax>("argmax"),
+                                        Method<&TensorWrap::Topk>("topk"),
+                                        Method<&TensorWrap::Backward>("backward"),
+                                        Method<&TensorWrap::Grad>("grad"),
+                                        Method<&TensorWrap::Detach>("detach"),
+                                        Method<&TensorWrap::RequiresGrad>("requiresGrad"),
+                                        Method<&TensorWrap::SetRequiresGrad>("setRequiresGrad"),
+                                    });
   Data(env).tensor = Napi::Persistent(ctor);
   return ctor;
 }
@@ -165,14 +164,15 @@ Napi::Value TensorWrap::FromData(const Napi::CallbackInfo& info) {
   auto* bytes = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
   // from_blob borrows the JS buffer; the copy made by to(..., copy=true) owns its memory.
   at::Tensor view = at::from_blob(bytes, shape, c10::TensorOptions().dtype(source));
-  const auto options = FactoryOptions(info[2].IsUndefined() ? Napi::String::New(info.Env(), DtypeName(source)) : info[2],
-                                      info[3]);
+  const auto options =
+      FactoryOptions(info[2].IsUndefined() ? Napi::String::New(info.Env(), DtypeName(source)) : info[2], info[3]);
   return New(info.Env(), view.to(options, /*non_blocking=*/false, /*copy=*/true));
 }
 
 // full(shape, value, dtype?, device?)
 Napi::Value TensorWrap::Full(const Napi::CallbackInfo& info) {
-  return New(info.Env(), at::full(ToShape(info[0], "shape"), ToScalar(info[1], "value"), FactoryOptions(info[2], info[3])));
+  return New(info.Env(),
+             at::full(ToShape(info[0], "shape"), ToScalar(info[1], "value"), FactoryOptions(info[2], info[3])));
 }
 
 Napi::Value TensorWrap::Randn(const Napi::CallbackInfo& info) {
@@ -309,9 +309,10 @@ at::Tensor Binary(const Napi::CallbackInfo& info, const at::Tensor& self, OnTens
 // add(other, alpha?): self + alpha * other
 Napi::Value TensorWrap::Add(const Napi::CallbackInfo& info) {
   const at::Scalar alpha = info[1].IsUndefined() ? at::Scalar(1) : ToScalar(info[1], "alpha");
-  return New(info.Env(), Binary(
-                             info, Get(info.Env()), [&](const at::Tensor& a, const at::Tensor& b) { return a.add(b, alpha); },
-                             [&](const at::Tensor& a, const at::Scalar& b) { return a.add(b, alpha); }));
+  return New(info.Env(),
+             Binary(
+                 info, Get(info.Env()), [&](const at::Tensor& a, const at::Tensor& b) { return a.add(b, alpha); },
+                 [&](const at::Tensor& a, const at::Scalar& b) { return a.add(b, alpha); }));
 }
 
 // addInPlace(other, alpha?): self += alpha * other, PyTorch's add_
@@ -381,8 +382,9 @@ Napi::Value TensorWrap::Argmax(const Napi::CallbackInfo& info) {
 
 // topk(k, dim = -1, largest = true, sorted = true) -> [values, indices]
 Napi::Value TensorWrap::Topk(const Napi::CallbackInfo& info) {
-  const auto result = Get(info.Env()).topk(ToInt(info[0], "k"), DimOr(info[1], -1, "dim"),
-                                           BoolOr(info[2], true, "largest"), BoolOr(info[3], true, "sorted"));
+  const auto result = Get(info.Env())
+                          .topk(ToInt(info[0], "k"), DimOr(info[1], -1, "dim"), BoolOr(info[2], true, "largest"),
+                                BoolOr(info[3], true, "sorted"));
   auto out = Napi::Array::New(info.Env(), 2);
   out.Set(0u, New(info.Env(), std::get<0>(result)));
   out.Set(1u, New(info.Env(), std::get<1>(result)));

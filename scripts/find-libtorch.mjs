@@ -64,7 +64,8 @@ export function findLibtorch(env = process.env) {
   for (const python of ['python3', '/usr/bin/python3']) {
     const found = pythonTorch(python);
     searched.push(`${python}: ${found ? `torch ${found.version}, ${found.dir}` : 'no torch module'}`);
-    if (found && hasConfig(found.dir)) return { dir: found.dir, source: `${python} (torch ${found.version})`, searched };
+    if (found && hasConfig(found.dir))
+      return { dir: found.dir, source: `${python} (torch ${found.version})`, searched };
   }
   for (const dir of SYSTEM_DIRS) {
     searched.push(dir);

@@ -28,7 +28,10 @@ function aptInstall() {
   say('(set SEQ2SEQ_NO_APT=1 to forbid this, or LIBTORCH=/path/to/libtorch to use another one)');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const run = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0;
-  if (!run(['install', '-y', '-q', ...APT_PACKAGES]) && !(run(['update', '-q']) && run(['install', '-y', '-q', ...APT_PACKAGES]))) {
+  if (
+    !run(['install', '-y', '-q', ...APT_PACKAGES]) &&
+    !(run(['update', '-q']) && run(['install', '-y', '-q', ...APT_PACKAGES]))
+  ) {
     fail(['apt-get install failed; see its output above.']);
   }
 }

@@ -43,7 +43,9 @@ function flatten(data: NestedArray): { shape: number[]; values: (number | boolea
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[dim]) {
-      throw new TypeError(`Expected data${path} to be an array of length ${shape[dim]}: nested arrays must be rectangular`);
+      throw new TypeError(
+        `Expected data${path} to be an array of length ${shape[dim]}: nested arrays must be rectangular`,
+      );
     }
     value.forEach((item, i) => walk(item, dim + 1, `${path}[${i}]`));
   };
@@ -68,7 +70,9 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions):
   if (!allBool && values.some((v) => typeof v === 'boolean')) {
     throw new TypeError('Expected data to hold only numbers or only booleans');
   }
-  const dtype = opts.dtype ?? (allBool ? 'bool' : values.every((v) => Number.isInteger(v)) && values.length > 0 ? 'int64' : 'float32');
+  const dtype =
+    opts.dtype ??
+    (allBool ? 'bool' : values.every((v) => Number.isInteger(v)) && values.length > 0 ? 'int64' : 'float32');
   const buffer = allBool ? Uint8Array.from(values, (v) => (v ? 1 : 0)) : Float64Array.from(values as number[]);
   return finish(native.TensorHandle.fromData(buffer, shape, dtype, opts.device), opts);
 }

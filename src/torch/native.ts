@@ -16,14 +16,7 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
 /** The typed arrays a tensor's data can be read into or created from. */
 export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | BigInt64Array
-  | Int16Array
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray;
+  Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray;
 
 /** @internal The native tensor handle; the public class is Tensor. */
 export interface TensorHandle {
@@ -152,12 +145,17 @@ function loadError(errors: string[]): Error {
     fixes.push('The libtorch the addon was built against is gone: reinstall it, or rebuild against another one');
     fixes.push('  (`npm rebuild seq2seq-node`, with LIBTORCH=/path/to/libtorch to choose it).');
   }
-  if (/undefined symbol: .*(cxx11|__cxx11|St7__cxx11)/.test(all) || /undefined symbol: _ZN(3c10|2at|5torch)/.test(all)) {
-    fixes.push("The addon and libtorch disagree on the C++ ABI or version (pytorch#17492): rebuild so that");
+  if (
+    /undefined symbol: .*(cxx11|__cxx11|St7__cxx11)/.test(all) ||
+    /undefined symbol: _ZN(3c10|2at|5torch)/.test(all)
+  ) {
+    fixes.push('The addon and libtorch disagree on the C++ ABI or version (pytorch#17492): rebuild so that');
     fixes.push('  TORCH_CXX_FLAGS of the libtorch in use are honoured: `npm rebuild seq2seq-node`.');
   }
   if (/(GLIBCXX|CXXABI)_[0-9.]+' not found/.test(all)) {
-    fixes.push('The C++ runtime is older than the one libtorch needs: update libstdc++ (your OS) or use an older libtorch.');
+    fixes.push(
+      'The C++ runtime is older than the one libtorch needs: update libstdc++ (your OS) or use an older libtorch.',
+    );
   }
   if (/libcuda\.so|libcudart|libcudnn|libnvrtc/.test(all)) {
     fixes.push('A CUDA libtorch needs the NVIDIA driver and its CUDA libraries: install them, or build against a');

@@ -46,7 +46,8 @@ export class Tensor implements Releasable {
     const shape = this.shape;
     if (dim === undefined) return shape;
     const size = shape[dim < 0 ? shape.length + dim : dim];
-    if (size === undefined) throw new RangeError(`Dimension ${dim} is out of range for a tensor of ${shape.length} dimensions`);
+    if (size === undefined)
+      throw new RangeError(`Dimension ${dim} is out of range for a tensor of ${shape.length} dimensions`);
     return size;
   }
 

@@ -61,6 +61,7 @@ export function checkOneOf<T extends string>(name: string, v: unknown, allowed: 
 /** Checks an options argument is absent or a plain object. */
 export function checkOptions<T extends object>(name: string, v: T | undefined): Partial<T> {
   if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidParameterError(name, 'an options object', v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw invalidParameterError(name, 'an options object', v);
   return v;
 }

@@ -31,7 +31,9 @@ export interface TensorSpec {
 
 export function pytorch<T>(script: string, input: Record<string, unknown>): T {
   if (!existsSync(PYTHON)) {
-    throw new Error(`${PYTHON} is missing: install Debian's python3-torch (apt-get install python3-torch) for the cross-checks`);
+    throw new Error(
+      `${PYTHON} is missing: install Debian's python3-torch (apt-get install python3-torch) for the cross-checks`,
+    );
   }
   const result = spawnSync(PYTHON, ['-c', PRELUDE + script], {
     input: JSON.stringify(input),

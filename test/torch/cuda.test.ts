@@ -23,7 +23,9 @@ describe.skipIf(!torch.cuda.isAvailable())(`CUDA (skipped when absent: ${reason}
     const embedding = new torch.nn.Embedding(5, 2).to('cuda');
     expect(() => embedding.forward(torch.tensor([5], { device: 'cuda' }))).toThrow(RangeError);
     const criterion = new torch.nn.NLLLoss();
-    expect(() => criterion.forward(torch.zeros([1, 3], { device: 'cuda' }), torch.tensor([7], { device: 'cuda' }))).toThrow(RangeError);
+    expect(() =>
+      criterion.forward(torch.zeros([1, 3], { device: 'cuda' }), torch.tensor([7], { device: 'cuda' })),
+    ).toThrow(RangeError);
     expect(embedding.forward(torch.tensor([4], { device: 'cuda' })).shape).toEqual([1, 2]);
   });
 });

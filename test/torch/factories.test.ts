@@ -25,13 +25,22 @@ describe('factories', () => {
     const a = torch.randn([5]).toArray();
     torch.manualSeed(42);
     expect(torch.randn([5]).toArray()).toEqual(a);
-    expect(torch.rand([100]).toArray().every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(
+      torch
+        .rand([100])
+        .toArray()
+        .every((v) => v >= 0 && v < 1),
+    ).toBe(true);
   });
 
   it('rejects ragged arrays, mixed types and bad shapes with a named argument', () => {
-    expect(() => torch.tensor([[1, 2], [3]])).toThrow('Expected data[1] to be an array of length 2: nested arrays must be rectangular');
+    expect(() => torch.tensor([[1, 2], [3]])).toThrow(
+      'Expected data[1] to be an array of length 2: nested arrays must be rectangular',
+    );
     expect(() => torch.tensor([1, true])).toThrow('Expected data to hold only numbers or only booleans');
-    expect(() => torch.zeros([2, -1])).toThrow('Expected an integer of at least 0 for shape[1] but received -1 of type number');
+    expect(() => torch.zeros([2, -1])).toThrow(
+      'Expected an integer of at least 0 for shape[1] but received -1 of type number',
+    );
     expect(() => torch.zeros([2], { dtype: 'complex' as never })).toThrow(/for dtype but received complex/);
     expect(() => torch.tensor(['a' as never])).toThrow(/Expected a number or boolean for data\[0\]/);
   });

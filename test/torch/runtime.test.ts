@@ -9,7 +9,9 @@ describe('runtime', () => {
     }
     torch.setNumThreads(1);
     expect(torch.getNumThreads()).toBe(1);
-    expect(() => torch.setNumThreads(0)).toThrow('Expected an integer between 1 and 1024 for threads but received 0 of type number');
+    expect(() => torch.setNumThreads(0)).toThrow(
+      'Expected an integer between 1 and 1024 for threads but received 0 of type number',
+    );
   });
 
   it('describes the libtorch it was built against', () => {

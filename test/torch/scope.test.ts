@@ -28,12 +28,13 @@ describe('tidy', () => {
   });
 
   it('keeps tensors passed to keep()', () => {
-    const kept = torch.tidy(() => {
-      const k = torch.keep(torch.ones([1]));
+    let kept: torch.Tensor | undefined;
+    torch.tidy(() => {
+      kept = torch.keep(torch.ones([1]));
       torch.ones([1]);
-      return undefined;
     });
-    expect(kept).toBeUndefined();
+    expect(kept?.isDisposed).toBe(false);
+    expect(kept?.item()).toBe(1);
   });
 
   it('disposes what it made when fn throws, and rethrows', () => {

@@ -41,7 +41,18 @@ describe('Tensor', () => {
     torch.manualSeed(7);
     const a = torch.randn([3, 4]);
     const b = torch.rand([3, 4]).add(0.5);
-    const ours = [a.add(b, 2), a.sub(b), a.mul(b), a.div(b), b.log(), a.exp(), a.neg(), a.matmul(b.transpose(0, 1)), a.sum(1), a.mean(0, true)];
+    const ours = [
+      a.add(b, 2),
+      a.sub(b),
+      a.mul(b),
+      a.div(b),
+      b.log(),
+      a.exp(),
+      a.neg(),
+      a.matmul(b.transpose(0, 1)),
+      a.sum(1),
+      a.mean(0, true),
+    ];
     const spec = (t: torch.Tensor): TensorSpec => ({ data: t.toArray(), shape: t.shape });
     const ref = pytorch<{ data: number[] }[]>(
       `a, b = T(inp['a']), T(inp['b'])
@@ -72,10 +83,16 @@ out([J(t) for t in [a.add(b, alpha=2), a - b, a * b, a / b, b.log(), a.exp(), -a
   });
 
   it('reads its data as typed arrays, flat arrays and nested lists', () => {
-    const t = torch.tensor([[1, 2], [3, 4]]);
+    const t = torch.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(t.toTypedArray()).toBeInstanceOf(BigInt64Array);
     expect(t.toArray()).toEqual([1, 2, 3, 4]);
-    expect(t.tolist()).toEqual([[1, 2], [3, 4]]);
+    expect(t.tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(torch.tensor([true, false]).tolist()).toEqual([true, false]);
     expect(String(torch.tensor([1, 2]))).toBe('tensor([1,2], dtype=int64, device=cpu)');
   });

@@ -23,11 +23,14 @@ export class NLLLoss extends Module {
   constructor(options?: NLLLossOptions) {
     super();
     const opts = checkOptions('options', options);
-    this.reduction = opts.reduction === undefined ? 'mean' : checkOneOf('reduction', opts.reduction, ['mean', 'sum', 'none']);
+    this.reduction =
+      opts.reduction === undefined ? 'mean' : checkOneOf('reduction', opts.reduction, ['mean', 'sum', 'none']);
     this.ignoreIndex = opts.ignoreIndex === undefined ? -100 : checkInteger('ignoreIndex', opts.ignoreIndex);
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return new Tensor(native.nllLoss(input.handle, target.handle, { reduction: this.reduction, ignoreIndex: this.ignoreIndex }));
+    return new Tensor(
+      native.nllLoss(input.handle, target.handle, { reduction: this.reduction, ignoreIndex: this.ignoreIndex }),
+    );
   }
 }

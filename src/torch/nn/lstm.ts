@@ -52,7 +52,9 @@ export class LSTM extends NativeModule<LSTMHandle> {
    * x: [seq, batch, inputSize]; out: [seq, batch, directions * hiddenSize]. Without `hx` the state starts at zero.
    */
   forward(input: Tensor, hx?: LSTMState): [output: Tensor, state: LSTMState] {
-    const [out, h, c] = hx ? this.handle.forward(input.handle, hx[0].handle, hx[1].handle) : this.handle.forward(input.handle);
+    const [out, h, c] = hx
+      ? this.handle.forward(input.handle, hx[0].handle, hx[1].handle)
+      : this.handle.forward(input.handle);
     return [new Tensor(out), [new Tensor(h), new Tensor(c)]];
   }
 }

@@ -67,7 +67,9 @@ export abstract class Module {
       if (!param) continue;
       const [want, got] = [param.shape, value.shape];
       if (want.length !== got.length || want.some((s, i) => s !== got[i])) {
-        throw new Error(`Shape mismatch for ${name}: the model has [${want.join(', ')}], the state dict [${got.join(', ')}]`);
+        throw new Error(
+          `Shape mismatch for ${name}: the model has [${want.join(', ')}], the state dict [${got.join(', ')}]`,
+        );
       }
     }
     withGradEnabled(false, () => {

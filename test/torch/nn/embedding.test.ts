@@ -10,7 +10,12 @@ describe('nn.Embedding', () => {
       call: 'single',
       ctor: 'torch.nn.Embedding(11, 5)',
       module: embedding,
-      inputs: [torch.tensor([[0, 3, 3], [10, 7, 1]])],
+      inputs: [
+        torch.tensor([
+          [0, 3, 3],
+          [10, 7, 1],
+        ]),
+      ],
       forward: ([x]) => [embedding.forward(x!)],
     });
     expect(report('Embedding', r)).toBeLessThanOrEqual(TOLERANCE);
@@ -22,7 +27,9 @@ describe('nn.Embedding', () => {
       'Embedding index 10 is out of range for 10 embeddings (valid: 0 to 9)',
     );
     expect(() => embedding.forward(torch.tensor([[1, -1]]))).toThrow(RangeError);
-    expect(() => embedding.forward(torch.tensor([1.5]))).toThrow('Embedding expects int64 or int32 indices but received float32');
+    expect(() => embedding.forward(torch.tensor([1.5]))).toThrow(
+      'Embedding expects int64 or int32 indices but received float32',
+    );
     expect(embedding.forward(torch.tensor([9])).shape).toEqual([1, 3]);
   });
 

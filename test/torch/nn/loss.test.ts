@@ -29,7 +29,9 @@ describe('nn.NLLLoss', () => {
     expect(() => criterion.forward(input, torch.tensor([0, 3]))).toThrow(
       'NLLLoss target 3 is out of range for 3 classes (valid: 0 to 2)',
     );
-    expect(() => criterion.forward(input, torch.tensor([0.5, 1]))).toThrow('NLLLoss expects an int64 target but received float32');
+    expect(() => criterion.forward(input, torch.tensor([0.5, 1]))).toThrow(
+      'NLLLoss expects an int64 target but received float32',
+    );
     expect(criterion.forward(input, torch.tensor([-100, 1])).shape).toEqual([]);
   });
 });

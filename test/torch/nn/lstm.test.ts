@@ -50,7 +50,9 @@ describe('nn.LSTM', () => {
   });
 
   it('checks its options before they reach libtorch', () => {
-    expect(() => new torch.nn.LSTM(0, 3)).toThrow('Expected a positive integer for inputSize but received 0 of type number');
+    expect(() => new torch.nn.LSTM(0, 3)).toThrow(
+      'Expected a positive integer for inputSize but received 0 of type number',
+    );
     expect(() => new torch.nn.LSTM(2, 3, { numLayers: 1.5 })).toThrow(/numLayers/);
     expect(() => new torch.nn.LSTM(2, 3, { dropout: 2 })).toThrow(/dropout/);
   });

@@ -36,7 +36,9 @@ describe('optim.Adam', () => {
 
   it('checks its options', () => {
     const p = [torch.ones([1]).requiresGrad_()];
-    expect(() => new torch.optim.Adam(p, { lr: -1 })).toThrow('Expected a number of at least 0 for lr but received -1 of type number');
+    expect(() => new torch.optim.Adam(p, { lr: -1 })).toThrow(
+      'Expected a number of at least 0 for lr but received -1 of type number',
+    );
     expect(() => new torch.optim.Adam(p, { betas: [1, 0.9] })).toThrow(/betas\[0\]/);
     expect(() => new torch.optim.Adam([])).toThrow('Adam received an empty parameter list');
   });

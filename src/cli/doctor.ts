@@ -1,0 +1,104 @@
+/**
+ * `seq2seq doctor`: what this installation runs on (libtorch, CUDA, C++ ABI, BLAS, threads, devices) and a
+ * one-step self-test on every visible device.
+ */
+import { readFileSync } from 'node:fs';
+import * as torch from '../torch/index.js';
+
+/** The facts `doctor` reports. */
+export interface DoctorReport {
+  node: string;
+  napiVersion: string;
+  torchVersion: string;
+  torchDir: string;
+  cudaBuild: boolean;
+  cudnn: boolean;
+  cxxAbi: string;
+  blas: string[];
+  threads: number;
+  parallelBackend: string;
+  devices: string[];
+  cudaNote: string;
+  selfTest: { device: string; ok: boolean; ms: number; error?: string }[];
+}
+
+/** The BLAS and LAPACK libraries mapped into this process (the one libblas.so.3 resolves to, on Debian). */
+function loadedBlas(): string[] {
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    const libs = new Set<string>();
+    for (const line of maps.split('\n')) {
+      const path = line.slice(line.indexOf('/'));
+      if (line.includes('/') && /(blas|mkl|lapack|accelerate)[^/]*\.so/i.test(path)) libs.add(path);
+    }
+    return [...libs];
+  } catch {
+    return [];
+  }
+}
+
+/** One forward, backward and Adam step of a small LSTM on `device`. */
+function selfTest(device: torch.Device): DoctorReport['selfTest'][number] {
+  const start = performance.now();
+  try {
+    torch.tidy(() => {
+      const lstm = new torch.nn.LSTM(4, 8, { numLayers: 2 }).to(device);
+      const opt = new torch.optim.Adam(lstm.parameters(), { lr: 0.01 });
+      const [out] = lstm.forward(torch.randn([3, 1, 4], { device }));
+      out.sum().backward();
+      opt.step();
+      if (!Number.isFinite(out.sum().item())) throw new Error('non-finite output');
+    });
+    return { device, ok: true, ms: Math.round(performance.now() - start) };
+  } catch (err) {
+    return { device, ok: false, ms: Math.round(performance.now() - start), error: (err as Error).message };
+  }
+}
+
+export function doctor(): DoctorReport {
+  const info = torch.buildInfo();
+  const cudaCount = torch.cuda.deviceCount();
+  const devices: torch.Device[] = ['cpu', ...Array.from({ length: cudaCount }, (_, i) => `cuda:${i}` as const)];
+  const cudaNote = info.cudaBuild
+    ? cudaCount > 0
+      ? `${cudaCount} CUDA device(s)`
+      : 'CUDA build, but no device visible (driver? CUDA_VISIBLE_DEVICES?)'
+    : 'none: this libtorch was built without CUDA';
+  return {
+    node: process.version,
+    napiVersion: process.versions.napi ?? 'unknown',
+    torchVersion: info.torchVersion,
+    torchDir: info.torchDir,
+    cudaBuild: info.cudaBuild,
+    cudnn: info.cudnn,
+    cxxAbi:
+      info.cxx11Abi === undefined
+        ? 'unknown'
+        : `${info.cxx11Abi ? 'cxx11' : 'pre-cxx11'} (_GLIBCXX_USE_CXX11_ABI=${info.cxx11Abi ? 1 : 0})`,
+    blas: loadedBlas(),
+    threads: torch.getNumThreads(),
+    parallelBackend: /ATen parallel backend: (.*)/.exec(info.parallelInfo)?.[1]?.trim() ?? 'unknown',
+    devices,
+    cudaNote,
+    selfTest: devices.map(selfTest),
+  };
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const rows: [string, string][] = [
+    ['node', `${r.node} (Node-API ${r.napiVersion})`],
+    ['libtorch', `${r.torchVersion} (${r.torchDir})`],
+    ['CUDA build', r.cudaBuild ? 'yes' : 'no'],
+    ['cuDNN', r.cudnn ? 'yes' : 'no'],
+    ['C++ ABI', r.cxxAbi],
+    ['BLAS', r.blas.length > 0 ? r.blas.join(', ') : 'none loaded (libtorch may link MKL statically)'],
+    ['threads', `${r.threads} intra-op (${r.parallelBackend})`],
+    ['devices', `${r.devices.join(', ')}; CUDA: ${r.cudaNote}`],
+    ...r.selfTest.map((t): [string, string] => [
+      `self-test ${t.device}`,
+      t.ok ? `ok (LSTM forward, backward, Adam step: ${t.ms} ms)` : `FAILED: ${t.error}`,
+    ]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return ['seq2seq-node doctor', ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+}

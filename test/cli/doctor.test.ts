@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { doctor, formatDoctor } from '../../src/cli/doctor.js';
+
+describe('doctor', () => {
+  it('reports libtorch, ABI, BLAS, threads and devices, and passes its self-test on every device', () => {
+    const report = doctor();
+    console.log(formatDoctor(report));
+    expect(report.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.cxxAbi).toMatch(/cxx11/);
+    expect(report.threads).toBeGreaterThan(0);
+    expect(report.devices[0]).toBe('cpu');
+    expect(report.selfTest.every((t) => t.ok)).toBe(true);
+    if (process.platform === 'linux' && report.torchDir.startsWith('/usr/lib')) {
+      // Debian's libtorch uses whichever libblas.so.3 is selected; CI installs OpenBLAS.
+      expect(report.blas.join(' ')).toMatch(/openblas/);
+    }
+  });
+});
