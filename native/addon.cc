@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitFunctional(env, exports);
     InitAdam(env, exports);
     InitRuntime(env, exports);
+    InitSerialize(env, exports);
     return exports;
   });
 }

@@ -22,5 +22,6 @@ void InitLinear(Napi::Env env, Napi::Object exports);
 void InitFunctional(Napi::Env env, Napi::Object exports);
 void InitAdam(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
+void InitSerialize(Napi::Env env, Napi::Object exports);
 
 }  // namespace seq2seq

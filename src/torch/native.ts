@@ -129,6 +129,8 @@ export interface Addon {
   cudaDeviceCount(): number;
   liveTensors(): number;
   buildInfo(): BuildInfo;
+  pickleSave(names: string[], tensors: TensorHandle[]): Uint8Array;
+  pickleLoad(bytes: Uint8Array): [string, TensorHandle][];
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
