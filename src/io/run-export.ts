@@ -1,0 +1,50 @@
+/**
+ * A run exported for cross-checking against PyTorch (scripts/reference/notebook.py replays it):
+ * `data.json` (vocabularies, sampled corpus lines, index sentences as fed), `init.pt` (the initial weights,
+ * keys `encoder.*` and `decoder.*`, readable by torch.load) and `losses.json`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
+import type { Decoder } from '../model/decoder.js';
+import type { Encoder } from '../model/encoder.js';
+import type { ModelConfig } from '../model/config.js';
+import type { NotebookLosses } from '../train/notebook.js';
+import * as torch from '../torch/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+/** Writes `data.json` and `init.pt`; call before training. */
+export function exportRunStart(
+  dir: string,
+  data: Dataset,
+  encoder: Encoder,
+  decoder: Decoder,
+  config: ModelConfig,
+): void {
+  mkdirSync(dir, { recursive: true });
+  const json = {
+    src_vocab: data.sourceVocab.toJSON(),
+    tgt_vocab: data.targetVocab.toJSON(),
+    lines: data.lines,
+    sources: data.sources,
+    targets: data.targets,
+    config: {
+      epochs: config.epochs,
+      hidden: config.hidden,
+      embedding: config.embedding,
+      layers: config.layers,
+      lr: config.lr,
+    },
+  };
+  writeFileAtomic(join(dir, 'data.json'), JSON.stringify(json));
+  const state: Record<string, torch.Tensor> = {};
+  for (const [name, t] of Object.entries(encoder.stateDict())) state[`encoder.${name}`] = t;
+  for (const [name, t] of Object.entries(decoder.stateDict())) state[`decoder.${name}`] = t;
+  torch.save(state, join(dir, 'init.pt'));
+}
+
+/** Writes `losses.json`; call after training. */
+export function exportRunLosses(dir: string, losses: NotebookLosses): void {
+  const json = { per_sentence: losses.perSentence, current_loss: losses.currentLoss, mean_loss: losses.meanLoss };
+  writeFileAtomic(join(dir, 'losses.json'), JSON.stringify(json));
+}
