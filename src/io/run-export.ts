@@ -12,6 +12,7 @@ import type { ModelConfig } from '../model/config.js';
 import type { NotebookLosses } from '../train/notebook.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { jointStateDict } from './model-files.js';
 
 /** Writes `data.json` and `init.pt`; call before training. */
 export function exportRunStart(
@@ -37,10 +38,7 @@ export function exportRunStart(
     },
   };
   writeFileAtomic(join(dir, 'data.json'), JSON.stringify(json));
-  const state: Record<string, torch.Tensor> = {};
-  for (const [name, t] of Object.entries(encoder.stateDict())) state[`encoder.${name}`] = t;
-  for (const [name, t] of Object.entries(decoder.stateDict())) state[`decoder.${name}`] = t;
-  torch.save(state, join(dir, 'init.pt'));
+  torch.save(jointStateDict(encoder, decoder), join(dir, 'init.pt'));
 }
 
 /** Writes `losses.json`; call after training. */

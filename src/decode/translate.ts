@@ -1,0 +1,40 @@
+/**
+ * Translating text with a trained model: tokenized and reversed as in training, decoded greedily. Words the
+ * source vocabulary lacks are an error that names them: the notebook's vocabulary has no `<unk>`.
+ */
+import { EOS, SOS, toSentence } from '../data/tokenize.js';
+import type { TrainedModel } from '../io/model-files.js';
+import { greedyDecode } from './greedy.js';
+
+export class UnknownWordsError extends Error {
+  constructor(readonly words: string[]) {
+    super(`unknown word${words.length > 1 ? 's' : ''}: ${words.join(', ')}`);
+    this.name = 'UnknownWordsError';
+  }
+}
+
+/**
+ * The translation of `text` as words. The notebook scores the decoder's first output against the target's
+ * own `<sos>`, so a trained model starts its output with `<sos>`: that marker and `<eos>` are left out.
+ */
+export function translate(model: TrainedModel, text: string, maxLength = 50): string[] {
+  const sentence = toSentence(text);
+  const unknown = model.sourceVocab.unknown(sentence);
+  if (unknown.length > 0) throw new UnknownWordsError(unknown);
+  const source = model.sourceVocab.encode(sentence).reverse();
+  const eos = model.targetVocab.index(EOS);
+  const words = greedyDecode(model.encoder, model.decoder, source, {
+    sos: model.targetVocab.index(SOS),
+    eos,
+    maxLength,
+    device: model.config.device,
+  });
+  return displayWords(model.targetVocab.decode(words));
+}
+
+/** Decoded words without the `<sos>` the model emits first and the closing `<eos>`. */
+export function displayWords(words: readonly string[]): string[] {
+  const start = words[0] === SOS ? 1 : 0;
+  const end = words[words.length - 1] === EOS ? words.length - 1 : words.length;
+  return words.slice(start, end);
+}
