@@ -27,6 +27,8 @@ const device = (value: string): Device => {
 const program = new Command()
   .name('seq2seq')
   .description('Sutskever-style sequence-to-sequence translators on libtorch')
+  // One line per error: commander's "(Did you mean ...?)" hint joins the message instead of following it.
+  .configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/\n+/g, ' ')}\n`) })
   .exitOverride();
 
 program
