@@ -29,7 +29,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
         stream,
         clearOnComplete: false,
         hideCursor: true,
-        format: '{label} |{bar}| {value}/{total} [{elapsed}<{left}, {rate}] {extra}',
+        format: '{label} |{bar}| {value}/{total} [{elapsed}<{left}{rate}] {extra}',
         barsize: 30,
       },
       cliProgress.Presets.shades_classic,
@@ -62,7 +62,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
         sentences?.update(p.sentence, {
           elapsed: formatTime((performance.now() - epochStart) / 1000),
           left: formatTime((p.sentences - p.sentence) / r),
-          rate: `${r.toFixed(1)} sent/s`,
+          rate: `, ${r.toFixed(1)} sent/s`,
           extra: `loss ${p.loss.toFixed(3)}`,
         });
         const done = p.epoch - 1 + p.sentence / p.sentences;
