@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCorpus } from '../../src/data/corpus.js';
 import { buildDataset, samplePairs } from '../../src/data/dataset.js';
+import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
 import { EOS, SOS } from '../../src/data/tokenize.js';
 import { greedyDecode } from '../../src/decode/greedy.js';
 import { exportRunLosses, exportRunStart } from '../../src/io/run-export.js';
@@ -33,7 +34,9 @@ describe('the notebook loop', () => {
       seed: 3,
       device: DEVICE,
     });
-    const { pairs } = readCorpus(new URL('../fixtures/deu-small.txt', import.meta.url).pathname);
+    const corpus = join(mkdtempSync(join(tmpdir(), 'corpus-')), 'deu-demo.txt');
+    writeFileSync(corpus, generateDemoCorpus({ pairs: 2000, seed: 5 }));
+    const { pairs } = readCorpus(corpus);
     const data = buildDataset(samplePairs(pairs, config.instances, config.seed));
     torch.manualSeed(config.seed);
     const encoder = new Encoder(data.sourceVocab.size, config.hidden, config.embedding, config.layers).to(DEVICE);
