@@ -27,6 +27,8 @@ await runTrain({
   lr: 0.01,
   seed: 0,
   samples: 8,
+  // One token at a time, the ops are too small to share: one thread is faster (measured in the README).
+  threads: 1,
 });
 console.log(`trained in ${((performance.now() - start) / 1000).toFixed(0)} s`);
 

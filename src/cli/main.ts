@@ -44,6 +44,11 @@ program
   .option('--lr <x>', "Adam's learning rate", positiveNumber, 0.01)
   .option('--seed <n>', 'seed of the sampling and of the initial weights', integer(0), 0)
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
+  .option(
+    '--threads <n>',
+    "libtorch's intra-op threads (default: every core; 1 is fastest for this loop's tiny steps)",
+    integer(1),
+  )
   .option('--swap', 'translate from the second column to the first (German to English)')
   .option('--export-run <dir>', 'also write data.json, init.pt and losses.json for the PyTorch cross-check')
   .action(async (options: Parameters<typeof import('./train.js').runTrain>[0]) => {

@@ -22,6 +22,8 @@ export interface TrainCommand extends Partial<ModelConfig> {
   out: string;
   swap?: boolean;
   exportRun?: string;
+  /** libtorch intra-op threads; default: every core. */
+  threads?: number;
   /** Sample translations printed at the end. */
   samples?: number;
   log?: (line: string) => void;
@@ -31,6 +33,7 @@ export interface TrainCommand extends Partial<ModelConfig> {
 export async function runTrain(cmd: TrainCommand): Promise<NotebookLosses> {
   const log = cmd.log ?? ((line: string) => console.log(line));
   const config = resolveConfig(cmd);
+  if (cmd.threads !== undefined) torch.setNumThreads(cmd.threads);
   torch.zeros([1], { device: config.device }).dispose(); // an unusable device fails here, before any work
 
   const corpus = readCorpus(cmd.corpus, { swap: cmd.swap });
