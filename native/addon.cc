@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitAdam(env, exports);
     InitRuntime(env, exports);
     InitSerialize(env, exports);
+    InitNotebookStep(env, exports);
     return exports;
   });
 }

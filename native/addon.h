@@ -9,6 +9,10 @@ namespace seq2seq {
 
 struct InstanceData {
   Napi::FunctionReference tensor;
+  Napi::FunctionReference embedding;
+  Napi::FunctionReference lstm;
+  Napi::FunctionReference linear;
+  Napi::FunctionReference adam;
   int64_t liveTensors = 0;
 };
 
@@ -23,5 +27,6 @@ void InitFunctional(Napi::Env env, Napi::Object exports);
 void InitAdam(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
+void InitNotebookStep(Napi::Env env, Napi::Object exports);
 
 }  // namespace seq2seq

@@ -1,56 +1,13 @@
-// nn.LSTM(inputSize, hiddenSize, { numLayers, bias, batchFirst, dropout, bidirectional })
-#include <torch/nn/modules/rnn.h>
-
-#include <tuple>
+#include "lstm.h"
 
 #include "addon.h"
-#include "module.h"
 
 namespace seq2seq {
 
-class LSTMWrap : public ModuleWrap<LSTMWrap, torch::nn::LSTM> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "LSTMHandle", Methods({Method<&LSTMWrap::Forward>("forward")}));
-  }
-
-  explicit LSTMWrap(const Napi::CallbackInfo& info) : ModuleWrap(info) {
-    Guard(info.Env(), [&] {
-      auto options = torch::nn::LSTMOptions(ToInt(info[0], "inputSize"), ToInt(info[1], "hiddenSize"));
-      const auto opts = info[2];
-      if (auto v = Option(opts, "numLayers"); !v.IsUndefined()) options.num_layers(ToInt(v, "numLayers"));
-      if (auto v = Option(opts, "bias"); !v.IsUndefined()) options.bias(ToBool(v, "bias"));
-      if (auto v = Option(opts, "batchFirst"); !v.IsUndefined()) options.batch_first(ToBool(v, "batchFirst"));
-      if (auto v = Option(opts, "dropout"); !v.IsUndefined()) options.dropout(ToDouble(v, "dropout"));
-      if (auto v = Option(opts, "bidirectional"); !v.IsUndefined()) {
-        options.bidirectional(ToBool(v, "bidirectional"));
-      }
-      module_ = torch::nn::LSTM(options);
-    });
-  }
-
- private:
-  // forward(input, h0?, c0?) -> [output, hN, cN]
-  // input: [seqLen, batch, inputSize] (batchFirst: [batch, seqLen, inputSize]);
-  // h0, c0: [numLayers * directions, batch, hiddenSize]
-  Napi::Value Forward(const Napi::CallbackInfo& info) {
-    auto& module = Module(info.Env());
-    const at::Tensor& input = TensorWrap::From(info[0], "input");
-    std::tuple<at::Tensor, std::tuple<at::Tensor, at::Tensor>> result;
-    if (info[1].IsUndefined() && info[2].IsUndefined()) {
-      result = module->forward(input);
-    } else {
-      result =
-          module->forward(input, std::make_tuple(TensorWrap::From(info[1], "h0"), TensorWrap::From(info[2], "c0")));
-    }
-    auto out = Napi::Array::New(info.Env(), 3);
-    out.Set(0u, TensorWrap::New(info.Env(), std::get<0>(result)));
-    out.Set(1u, TensorWrap::New(info.Env(), std::get<0>(std::get<1>(result))));
-    out.Set(2u, TensorWrap::New(info.Env(), std::get<1>(std::get<1>(result))));
-    return out;
-  }
-};
-
-void InitLSTM(Napi::Env env, Napi::Object exports) { exports.Set("LSTM", LSTMWrap::Define(env)); }
+void InitLSTM(Napi::Env env, Napi::Object exports) {
+  const Napi::Function ctor = LSTMWrap::Define(env);
+  Data(env).lstm = Napi::Persistent(ctor);
+  exports.Set("LSTM", ctor);
+}
 
 }  // namespace seq2seq

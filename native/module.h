@@ -16,6 +16,12 @@ class ModuleWrap : public Wrap<T> {
  public:
   explicit ModuleWrap(const Napi::CallbackInfo& info) : Wrap<T>(info) {}
 
+ public:
+  Holder& Module(Napi::Env env) {
+    if (module_.is_empty()) throw Napi::Error::New(env, "Module is not initialised");
+    return module_;
+  }
+
  protected:
   // The class's own methods followed by the shared ones.
   static std::vector<Napi::ClassPropertyDescriptor<T>> Methods(std::vector<Napi::ClassPropertyDescriptor<T>> own) {
@@ -24,11 +30,6 @@ class ModuleWrap : public Wrap<T> {
     own.push_back(Wrap<T>::template Method<&ModuleWrap::Train>("train"));
     own.push_back(Wrap<T>::template Method<&ModuleWrap::IsTraining>("isTraining"));
     return own;
-  }
-
-  Holder& Module(Napi::Env env) {
-    if (module_.is_empty()) throw Napi::Error::New(env, "Module is not initialised");
-    return module_;
   }
 
   Holder module_{nullptr};

@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include <string>
+
 #include "errors.h"
 
 namespace seq2seq {
@@ -28,6 +30,15 @@ class Wrap : public Napi::ObjectWrap<T> {
     return Guard(info.Env(), [&] { return (static_cast<T*>(this)->*M)(info); });
   }
 };
+
+// The wrapped object behind `value`, checked against the class's constructor; a TypeError names `what`.
+template <typename T>
+T* UnwrapAs(const Napi::Value& value, const Napi::FunctionReference& ctor, const char* what) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value())) {
+    ThrowType(value.Env(), std::string("Expected ") + what);
+  }
+  return Napi::ObjectWrap<T>::Unwrap(value.As<Napi::Object>());
+}
 
 // A free function exposed to JS, run inside Guard.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Device } from '../torch/index.js';
 
 const integer = (min: number) => (value: string) => {
@@ -48,6 +48,14 @@ program
     '--threads <n>',
     "libtorch's intra-op threads (default: every core; 1 is fastest for this loop's tiny steps)",
     integer(1),
+  )
+  .addOption(
+    new Option(
+      '--mode <mode>',
+      'notebook: the TypeScript mirror, op by op; fused: one addon call per sentence, same losses',
+    )
+      .choices(['notebook', 'fused'])
+      .default('notebook'),
   )
   .option('--swap', 'translate from the second column to the first (German to English)')
   .option('--export-run <dir>', 'also write data.json, init.pt and losses.json for the PyTorch cross-check')

@@ -13,6 +13,7 @@ import { Decoder } from '../model/decoder.js';
 import { Encoder } from '../model/encoder.js';
 import { writeLossPlot } from '../plot/loss-plot.js';
 import * as torch from '../torch/index.js';
+import { trainFused } from '../train/fused.js';
 import { trainNotebook, type NotebookLosses } from '../train/notebook.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createProgress } from './progress.js';
@@ -22,6 +23,8 @@ export interface TrainCommand extends Partial<ModelConfig> {
   out: string;
   swap?: boolean;
   exportRun?: string;
+  /** `notebook`: the TypeScript mirror, op by op (default); `fused`: each sentence's step in one addon call. */
+  mode?: 'notebook' | 'fused';
   /** libtorch intra-op threads; default: every core. */
   threads?: number;
   /** Sample translations printed at the end. */
@@ -52,7 +55,8 @@ export async function runTrain(cmd: TrainCommand): Promise<NotebookLosses> {
   const progress = createProgress();
   let losses: NotebookLosses;
   try {
-    losses = await trainNotebook(encoder, decoder, data, { ...config, onProgress: (p) => progress.update(p) });
+    const train = cmd.mode === 'fused' ? trainFused : trainNotebook;
+    losses = await train(encoder, decoder, data, { ...config, onProgress: (p) => progress.update(p) });
   } finally {
     progress.stop();
   }

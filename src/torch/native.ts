@@ -129,6 +129,22 @@ export interface Addon {
   cudaDeviceCount(): number;
   liveTensors(): number;
   buildInfo(): BuildInfo;
+  notebookStep(
+    parts: {
+      encoderEmbedding: ForwardHandle;
+      encoderLstm: LSTMHandle;
+      decoderEmbedding: ForwardHandle;
+      decoderLstm: LSTMHandle;
+      decoderDense: ForwardHandle;
+      encoderOpt: AdamHandle;
+      decoderOpt: AdamHandle;
+    },
+    source: number[],
+    target: number[],
+    sos: number,
+    eos: number,
+    device: string,
+  ): number;
   pickleSave(names: string[], tensors: TensorHandle[]): Uint8Array;
   pickleLoad(bytes: Uint8Array): [string, TensorHandle][];
 }

@@ -40,71 +40,24 @@ export interface NotebookOptions {
 }
 
 /** Trains `encoder` and `decoder` (already on `options.device`) on `data` exactly as the notebook does. */
-export async function trainNotebook(
-  encoder: Encoder,
-  decoder: Decoder,
-  data: Dataset,
-  options: NotebookOptions,
+/**
+ * Runs `step` for every sentence of every epoch, with progress, abort checks, yields to the event loop and the
+ * loss bookkeeping shared by the notebook mirror and the fused step.
+ */
+export async function runEpochs(
+  sentences: number,
+  options: Pick<NotebookOptions, 'epochs' | 'onProgress' | 'signal'>,
+  step: (j: number) => number,
 ): Promise<NotebookLosses> {
-  const { epochs: NUM_EPOCHS, device: DEVICE } = options;
-  const eng_sentences = data.sources;
-  const deu_sentences = data.targets;
-  const deu_words = data.targetVocab;
-  const MAX_SENT_LEN = data.maxSentLen;
-
-  const encoder_opt = new optim.Adam(encoder.parameters(), { lr: options.lr });
-  const decoder_opt = new optim.Adam(decoder.parameters(), { lr: options.lr });
-  const criterion = new nn.NLLLoss();
-  const current_loss: number[] = [];
   const perSentence: number[][] = [];
-
-  for (let i = 0; i < NUM_EPOCHS; i++) {
+  const current_loss: number[] = [];
+  for (let i = 0; i < options.epochs; i++) {
     const epochLosses: number[] = [];
-    for (let j = 0; j < eng_sentences.length; j++) {
+    for (let j = 0; j < sentences; j++) {
       options.signal?.throwIfAborted();
-      const lossValue = torch.tidy(() => {
-        let source = torch.tensor(eng_sentences[j]!, { dtype: 'int64' });
-        let target = torch.tensor(deu_sentences[j]!, { dtype: 'int64' });
-        source = source.view(-1, 1).to(DEVICE);
-        target = target.view(-1, 1).to(DEVICE);
-
-        let loss = torch.tensor(0, { dtype: 'float32', device: DEVICE });
-        let h0 = torch.zeros([encoder.numLayers, 1, encoder.hiddenSize], { device: DEVICE });
-        let c0 = torch.zeros([encoder.numLayers, 1, encoder.hiddenSize], { device: DEVICE });
-
-        encoder_opt.zeroGrad();
-        decoder_opt.zeroGrad();
-
-        // Filled and never read, as in the notebook (attention comes later in the series).
-        const enc_output = torch.zeros([MAX_SENT_LEN, encoder.hiddenSize]);
-        let out: torch.Tensor;
-        for (let k = 0; k < source.size(0); k++) {
-          [out, [h0, c0]] = encoder.forward(source.get(k).unsqueeze(0), h0, c0);
-          enc_output.get(k).copy_(out.squeeze());
-        }
-        let dec_input = torch.tensor([[deu_words.index(SOS)]], { device: DEVICE });
-        for (let k = 0; k < target.size(0); k++) {
-          [out, [h0, c0]] = decoder.forward(dec_input, h0, c0);
-          const [, max_idx] = out.topk(1);
-          dec_input = max_idx.squeeze().detach();
-          loss = loss.add(criterion.forward(out, target.get(k)));
-          if (dec_input.item() === deu_words.index(EOS)) {
-            break;
-          }
-        }
-        loss.backward();
-        encoder_opt.step();
-        decoder_opt.step();
-        return loss.item();
-      });
-      epochLosses.push(lossValue);
-      options.onProgress?.({
-        epoch: i + 1,
-        epochs: NUM_EPOCHS,
-        sentence: j + 1,
-        sentences: eng_sentences.length,
-        loss: lossValue,
-      });
+      const loss = step(j);
+      epochLosses.push(loss);
+      options.onProgress?.({ epoch: i + 1, epochs: options.epochs, sentence: j + 1, sentences, loss });
       // Lets finalizers, progress output and abort signals run between sentences.
       await new Promise(setImmediate);
     }
@@ -113,4 +66,61 @@ export async function trainNotebook(
   }
   const meanLoss = perSentence.map((losses) => losses.reduce((a, b) => a + b, 0) / losses.length);
   return { perSentence, currentLoss: current_loss, meanLoss };
+}
+
+/** Trains `encoder` and `decoder` (already on `options.device`) on `data` exactly as the notebook does. */
+export async function trainNotebook(
+  encoder: Encoder,
+  decoder: Decoder,
+  data: Dataset,
+  options: NotebookOptions,
+): Promise<NotebookLosses> {
+  const DEVICE = options.device;
+  const eng_sentences = data.sources;
+  const deu_sentences = data.targets;
+  const deu_words = data.targetVocab;
+  const MAX_SENT_LEN = data.maxSentLen;
+
+  const encoder_opt = new optim.Adam(encoder.parameters(), { lr: options.lr });
+  const decoder_opt = new optim.Adam(decoder.parameters(), { lr: options.lr });
+  const criterion = new nn.NLLLoss();
+
+  // for i in range(NUM_EPOCHS): for j in range(len(eng_sentences)): ...  (runEpochs holds the two loops)
+  return runEpochs(eng_sentences.length, options, (j) =>
+    torch.tidy(() => {
+      let source = torch.tensor(eng_sentences[j]!, { dtype: 'int64' });
+      let target = torch.tensor(deu_sentences[j]!, { dtype: 'int64' });
+      source = source.view(-1, 1).to(DEVICE);
+      target = target.view(-1, 1).to(DEVICE);
+
+      let loss = torch.tensor(0, { dtype: 'float32', device: DEVICE });
+      let h0 = torch.zeros([encoder.numLayers, 1, encoder.hiddenSize], { device: DEVICE });
+      let c0 = torch.zeros([encoder.numLayers, 1, encoder.hiddenSize], { device: DEVICE });
+
+      encoder_opt.zeroGrad();
+      decoder_opt.zeroGrad();
+
+      // Filled and never read, as in the notebook (attention comes later in the series).
+      const enc_output = torch.zeros([MAX_SENT_LEN, encoder.hiddenSize]);
+      let out: torch.Tensor;
+      for (let k = 0; k < source.size(0); k++) {
+        [out, [h0, c0]] = encoder.forward(source.get(k).unsqueeze(0), h0, c0);
+        enc_output.get(k).copy_(out.squeeze());
+      }
+      let dec_input = torch.tensor([[deu_words.index(SOS)]], { device: DEVICE });
+      for (let k = 0; k < target.size(0); k++) {
+        [out, [h0, c0]] = decoder.forward(dec_input, h0, c0);
+        const [, max_idx] = out.topk(1);
+        dec_input = max_idx.squeeze().detach();
+        loss = loss.add(criterion.forward(out, target.get(k)));
+        if (dec_input.item() === deu_words.index(EOS)) {
+          break;
+        }
+      }
+      loss.backward();
+      encoder_opt.step();
+      decoder_opt.step();
+      return loss.item();
+    }),
+  );
 }

@@ -6,8 +6,8 @@ import { Module } from './module.js';
 const isDevice = (target: string): target is Device => target === 'cpu' || target.startsWith('cuda');
 
 export abstract class NativeModule<H extends ModuleHandle> extends Module {
-  /** @internal */
-  protected readonly handle: H;
+  /** @internal The addon's module, for fused native paths. */
+  readonly handle: H;
   #parameters?: [string, Tensor][];
 
   protected constructor(handle: H) {

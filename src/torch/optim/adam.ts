@@ -39,6 +39,11 @@ export class Adam {
     );
   }
 
+  /** @internal The addon's optimizer, for fused native paths. */
+  get handle(): AdamHandle {
+    return this.#handle;
+  }
+
   /** Clears the gradients: to none by default (PyTorch 2's default), or to zero with `setToNone: false`. */
   zeroGrad(setToNone = true): void {
     this.#handle.zeroGrad(checkBoolean('setToNone', setToNone));
