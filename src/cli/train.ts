@@ -1,5 +1,4 @@
 /** `seq2seq train`: the notebook's run from a corpus file to a model folder, loss JSON and loss plot. */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatReport, readCorpus } from '../data/corpus.js';
 import { buildDataset, samplePairs } from '../data/dataset.js';
@@ -62,7 +61,6 @@ export async function runTrain(cmd: TrainCommand): Promise<NotebookLosses> {
   }
   if (cmd.exportRun) exportRunLosses(cmd.exportRun, losses);
 
-  mkdirSync(cmd.out, { recursive: true });
   saveModel(cmd.out, { config, sourceVocab: data.sourceVocab, targetVocab: data.targetVocab, encoder, decoder });
   const lossJson = { current_loss: losses.currentLoss, mean_loss: losses.meanLoss };
   writeFileAtomic(join(cmd.out, 'loss.json'), `${JSON.stringify(lossJson, null, 2)}\n`);

@@ -9,7 +9,5 @@ export { tidy, keep } from './scope.js';
 export { manualSeed, setNumThreads, getNumThreads, memory, buildInfo, cuda } from './runtime.js';
 export { save, load } from './serialize.js';
 export type { DType, Device, TypedArray, BuildInfo } from './native.js';
-/** @internal The raw addon, for the fused training paths of this package. */
-export { native } from './native.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
