@@ -28,5 +28,6 @@ void InitAdam(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitNotebookStep(Napi::Env env, Napi::Object exports);
+void InitBatched(Napi::Env env, Napi::Object exports);
 
 }  // namespace seq2seq

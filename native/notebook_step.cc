@@ -10,9 +10,7 @@
 #include "adam.h"
 #include "addon.h"
 #include "convert.h"
-#include "embedding.h"
-#include "linear.h"
-#include "lstm.h"
+#include "parts.h"
 
 namespace seq2seq {
 
@@ -31,18 +29,14 @@ void CheckIndices(Napi::Env env, const std::vector<int64_t>& indices, int64_t si
 // parts: { encoderEmbedding, encoderLstm, decoderEmbedding, decoderLstm, decoderDense, encoderOpt, decoderOpt }
 Napi::Value NotebookStep(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  auto& data = Data(env);
-  if (!info[0].IsObject()) ThrowType(env, "Expected the model's parts");
-  const auto parts = info[0].As<Napi::Object>();
-  auto& encEmbedding =
-      UnwrapAs<EmbeddingWrap>(parts.Get("encoderEmbedding"), data.embedding, "an Embedding")->Module(env);
-  auto& encLstm = UnwrapAs<LSTMWrap>(parts.Get("encoderLstm"), data.lstm, "an LSTM")->Module(env);
-  auto& decEmbedding =
-      UnwrapAs<EmbeddingWrap>(parts.Get("decoderEmbedding"), data.embedding, "an Embedding")->Module(env);
-  auto& decLstm = UnwrapAs<LSTMWrap>(parts.Get("decoderLstm"), data.lstm, "an LSTM")->Module(env);
-  auto& decDense = UnwrapAs<LinearWrap>(parts.Get("decoderDense"), data.linear, "a Linear")->Module(env);
-  auto& encOpt = UnwrapAs<AdamWrap>(parts.Get("encoderOpt"), data.adam, "an Adam optimizer")->Get(env);
-  auto& decOpt = UnwrapAs<AdamWrap>(parts.Get("decoderOpt"), data.adam, "an Adam optimizer")->Get(env);
+  Seq2SeqParts parts = PartsFrom(info[0], /*withOptimizers=*/true);
+  auto& encEmbedding = parts.encoderEmbedding;
+  auto& encLstm = parts.encoderLstm;
+  auto& decEmbedding = parts.decoderEmbedding;
+  auto& decLstm = parts.decoderLstm;
+  auto& decDense = parts.decoderDense;
+  auto& encOpt = *parts.encoderOpt;
+  auto& decOpt = *parts.decoderOpt;
   const std::vector<int64_t> src = ToShape(info[1], "source");
   const std::vector<int64_t> tgt = ToShape(info[2], "target");
   const int64_t sos = ToInt(info[3], "sos");

@@ -30,6 +30,19 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setDefaultDtype('float32' | 'float64'), like torch.set_default_dtype: new parameters and float factories use it.
+Napi::Value SetDefaultDtype(const Napi::CallbackInfo& info) {
+  const c10::ScalarType type = ToDtype(info[0]);
+  if (type != at::kFloat && type != at::kDouble)
+    ThrowType(info.Env(), "Expected float32 or float64 for the default dtype");
+  c10::set_default_dtype(c10::scalarTypeToTypeMeta(type));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetDefaultDtype(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), DtypeName(c10::typeMetaToScalarType(c10::get_default_dtype())));
+}
+
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
@@ -79,6 +92,8 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
   fn("manualSeed", &Guarded<&ManualSeed>);
   fn("setNumThreads", &Guarded<&SetNumThreads>);
   fn("getNumThreads", &Guarded<&GetNumThreads>);
+  fn("setDefaultDtype", &Guarded<&SetDefaultDtype>);
+  fn("getDefaultDtype", &Guarded<&GetDefaultDtype>);
   fn("setGradEnabled", &Guarded<&SetGradEnabled>);
   fn("isGradEnabled", &Guarded<&IsGradEnabled>);
   fn("cudaIsAvailable", &Guarded<&CudaIsAvailable>);

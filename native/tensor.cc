@@ -12,7 +12,9 @@ namespace seq2seq {
 namespace {
 
 c10::TensorOptions FactoryOptions(const Napi::Value& dtype, const Napi::Value& device) {
-  auto options = c10::TensorOptions().dtype(dtype.IsUndefined() ? c10::ScalarType::Float : ToDtype(dtype));
+  // Without a dtype: the default dtype (float32 unless setDefaultDtype changed it), as in PyTorch.
+  auto options =
+      c10::TensorOptions().dtype(dtype.IsUndefined() ? c10::get_default_dtype_as_scalartype() : ToDtype(dtype));
   return device.IsUndefined() ? options : options.device(ToDevice(device));
 }
 

@@ -46,3 +46,17 @@ export function exportRunLosses(dir: string, losses: NotebookLosses): void {
   const json = { per_sentence: losses.perSentence, current_loss: losses.currentLoss, mean_loss: losses.meanLoss };
   writeFileAtomic(join(dir, 'losses.json'), JSON.stringify(json));
 }
+
+/** What scripts/reference/batched.py needs to replay batched training: the options and each epoch's batches. */
+export interface BatchPlanExport {
+  options: { teacherForcing: number; clip: number; normalize: 'tokens' | 'sentences'; scoreSos: boolean };
+  epochs: { indices: number[]; teacher?: Uint8Array }[][];
+}
+
+/** Writes `plan.json` for scripts/reference/batched.py. */
+export function exportBatchPlan(dir: string, plan: BatchPlanExport): void {
+  const epochs = plan.epochs.map((batches) =>
+    batches.map((b) => ({ indices: b.indices, ...(b.teacher ? { teacher: [...b.teacher] } : {}) })),
+  );
+  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ options: plan.options, epochs }));
+}

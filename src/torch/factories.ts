@@ -55,7 +55,7 @@ function flatten(data: NestedArray): { shape: number[]; values: (number | boolea
 
 /**
  * A tensor from a number, nested arrays or a typed array (one dimension), like `torch.tensor`. The dtype is
- * inferred as PyTorch does (booleans: bool; integers only: int64; otherwise float32) unless given.
+ * inferred as PyTorch does (booleans: bool; integers only: int64; otherwise the default dtype, float32) unless given.
  * `tensor([[1, 2], [3, 4]], { dtype: 'float32', device: 'cuda' })`
  */
 export function tensor(data: NestedArray | TypedArray, options?: TensorOptions): Tensor {
@@ -72,7 +72,11 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions):
   }
   const dtype =
     opts.dtype ??
-    (allBool ? 'bool' : values.every((v) => Number.isInteger(v)) && values.length > 0 ? 'int64' : 'float32');
+    (allBool
+      ? 'bool'
+      : values.every((v) => Number.isInteger(v)) && values.length > 0
+        ? 'int64'
+        : native.getDefaultDtype());
   const buffer = allBool ? Uint8Array.from(values, (v) => (v ? 1 : 0)) : Float64Array.from(values as number[]);
   return finish(native.TensorHandle.fromData(buffer, shape, dtype, opts.device), opts);
 }

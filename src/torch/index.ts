@@ -6,7 +6,16 @@ export { Tensor, type NestedArray, type TensorLike, type TensorOptions } from '.
 export { tensor, zeros, ones, full, randn, rand, arange } from './factories.js';
 export { noGrad, withGradEnabled, isGradEnabled } from './autograd.js';
 export { tidy, keep } from './scope.js';
-export { manualSeed, setNumThreads, getNumThreads, memory, buildInfo, cuda } from './runtime.js';
+export {
+  manualSeed,
+  setNumThreads,
+  getNumThreads,
+  setDefaultDtype,
+  getDefaultDtype,
+  memory,
+  buildInfo,
+  cuda,
+} from './runtime.js';
 export { save, load } from './serialize.js';
 export type { DType, Device, TypedArray, BuildInfo } from './native.js';
 export * as nn from './nn/index.js';

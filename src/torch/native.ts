@@ -111,6 +111,60 @@ export interface BuildInfo {
   config: string;
 }
 
+/** @internal The modules (and optimizers, for training) of an encoder-decoder, as the fused paths take them. */
+export interface PartsHandles {
+  encoderEmbedding: ForwardHandle;
+  encoderLstm: LSTMHandle;
+  decoderEmbedding: ForwardHandle;
+  decoderLstm: LSTMHandle;
+  decoderDense: ForwardHandle;
+  encoderOpt?: AdamHandle;
+  decoderOpt?: AdamHandle;
+}
+
+/**
+ * @internal One padded mini-batch, row-major [step][sentence]: `target` holds -100 where nothing is scored;
+ * `teacher[t]` is the teacher-forcing coin of step t; decoding batches give `maxLengths` instead of `target`.
+ */
+export interface BatchArrays {
+  source: Int32Array;
+  sourceLengths: Int32Array;
+  target?: Int32Array;
+  teacher?: Uint8Array;
+  maxLengths?: Int32Array;
+}
+
+/** @internal Options of the batched jobs. */
+export interface BatchJobOptions {
+  device: string;
+  sos: number;
+  eos: number;
+  teacherForcing?: number;
+  clip?: number;
+  perToken?: boolean;
+}
+
+/** @internal A job running on its own thread. */
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
+/** @internal Progress of a training epoch. */
+export interface EpochProgressData {
+  batch: number;
+  batches: number;
+  sentences: number;
+  /** Mean NLL per scored token so far in this epoch. */
+  loss: number;
+}
+
+/** @internal Per-batch summed NLL and scored token counts. */
+export interface BatchLosses {
+  losses: Float64Array;
+  tokens: Float64Array;
+}
+
 /** @internal */
 export interface Addon {
   TensorHandle: TensorHandleStatics;
@@ -123,6 +177,8 @@ export interface Addon {
   manualSeed(seed: number): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
+  setDefaultDtype(dtype: 'float32' | 'float64'): void;
+  getDefaultDtype(): 'float32' | 'float64';
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
   cudaIsAvailable(): boolean;
@@ -130,21 +186,21 @@ export interface Addon {
   liveTensors(): number;
   buildInfo(): BuildInfo;
   notebookStep(
-    parts: {
-      encoderEmbedding: ForwardHandle;
-      encoderLstm: LSTMHandle;
-      decoderEmbedding: ForwardHandle;
-      decoderLstm: LSTMHandle;
-      decoderDense: ForwardHandle;
-      encoderOpt: AdamHandle;
-      decoderOpt: AdamHandle;
-    },
+    parts: Required<PartsHandles>,
     source: number[],
     target: number[],
     sos: number,
     eos: number,
     device: string,
   ): number;
+  trainEpoch(
+    parts: Required<PartsHandles>,
+    batches: BatchArrays[],
+    options: BatchJobOptions,
+    onProgress?: (progress: EpochProgressData) => void,
+  ): NativeJob<BatchLosses & { completed: number }>;
+  evaluateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<BatchLosses>;
+  translateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<number[][][]>;
   pickleSave(names: string[], tensors: TensorHandle[]): Uint8Array;
   pickleLoad(bytes: Uint8Array): [string, TensorHandle][];
 }

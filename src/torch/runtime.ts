@@ -1,5 +1,5 @@
 /** Process-wide libtorch state: seeding, intra-op threads, CUDA presence, live tensors, build facts. */
-import { checkInteger } from '../util/check.js';
+import { checkInteger, checkOneOf } from '../util/check.js';
 import { native, type BuildInfo } from './native.js';
 
 /** Seeds libtorch's CPU and CUDA generators, like `torch.manual_seed`. */
@@ -13,6 +13,19 @@ export function manualSeed(seed: number): void {
  */
 export function setNumThreads(threads: number): void {
   native.setNumThreads(checkInteger('threads', threads, 1, 1024));
+}
+
+/**
+ * Sets the floating-point type of new parameters and float tensors, like `torch.set_default_dtype`
+ * (`float32` unless changed; `float64` for numerical cross-checks).
+ */
+export function setDefaultDtype(dtype: 'float32' | 'float64'): void {
+  native.setDefaultDtype(checkOneOf('dtype', dtype, ['float32', 'float64']));
+}
+
+/** The current default floating-point type. */
+export function getDefaultDtype(): 'float32' | 'float64' {
+  return native.getDefaultDtype();
 }
 
 export function getNumThreads(): number {

@@ -7,28 +7,9 @@ import { EOS, SOS } from '../data/tokenize.js';
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
+import { modelParts } from '../model/parts.js';
 import { native } from '../torch/native.js';
 import { runEpochs, type NotebookLosses, type NotebookOptions } from './notebook.js';
-
-/** The addon objects the fused step drives: the five modules and the two optimizers. */
-export type FusedParts = Parameters<typeof native.notebookStep>[0];
-
-export function fusedParts(
-  encoder: Encoder,
-  decoder: Decoder,
-  encoderOpt: torch.optim.Adam,
-  decoderOpt: torch.optim.Adam,
-): FusedParts {
-  return {
-    encoderEmbedding: encoder.embedding.handle,
-    encoderLstm: encoder.lstm.handle,
-    decoderEmbedding: decoder.embedding.handle,
-    decoderLstm: decoder.lstm.handle,
-    decoderDense: decoder.dense.handle,
-    encoderOpt: encoderOpt.handle,
-    decoderOpt: decoderOpt.handle,
-  };
-}
 
 export async function trainFused(
   encoder: Encoder,
@@ -38,7 +19,7 @@ export async function trainFused(
 ): Promise<NotebookLosses> {
   const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: options.lr });
   const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: options.lr });
-  const parts = fusedParts(encoder, decoder, encoderOpt, decoderOpt);
+  const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
   const sos = data.targetVocab.index(SOS);
   const eos = data.targetVocab.index(EOS);
   return runEpochs(data.sources.length, options, (j) =>

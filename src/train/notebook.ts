@@ -93,7 +93,7 @@ export async function trainNotebook(
       source = source.view(-1, 1).to(DEVICE);
       target = target.view(-1, 1).to(DEVICE);
 
-      let loss = torch.tensor(0, { dtype: 'float32', device: DEVICE });
+      let loss = torch.tensor(0, { device: DEVICE });
       let h0 = torch.zeros([encoder.numLayers, 1, encoder.hiddenSize], { device: DEVICE });
       let c0 = torch.zeros([encoder.numLayers, 1, encoder.hiddenSize], { device: DEVICE });
 

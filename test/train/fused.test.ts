@@ -5,7 +5,8 @@ import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
 import { Decoder } from '../../src/model/decoder.js';
 import { Encoder } from '../../src/model/encoder.js';
 import * as torch from '../../src/torch/index.js';
-import { fusedParts, trainFused } from '../../src/train/fused.js';
+import { modelParts } from '../../src/model/parts.js';
+import { trainFused } from '../../src/train/fused.js';
 import { native } from '../../src/torch/native.js';
 import { trainNotebook } from '../../src/train/notebook.js';
 import { DEVICE } from '../helpers/device.js';
@@ -45,12 +46,12 @@ describe('the fused notebook step', () => {
   it('rejects indices outside the vocabularies before libtorch sees them', () => {
     const [encoder, decoder] = model(1);
     const opt = new torch.optim.Adam(encoder.parameters());
-    const parts = fusedParts(encoder, decoder, opt, opt);
+    const parts = modelParts(encoder, decoder, opt, opt);
     expect(() => native.notebookStep(parts, [0, 99999], [0, 1], 0, 1, DEVICE)).toThrow(
       /source index 99999 is out of range/,
     );
     expect(() =>
       native.notebookStep({ ...parts, encoderLstm: parts.decoderDense as never }, [0], [0], 0, 1, DEVICE),
-    ).toThrow('Expected an LSTM');
+    ).toThrow('Expected parts.encoderLstm to be an LSTM');
   });
 });

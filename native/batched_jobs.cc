@@ -1,0 +1,203 @@
+// The batched paths as background jobs returning { promise, cancel }:
+//   trainEpoch(parts, batches, options, onProgress?)  -> { losses: Float64Array, tokens: Float64Array, completed }
+//   evaluateBatches(parts, batches, options)          -> { losses, tokens }   (teacher-forced, no gradients)
+//   translateBatches(parts, batches, options)         -> number[][][]          (greedy, per batch per sentence)
+// options: { device, sos, eos, teacherForcing?, clip?, perToken? }
+#include <ATen/core/grad_mode.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "addon.h"
+#include "background_job.h"
+#include "batched_step.h"
+#include "convert.h"
+#include "errors.h"
+#include "wrap.h"
+
+namespace seq2seq {
+
+namespace {
+
+struct JobInput {
+  Seq2SeqParts parts;
+  std::vector<Batch> batches;
+  TrainOptions train;
+  int64_t sos = 0;
+};
+
+JobInput ReadInput(const Napi::CallbackInfo& info, bool withOptimizers, std::vector<Napi::ObjectReference>* keepAlive) {
+  const Napi::Env env = info.Env();
+  JobInput in;
+  in.parts = PartsFrom(info[0], withOptimizers, keepAlive);
+  const Napi::Value opts = info[2];
+  if (!opts.IsObject()) ThrowType(env, "Expected an options object");
+  const c10::Device device = ToDevice(Option(opts, "device"));
+  const int64_t targetWords = in.parts.decoderEmbedding->options.num_embeddings();
+  in.sos = ToInt(Option(opts, "sos"), "sos");
+  in.train.eos = ToInt(Option(opts, "eos"), "eos");
+  if (in.sos < 0 || in.sos >= targetWords || in.train.eos < 0 || in.train.eos >= targetWords) {
+    ThrowRange(env, "sos/eos index out of range for " + std::to_string(targetWords) + " target words");
+  }
+  if (auto v = Option(opts, "teacherForcing"); !v.IsUndefined()) {
+    in.train.teacherForcing = ToDouble(v, "teacherForcing");
+    if (!(in.train.teacherForcing >= 0.0 && in.train.teacherForcing <= 1.0)) {
+      ThrowRange(env, "teacherForcing must be between 0 and 1");
+    }
+  }
+  if (auto v = Option(opts, "clip"); !v.IsUndefined()) {
+    in.train.clip = ToDouble(v, "clip");
+    if (!(in.train.clip >= 0.0)) ThrowRange(env, "clip must be 0 (off) or positive");
+  }
+  if (auto v = Option(opts, "perToken"); !v.IsUndefined()) in.train.perToken = ToBool(v, "perToken");
+  const Vocabularies vocab{in.parts.encoderEmbedding->options.num_embeddings(), targetWords, in.sos};
+  in.batches = BatchesFromJS(info[1], vocab, device);
+  return in;
+}
+
+Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<at::Tensor>& scalars) {
+  auto out = Napi::Float64Array::New(env, scalars.size());
+  if (scalars.empty()) return out;
+  const at::Tensor values = at::stack(scalars).to(at::kCPU, at::kDouble).contiguous();
+  for (size_t i = 0; i < scalars.size(); ++i) out[i] = values.data_ptr<double>()[i];
+  return out;
+}
+
+class TrainEpochJob : public BackgroundJob {
+ public:
+  explicit TrainEpochJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, true, &keepAlive_)) {}
+
+ protected:
+  void Execute() override {
+    using Clock = std::chrono::steady_clock;
+    auto lastReport = Clock::now();
+    int64_t sentences = 0;
+    at::Tensor totalLoss, totalTokens;
+    for (size_t i = 0; i < in_.batches.size() && !Cancelled(); ++i) {
+      const Batch& batch = in_.batches[i];
+      BatchLoss loss = TrainBatch(in_.parts, batch, in_.train);
+      losses_.push_back(loss.sum);
+      tokens_.push_back(loss.tokens);
+      totalLoss = i == 0 ? loss.sum : totalLoss + loss.sum;
+      totalTokens = i == 0 ? loss.tokens : totalTokens + loss.tokens;
+      sentences += batch.size;
+      const bool last = i + 1 == in_.batches.size();
+      if (last || Clock::now() - lastReport > std::chrono::milliseconds(100)) {
+        lastReport = Clock::now();
+        // Reading the running loss syncs with the device: at most ten times a second.
+        const double meanLoss = (totalLoss / totalTokens.clamp_min(1.0)).item<double>();
+        const double done = static_cast<double>(i + 1), total = static_cast<double>(in_.batches.size());
+        const double sentencesDone = static_cast<double>(sentences);
+        Report([=](Napi::Env env) {
+          auto p = Napi::Object::New(env);
+          p.Set("batch", done);
+          p.Set("batches", total);
+          p.Set("sentences", sentencesDone);
+          p.Set("loss", meanLoss);
+          return p;
+        });
+      }
+    }
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto out = Napi::Object::New(env);
+    out.Set("losses", ToFloat64Array(env, losses_));
+    out.Set("tokens", ToFloat64Array(env, tokens_));
+    out.Set("completed", static_cast<double>(losses_.size()));
+    return out;
+  }
+
+ private:
+  JobInput in_;
+  std::vector<at::Tensor> losses_, tokens_;
+};
+
+class EvaluateJob : public BackgroundJob {
+ public:
+  explicit EvaluateJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, false, &keepAlive_)) {
+    in_.train.teacherForcing = 1.0;
+  }
+
+ protected:
+  void Execute() override {
+    at::NoGradGuard noGrad;  // grad mode is per thread: set here, on the job's thread
+    for (const Batch& batch : in_.batches) {
+      if (Cancelled()) break;
+      auto [h, c] = Encode(in_.parts, batch);
+      BatchLoss loss = DecoderLoss(in_.parts, batch, h, c, in_.train);
+      losses_.push_back(loss.sum);
+      tokens_.push_back(loss.tokens);
+    }
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto out = Napi::Object::New(env);
+    out.Set("losses", ToFloat64Array(env, losses_));
+    out.Set("tokens", ToFloat64Array(env, tokens_));
+    return out;
+  }
+
+ private:
+  JobInput in_;
+  std::vector<at::Tensor> losses_, tokens_;
+};
+
+class TranslateJob : public BackgroundJob {
+ public:
+  explicit TranslateJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, false, &keepAlive_)) {
+    for (const Batch& batch : in_.batches) {
+      if (batch.maxLengths.empty()) ThrowType(info.Env(), "Expected each batch to give maxLengths");
+    }
+  }
+
+ protected:
+  void Execute() override {
+    for (const Batch& batch : in_.batches) {
+      if (Cancelled()) break;
+      words_.push_back(GreedyDecode(in_.parts, batch, in_.sos, in_.train.eos));
+    }
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto out = Napi::Array::New(env, words_.size());
+    for (uint32_t i = 0; i < words_.size(); ++i) {
+      auto batch = Napi::Array::New(env, words_[i].size());
+      for (uint32_t b = 0; b < words_[i].size(); ++b) {
+        auto sentence = Napi::Array::New(env, words_[i][b].size());
+        for (uint32_t t = 0; t < words_[i][b].size(); ++t) sentence.Set(t, static_cast<double>(words_[i][b][t]));
+        batch.Set(b, sentence);
+      }
+      out.Set(i, batch);
+    }
+    return out;
+  }
+
+ private:
+  JobInput in_;
+  std::vector<std::vector<std::vector<int64_t>>> words_;
+};
+
+template <typename Job>
+Napi::Value StartJob(const Napi::CallbackInfo& info, const char* name) {
+  return BackgroundJob::Start(info.Env(), std::make_unique<Job>(info), info[3], name);
+}
+
+Napi::Value TrainEpoch(const Napi::CallbackInfo& info) { return StartJob<TrainEpochJob>(info, "seq2seq.trainEpoch"); }
+Napi::Value EvaluateBatches(const Napi::CallbackInfo& info) { return StartJob<EvaluateJob>(info, "seq2seq.evaluate"); }
+Napi::Value TranslateBatches(const Napi::CallbackInfo& info) {
+  return StartJob<TranslateJob>(info, "seq2seq.translate");
+}
+
+}  // namespace
+
+void InitBatched(Napi::Env env, Napi::Object exports) {
+  exports.Set("trainEpoch", Napi::Function::New(env, &Guarded<&TrainEpoch>, "trainEpoch"));
+  exports.Set("evaluateBatches", Napi::Function::New(env, &Guarded<&EvaluateBatches>, "evaluateBatches"));
+  exports.Set("translateBatches", Napi::Function::New(env, &Guarded<&TranslateBatches>, "translateBatches"));
+}
+
+}  // namespace seq2seq

@@ -1,0 +1,136 @@
+#include "batched_step.h"
+
+#include <ATen/core/grad_mode.h>
+#include <torch/nn/utils/rnn.h>
+
+#include "adam.h"
+
+namespace seq2seq {
+
+std::tuple<at::Tensor, at::Tensor> Encode(Seq2SeqParts& parts, const Batch& batch) {
+  const at::Tensor embedded = parts.encoderEmbedding->forward(batch.source);  // [S, B, E]
+  const auto zeros = at::zeros({parts.Layers(), batch.size, parts.Hidden()}, embedded.options());
+  const auto state = std::make_tuple(zeros, zeros);
+  if (batch.sameSourceLength) return std::get<1>(parts.encoderLstm->forward(embedded, state));
+  const auto packed = torch::nn::utils::rnn::pack_padded_sequence(embedded, batch.sourceLengths,
+                                                                  /*batch_first=*/false, /*enforce_sorted=*/false);
+  return std::get<1>(parts.encoderLstm->forward_with_packed_input(packed, state));
+}
+
+namespace {
+
+at::Tensor NllSum(const at::Tensor& logProbs, const at::Tensor& target) {
+  return at::nll_loss(logProbs, target, {}, at::Reduction::Sum, kIgnoreIndex);
+}
+
+// Teacher forcing throughout: one LSTM call over all steps, and the output layer only where a token is scored.
+BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::Tensor& h, const at::Tensor& c) {
+  const at::Tensor embedded = parts.decoderEmbedding->forward(batch.input);  // [T, B, E]
+  const at::Tensor out = std::get<0>(parts.decoderLstm->forward(embedded, std::make_tuple(h, c)));
+  const at::Tensor scored = out.view({-1, parts.Hidden()}).index_select(0, batch.scored);  // [tokens, H]
+  const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(scored), 1);
+  const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
+  return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+}
+
+// Step by step: each step is fed the reference (teacher coin) or the previous guess. Free-running (ratio 0)
+// scores each sentence until its first predicted <eos>, as the notebook does, and stops when none is left.
+BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c,
+                       const TrainOptions& options) {
+  const bool freeRunning = options.teacherForcing <= 0.0;
+  const int64_t T = batch.target.size(0);
+  const auto floats = h.options();
+  at::Tensor sum = at::zeros({}, floats);
+  at::Tensor tokens =
+      freeRunning ? at::zeros({}, floats) : at::scalar_tensor(static_cast<double>(batch.tokens), floats);
+  at::Tensor alive = at::ones({batch.size}, batch.target.options().dtype(at::kBool));
+  at::Tensor x = batch.input[0];  // [B]: <sos>
+  for (int64_t t = 0; t < T; ++t) {
+    const at::Tensor embedded = parts.decoderEmbedding->forward(x).view({1, batch.size, -1});
+    auto step = parts.decoderLstm->forward(embedded, std::make_tuple(h, c));
+    std::tie(h, c) = std::get<1>(step);
+    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(std::get<0>(step).squeeze(0)), 1);
+    const at::Tensor guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
+    at::Tensor target = batch.target[t];
+    if (freeRunning) {
+      target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
+      tokens = tokens + target.ne(kIgnoreIndex).sum().to(floats.dtype());
+      alive = alive.logical_and(guess.ne(options.eos));
+    }
+    sum = sum + NllSum(logProbs, target);
+    if (t + 1 == T) break;
+    // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
+    if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
+    x = !freeRunning && batch.teacher[t + 1] ? batch.input[t + 1] : guess;
+  }
+  return {sum, tokens};
+}
+
+}  // namespace
+
+BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c,
+                      const TrainOptions& options) {
+  if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, h, c);
+  return StepwiseLoss(parts, batch, std::move(h), std::move(c), options);
+}
+
+void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm) {
+  std::vector<at::Tensor> grads, norms;
+  for (const auto& p : params) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  if (grads.empty()) return;
+  for (const auto& g : grads) norms.push_back(at::norm(g.detach(), 2.0));
+  const at::Tensor total = at::norm(at::stack(norms), 2.0);
+  // PyTorch: clip_coef = max_norm / (total_norm + 1e-6), i.e. reciprocal() * max_norm, clamped to 1.
+  const at::Tensor coef = at::clamp_max((total + 1e-6).reciprocal() * maxNorm, 1.0);
+  for (auto& g : grads) g.detach().mul_(coef);
+}
+
+BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options) {
+  ClearGrads(*parts.encoderOpt, true);
+  ClearGrads(*parts.decoderOpt, true);
+  auto [h, c] = Encode(parts, batch);
+  BatchLoss loss = DecoderLoss(parts, batch, h, c, options);
+  const at::Tensor objective =
+      options.perToken ? loss.sum / loss.tokens.clamp_min(1.0) : loss.sum / static_cast<double>(batch.size);
+  objective.backward();
+  if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
+  parts.encoderOpt->step();
+  parts.decoderOpt->step();
+  return {loss.sum.detach(), loss.tokens};
+}
+
+std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos) {
+  at::NoGradGuard noGrad;
+  auto [h, c] = Encode(parts, batch);
+  int64_t longest = 0;
+  for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);
+  const auto longs = batch.source.options();
+  const at::Tensor maxLengths = at::tensor(batch.maxLengths, at::TensorOptions().dtype(at::kLong)).to(longs.device());
+  at::Tensor x = at::full({batch.size}, sos, longs);
+  at::Tensor done = at::zeros({batch.size}, longs.dtype(at::kBool));
+  std::vector<at::Tensor> steps;
+  for (int64_t t = 0; t < longest; ++t) {
+    const at::Tensor embedded = parts.decoderEmbedding->forward(x).view({1, batch.size, -1});
+    auto step = parts.decoderLstm->forward(embedded, std::make_tuple(h, c));
+    std::tie(h, c) = std::get<1>(step);
+    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(std::get<0>(step).squeeze(0)), 1);
+    x = std::get<1>(logProbs.topk(1)).squeeze(1);
+    steps.push_back(x);
+    done = done.logical_or(x.eq(eos)).logical_or(maxLengths.le(t + 1));
+    if (done.all().item<bool>()) break;  // decoding's stop: one sync per step
+  }
+  const at::Tensor words = at::stack(steps).to(at::kCPU).contiguous();  // [steps, B]
+  const auto* w = words.data_ptr<int64_t>();
+  std::vector<std::vector<int64_t>> out(batch.size);
+  for (int64_t b = 0; b < batch.size; ++b) {
+    for (int64_t t = 0; t < words.size(0) && t < batch.maxLengths[b]; ++t) {
+      out[b].push_back(w[t * batch.size + b]);
+      if (w[t * batch.size + b] == eos) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace seq2seq

@@ -1,0 +1,130 @@
+"""Batched training of the notebook's model in plain PyTorch: the reference for seq2seq-node's batched mode.
+
+Replays an exported run (data.json, init.pt) over the batches in plan.json, written the way a PyTorch user
+writes it: pad_sequence, pack_padded_sequence for the sources, one LSTM call over the teacher-forced targets
+(or a step loop when the decoder is fed its own guesses), NLLLoss with ignore_index, clip_grad_norm_, and the
+notebook's two Adam optimizers. The model classes are the notebook's (their modules, their state-dict keys).
+
+usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] > result.json
+result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s}], ...}; final weights in RUNDIR/final.pt
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+
+parser = argparse.ArgumentParser()
+parser.add_argument("rundir")
+parser.add_argument("--device", default="cpu")
+parser.add_argument("--threads", type=int, default=0)
+args = parser.parse_args()
+if args.threads > 0:
+    torch.set_num_threads(args.threads)
+
+with open(os.path.join(args.rundir, "data.json")) as f:
+    data = json.load(f)
+with open(os.path.join(args.rundir, "plan.json")) as f:
+    plan = json.load(f)
+sources, targets = data["sources"], data["targets"]  # sources already reversed
+deu_words = data["tgt_vocab"]
+config = data["config"]
+opts = plan["options"]
+DEVICE = torch.device(args.device)
+SOS, EOS, IGNORE = deu_words.index("<sos>"), deu_words.index("<eos>"), -100
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab_size, hidden_size, embedding_dim, num_layers):
+        super(Encoder, self).__init__()
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers)
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab_size, hidden_size, embedding_dim, num_layers):
+        super(Decoder, self).__init__()
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers)
+        self.dense = nn.Linear(hidden_size, vocab_size)
+        self.softmax = nn.LogSoftmax(dim=1)
+
+
+encoder = Encoder(len(data["src_vocab"]), config["hidden"], config["embedding"], config["layers"]).to(DEVICE)
+decoder = Decoder(len(deu_words), config["hidden"], config["embedding"], config["layers"]).to(DEVICE)
+init = torch.load(os.path.join(args.rundir, "init.pt"))
+encoder.load_state_dict({k[len("encoder."):]: v for k, v in init.items() if k.startswith("encoder.")})
+decoder.load_state_dict({k[len("decoder."):]: v for k, v in init.items() if k.startswith("decoder.")})
+encoder_opt = torch.optim.Adam(encoder.parameters(), lr=config["lr"])
+decoder_opt = torch.optim.Adam(decoder.parameters(), lr=config["lr"])
+ratio = opts["teacherForcing"]
+
+
+def train_batch(indices, teacher):
+    B = len(indices)
+    src = [torch.tensor(sources[i]) for i in indices]
+    lengths = torch.tensor([len(s) for s in src])
+    src = pad_sequence(src).to(DEVICE)  # [S, B]
+    scored = [targets[i] if opts["scoreSos"] else targets[i][1:] for i in indices]
+    tgt = pad_sequence([torch.tensor(t) for t in scored], padding_value=IGNORE).to(DEVICE)  # [T, B]
+    inp = torch.cat([torch.full((1, B), SOS, device=DEVICE), tgt[:-1].clamp(min=0)])  # <sos>, then shifted
+
+    encoder_opt.zero_grad()
+    decoder_opt.zero_grad()
+    packed = pack_padded_sequence(encoder.embedding(src), lengths, enforce_sorted=False)
+    _, (h, c) = encoder.lstm(packed)
+    if ratio >= 1:
+        out, _ = decoder.lstm(decoder.embedding(inp), (h, c))
+        out = decoder.softmax(decoder.dense(out.view(-1, decoder.hidden_size)))
+        loss_sum = F.nll_loss(out, tgt.view(-1), ignore_index=IGNORE, reduction="sum")
+        tokens = (tgt != IGNORE).sum().float()
+    else:
+        free = ratio <= 0
+        loss_sum = torch.zeros((), device=DEVICE)
+        tokens = torch.zeros((), device=DEVICE) if free else (tgt != IGNORE).sum().float()
+        alive = torch.ones(B, dtype=torch.bool, device=DEVICE)
+        x = inp[0]
+        for t in range(tgt.size(0)):
+            out, (h, c) = decoder.lstm(decoder.embedding(x).view(1, B, -1), (h, c))
+            out = decoder.softmax(decoder.dense(out.squeeze(0)))
+            guess = out.topk(1)[1].squeeze(1).detach()
+            target = tgt[t]
+            if free:
+                target = torch.where(alive, target, torch.full_like(target, IGNORE))
+                tokens = tokens + (target != IGNORE).sum().float()
+                alive = alive & (guess != EOS)
+            loss_sum = loss_sum + F.nll_loss(out, target, ignore_index=IGNORE, reduction="sum")
+            if t + 1 == tgt.size(0):
+                break
+            if free and not (alive & (tgt[t + 1] != IGNORE)).any():
+                break
+            x = inp[t + 1] if (not free and teacher[t + 1]) else guess
+    loss = loss_sum / tokens.clamp(min=1) if opts["normalize"] == "tokens" else loss_sum / B
+    loss.backward()
+    if opts["clip"] > 0:
+        torch.nn.utils.clip_grad_norm_(list(encoder.parameters()) + list(decoder.parameters()), opts["clip"])
+    encoder_opt.step()
+    decoder_opt.step()
+    return loss_sum.detach(), tokens
+
+
+epochs = []
+for batches in plan["epochs"]:
+    started = time.perf_counter()
+    results = [train_batch(b["indices"], b.get("teacher")) for b in batches]
+    losses = [l.item() for l, _ in results]
+    tokens = [t.item() for _, t in results]
+    epochs.append({"losses": losses, "tokens": tokens, "seconds": time.perf_counter() - started})
+
+state = {"encoder." + k: v for k, v in encoder.state_dict().items()}
+state.update({"decoder." + k: v for k, v in decoder.state_dict().items()})
+torch.save(state, os.path.join(args.rundir, "final.pt"))
+json.dump({"epochs": epochs}, os.sys.stdout)

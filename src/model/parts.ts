@@ -1,0 +1,29 @@
+/** The addon handles of a model's modules (and optimizers), as the fused and batched native paths take them. */
+import type { PartsHandles } from '../torch/native.js';
+import type * as torch from '../torch/index.js';
+import type { Decoder } from './decoder.js';
+import type { Encoder } from './encoder.js';
+
+/** @internal The five modules; with optimizers, also the two Adams that train them. */
+export function modelParts(encoder: Encoder, decoder: Decoder): PartsHandles;
+export function modelParts(
+  encoder: Encoder,
+  decoder: Decoder,
+  encoderOpt: torch.optim.Adam,
+  decoderOpt: torch.optim.Adam,
+): Required<PartsHandles>;
+export function modelParts(
+  encoder: Encoder,
+  decoder: Decoder,
+  encoderOpt?: torch.optim.Adam,
+  decoderOpt?: torch.optim.Adam,
+): PartsHandles {
+  return {
+    encoderEmbedding: encoder.embedding.handle,
+    encoderLstm: encoder.lstm.handle,
+    decoderEmbedding: decoder.embedding.handle,
+    decoderLstm: decoder.lstm.handle,
+    decoderDense: decoder.dense.handle,
+    ...(encoderOpt && decoderOpt ? { encoderOpt: encoderOpt.handle, decoderOpt: decoderOpt.handle } : {}),
+  };
+}

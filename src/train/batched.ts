@@ -1,0 +1,196 @@
+/**
+ * Batched training: mini-batches of sentences grouped by length, teacher forcing (or free-running like the
+ * notebook), gradient-norm clipping and the mean NLL per target token, each epoch run by the addon on a thread
+ * of its own so that the event loop stays free. Per epoch it reports the training loss and the held-out loss.
+ */
+import type { Dataset } from '../data/dataset.js';
+import { EOS, SOS } from '../data/tokenize.js';
+import type { Decoder } from '../model/decoder.js';
+import type { Encoder } from '../model/encoder.js';
+import { modelParts } from '../model/parts.js';
+import * as torch from '../torch/index.js';
+import { native, type BatchJobOptions, type BatchLosses, type NativeJob } from '../torch/native.js';
+import { checkInteger, checkNumber, checkOneOf } from '../util/check.js';
+import { planBatches, type BatchPlanOptions } from './batches.js';
+import { splitHeldOut, type Split } from './split.js';
+
+export interface BatchedOptions {
+  epochs: number;
+  /** Adam's learning rate (both optimizers, as in the notebook). */
+  lr: number;
+  device: torch.Device;
+  /** Seeds the held-out split, the batches and the teacher-forcing coins. */
+  seed: number;
+  /** Sentences per batch; default 64. */
+  batchSize?: number;
+  /** Probability of feeding the reference token at each decoder step; default 1. 0: free-running like the notebook. */
+  teacherForcing?: number;
+  /** Largest gradient norm (Sutskever et al. clip at 5, the default); 0: no clipping. */
+  clip?: number;
+  /** What the loss is averaged over before backward: `tokens` (default) or `sentences` (the notebook's sum, per sentence). */
+  normalize?: 'tokens' | 'sentences';
+  /** Fraction of the distinct pairs held out for validation; default 0.05. */
+  validFraction?: number;
+  /** Batch order: see {@link BatchPlanOptions.order}. */
+  order?: BatchPlanOptions['order'];
+  /** Score the target's leading `<sos>` as the notebook does; default false. */
+  scoreSos?: boolean;
+  /** Called about ten times a second while an epoch trains. */
+  onProgress?: (progress: BatchedProgress) => void;
+  /** Called after every epoch (and its validation), before the next one starts; may be async. */
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** Aborting stops training after the current batch; the result then has `stopped: true`. */
+  signal?: AbortSignal;
+}
+
+/** Where an epoch stands. */
+export interface BatchedProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  sentences: number;
+  /** Mean NLL per target token so far in this epoch. */
+  loss: number;
+}
+
+/** What one epoch did. */
+export interface EpochReport {
+  epoch: number;
+  /** Mean NLL per scored target token over the epoch's training batches. */
+  trainLoss: number;
+  /** Mean NLL per target token on the held-out pairs (teacher-forced); undefined without any. */
+  validLoss?: number;
+  sentences: number;
+  tokens: number;
+  seconds: number;
+  /** Each batch's summed NLL and scored tokens, in training order. */
+  batchLosses: number[];
+  batchTokens: number[];
+}
+
+export interface BatchedResult {
+  epochs: EpochReport[];
+  /** True when the signal stopped training; the model holds the weights after the last complete batch. */
+  stopped: boolean;
+  split: Split;
+}
+
+/** The options with their defaults filled in, callbacks aside. */
+export type ResolvedBatchedOptions = Required<Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal'>>;
+
+/** Resolves the defaults and checks every option, naming the one that is wrong. */
+export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
+  const o: ResolvedBatchedOptions = {
+    epochs: options.epochs,
+    lr: options.lr,
+    device: options.device,
+    seed: options.seed,
+    batchSize: options.batchSize ?? 64,
+    teacherForcing: options.teacherForcing ?? 1,
+    clip: options.clip ?? 5,
+    normalize: options.normalize ?? 'tokens',
+    validFraction: options.validFraction ?? 0.05,
+    order: options.order ?? 'length',
+    scoreSos: options.scoreSos ?? false,
+  };
+  checkInteger('epochs', o.epochs, 1);
+  checkNumber('lr', o.lr, Number.MIN_VALUE);
+  checkInteger('batchSize', o.batchSize, 1, 65_536);
+  checkNumber('teacherForcing', o.teacherForcing, 0, 1);
+  checkNumber('clip', o.clip, 0);
+  checkOneOf('normalize', o.normalize, ['tokens', 'sentences']);
+  checkNumber('validFraction', o.validFraction, 0, 0.5);
+  checkOneOf('order', o.order, ['length', 'sequential']);
+  checkInteger('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
+  return o;
+}
+
+/** Runs a native job, cancelling it when `signal` aborts. */
+async function runJob<T>(job: NativeJob<T>, signal?: AbortSignal): Promise<T> {
+  const cancel = (): void => job.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    return await job.promise;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
+}
+
+function sum(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
+}
+
+/** Mean NLL per target token of `encoder`/`decoder` on the pairs `indices` of `data`, teacher-forced. */
+export async function evaluateLoss(
+  encoder: Encoder,
+  decoder: Decoder,
+  data: Dataset,
+  indices: readonly number[],
+  options: { device: torch.Device; batchSize?: number; scoreSos?: boolean },
+): Promise<number> {
+  if (indices.length === 0) throw new RangeError('Expected at least one pair to evaluate');
+  const batches = planBatches(data.sources, data.targets, indices, 0, {
+    batchSize: options.batchSize ?? 64,
+    seed: 0,
+    scoreSos: options.scoreSos,
+  });
+  const jobOptions: BatchJobOptions = {
+    device: options.device,
+    sos: data.targetVocab.index(SOS),
+    eos: data.targetVocab.index(EOS),
+  };
+  const result: BatchLosses = await native.evaluateBatches(modelParts(encoder, decoder), batches, jobOptions).promise;
+  return sum(result.losses) / sum(result.tokens);
+}
+
+/** Trains `encoder` and `decoder` (already on `options.device`) on `data` in mini-batches. */
+export async function trainBatched(
+  encoder: Encoder,
+  decoder: Decoder,
+  data: Dataset,
+  options: BatchedOptions,
+): Promise<BatchedResult> {
+  const o = resolveBatchedOptions(options);
+  const split = splitHeldOut(data, o.validFraction, o.seed);
+  const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: o.lr });
+  const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: o.lr });
+  const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
+  const jobOptions: BatchJobOptions = {
+    device: o.device,
+    sos: data.targetVocab.index(SOS),
+    eos: data.targetVocab.index(EOS),
+    teacherForcing: o.teacherForcing,
+    clip: o.clip,
+    perToken: o.normalize === 'tokens',
+  };
+  const epochs: EpochReport[] = [];
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    if (options.signal?.aborted) return { epochs, stopped: true, split };
+    const started = performance.now();
+    const batches = planBatches(data.sources, data.targets, split.train, epoch, o);
+    const onProgress = options.onProgress
+      ? (p: { batch: number; batches: number; sentences: number; loss: number }) =>
+          options.onProgress!({ epoch, epochs: o.epochs, ...p })
+      : undefined;
+    const result = await runJob(native.trainEpoch(parts, batches, jobOptions, onProgress), options.signal);
+    if (result.completed < batches.length) return { epochs, stopped: true, split };
+    const report: EpochReport = {
+      epoch,
+      trainLoss: sum(result.losses) / sum(result.tokens),
+      sentences: split.train.length,
+      tokens: sum(result.tokens),
+      seconds: (performance.now() - started) / 1000,
+      batchLosses: [...result.losses],
+      batchTokens: [...result.tokens],
+    };
+    if (split.valid.length > 0) {
+      report.validLoss = await evaluateLoss(encoder, decoder, data, split.valid, o);
+    }
+    epochs.push(report);
+    await options.onEpoch?.(report);
+  }
+  return { epochs, stopped: false, split };
+}
