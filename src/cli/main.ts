@@ -18,6 +18,24 @@ const positiveNumber = (value: string): number => {
   return n;
 };
 
+const nonNegativeNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a number of at least 0, got "${value}"`);
+  }
+  return n;
+};
+
+const between = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+};
+const ratio = between(0, 1);
+const fraction = between(0, 0.5);
+
 const device = (value: string): Device => {
   if (!/^(cpu|cuda(:\d+)?)$/.test(value))
     throw new InvalidArgumentError(`expected cpu, cuda or cuda:N, got "${value}"`);
@@ -52,16 +70,39 @@ program
   .addOption(
     new Option(
       '--mode <mode>',
-      'notebook: the TypeScript mirror, op by op; fused: one addon call per sentence, same losses',
+      'batched: mini-batches in C++ off the main thread; notebook: the TypeScript mirror, op by op; ' +
+        'fused: the notebook in one addon call per sentence, same losses',
     )
-      .choices(['notebook', 'fused'])
-      .default('notebook'),
+      .choices(['batched', 'notebook', 'fused'])
+      .default('batched'),
+  )
+  .option('--batch-size <n>', 'batched: sentences per mini-batch (grouped by length)', integer(1), 64)
+  .option(
+    '--teacher-forcing <ratio>',
+    'batched: probability of feeding the reference word at each decoder step (0: free-running, as the notebook)',
+    ratio,
+    1,
+  )
+  .option('--clip <norm>', 'batched: largest gradient norm (0: no clipping)', nonNegativeNumber, 5)
+  .option('--valid-fraction <x>', 'batched: share of the distinct pairs held out for validation', fraction, 0.05)
+  .addOption(
+    new Option('--normalize <what>', 'batched: average the loss over target tokens or sentences before backward')
+      .choices(['tokens', 'sentences'])
+      .default('tokens'),
   )
   .option('--swap', 'translate from the second column to the first (German to English)')
   .option('--export-run <dir>', 'also write data.json, init.pt and losses.json for the PyTorch cross-check')
   .action(async (options: Parameters<typeof import('./train.js').runTrain>[0]) => {
     const { runTrain } = await import('./train.js');
-    await runTrain(options);
+    // Ctrl-C: batched training stops after the current batch and saves; a second Ctrl-C quits at once.
+    const controller = new AbortController();
+    process.once('SIGINT', () => {
+      console.error('seq2seq: stopping after the current batch (Ctrl-C again to quit at once)');
+      controller.abort();
+      process.once('SIGINT', () => process.exit(130));
+    });
+    const outcome = await runTrain({ ...options, signal: controller.signal });
+    if (outcome.stopped) process.exitCode = 130;
   });
 
 program

@@ -1,12 +1,22 @@
 /**
- * tqdm-like progress on stderr: two bars (epochs, sentences) with rate and time left on a terminal, plain
- * lines every few seconds and at each epoch's end otherwise (logs, CI).
+ * tqdm-like progress on stderr: two bars (epochs, and the sentences or batches of the current epoch) with rate
+ * and time left on a terminal; plain lines every few seconds and at each epoch's end otherwise (logs, CI).
  */
 import cliProgress from 'cli-progress';
-import type { NotebookProgress } from '../train/notebook.js';
+
+/** Where training stands: `done` of `total` steps (sentences or batches) of the epoch. */
+export interface ProgressState {
+  epoch: number;
+  epochs: number;
+  done: number;
+  total: number;
+  /** Sentences trained so far in this epoch (the rate's numerator). */
+  sentences: number;
+  loss: number;
+}
 
 export interface Progress {
-  update(p: NotebookProgress): void;
+  update(p: ProgressState): void;
   stop(): void;
 }
 
@@ -17,11 +27,22 @@ const formatTime = (seconds: number): string => {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 };
 
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, plainEverySeconds = 10): Progress {
+/** `unit` names what `done`/`total` count: `sentence` (the notebook loops) or `batch`. */
+export function createProgress(
+  unit: 'sentence' | 'batch' = 'sentence',
+  stream: NodeJS.WriteStream = process.stderr,
+  plainEverySeconds = 10,
+): Progress {
   const start = performance.now();
   let epochStart = start;
   let lastEpoch = 0;
-  const rate = (p: NotebookProgress): number => p.sentence / ((performance.now() - epochStart) / 1000);
+  const rate = (p: ProgressState): number => p.sentences / ((performance.now() - epochStart) / 1000);
+  const newEpoch = (p: ProgressState): boolean => {
+    if (p.epoch === lastEpoch) return false;
+    epochStart = performance.now();
+    lastEpoch = p.epoch;
+    return true;
+  };
 
   if (stream.isTTY) {
     const multibar = new cliProgress.MultiBar(
@@ -34,40 +55,28 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
       },
       cliProgress.Presets.shades_classic,
     );
+    const blank = { elapsed: '0m00s', left: '?', rate: '', extra: '' };
     let epochs: cliProgress.SingleBar | undefined;
-    let sentences: cliProgress.SingleBar | undefined;
+    let steps: cliProgress.SingleBar | undefined;
     return {
       update(p) {
-        if (p.epoch !== lastEpoch) {
-          epochStart = performance.now();
-          lastEpoch = p.epoch;
-          epochs ??= multibar.create(p.epochs, 0, {
-            label: 'epochs   ',
-            elapsed: '0m00s',
-            left: '?',
-            rate: '',
-            extra: '',
-          });
-          sentences?.stop();
-          if (sentences) multibar.remove(sentences);
-          sentences = multibar.create(p.sentences, 0, {
-            label: 'sentences',
-            elapsed: '0m00s',
-            left: '?',
-            rate: '',
-            extra: '',
-          });
+        if (newEpoch(p)) {
+          epochs ??= multibar.create(p.epochs, 0, { label: 'epochs   ', ...blank });
+          steps?.stop();
+          if (steps) multibar.remove(steps);
+          steps = multibar.create(p.total, 0, { label: unit === 'batch' ? 'batches  ' : 'sentences', ...blank });
         }
         const r = rate(p);
-        sentences?.update(p.sentence, {
-          elapsed: formatTime((performance.now() - epochStart) / 1000),
-          left: formatTime((p.sentences - p.sentence) / r),
+        const epochElapsed = (performance.now() - epochStart) / 1000;
+        steps?.update(p.done, {
+          elapsed: formatTime(epochElapsed),
+          left: formatTime((epochElapsed / p.done) * (p.total - p.done)),
           rate: `, ${r.toFixed(1)} sent/s`,
           extra: `loss ${p.loss.toFixed(3)}`,
         });
-        const done = p.epoch - 1 + p.sentence / p.sentences;
+        const done = p.epoch - 1 + p.done / p.total;
         const total = (performance.now() - start) / 1000;
-        epochs?.update(p.sentence === p.sentences ? p.epoch : p.epoch - 1, {
+        epochs?.update(p.done === p.total ? p.epoch : p.epoch - 1, {
           elapsed: formatTime(total),
           left: formatTime((total / done) * (p.epochs - done)),
           rate: '',
@@ -83,19 +92,15 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, plai
   let lastLine = start;
   return {
     update(p) {
-      if (p.epoch !== lastEpoch) {
-        epochStart = performance.now();
-        lastEpoch = p.epoch;
-      }
+      newEpoch(p);
       const now = performance.now();
-      const endOfEpoch = p.sentence === p.sentences;
+      const endOfEpoch = p.done === p.total;
       if (!endOfEpoch && now - lastLine < plainEverySeconds * 1000) return;
       lastLine = now;
-      const r = rate(p);
-      const done = p.epoch - 1 + p.sentence / p.sentences;
+      const done = p.epoch - 1 + p.done / p.total;
       const total = (now - start) / 1000;
       stream.write(
-        `epoch ${p.epoch}/${p.epochs} sentence ${p.sentence}/${p.sentences} ${r.toFixed(1)} sent/s ` +
+        `epoch ${p.epoch}/${p.epochs} ${unit} ${p.done}/${p.total} ${rate(p).toFixed(1)} sent/s ` +
           `loss ${p.loss.toFixed(3)} elapsed ${formatTime(total)} left ${formatTime((total / done) * (p.epochs - done))}\n`,
       );
     },

@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
 
 // The CLI runs from dist/ (built by `npm install`'s prepare step); rebuilt here so the test sees this source.
 beforeAll(() => {
@@ -14,10 +15,12 @@ const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/main.j
 const corpus = 'test/fixtures/deu-small.txt';
 
 describe('seq2seq command line', () => {
-  it('trains, writes the model, loss.json and loss.png, then translates', () => {
+  it('trains in notebook mode, writes the model, loss.json and loss.png, then translates', () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     const train = cli(
       'train',
+      '--mode',
+      'notebook',
       '--corpus',
       corpus,
       '--out',
@@ -50,6 +53,65 @@ describe('seq2seq command line', () => {
     );
   });
 
+  it('trains batched by default: per-epoch training and held-out losses, a model after every epoch', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cli-'));
+    const demo = join(out, 'demo.txt');
+    writeFileSync(demo, generateDemoCorpus({ pairs: 300, seed: 1 }));
+    const train = cli('train', '--corpus', demo, '--out', out, '--instances', '300', '--epochs', '2', '--hidden', '16');
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(
+      /epoch 2\/2: training loss \d+\.\d+ per token, held-out loss \d+\.\d+ \(\d+ sentences in/,
+    );
+    expect(train.stdout).toMatch(/held-out exact match of greedy translations: \d+\.\d%/);
+    const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as {
+      train_loss: number[];
+      valid_loss: number[];
+    };
+    expect(loss.train_loss).toHaveLength(2);
+    expect(loss.valid_loss).toHaveLength(2);
+    expect(cli('translate', '--model', out, 'I see the dog.').status).toBe(0);
+  });
+
+  it('stops batched training at Ctrl-C after the current batch and leaves a complete model', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cli-'));
+    const demo = join(out, 'demo.txt');
+    writeFileSync(demo, generateDemoCorpus({ pairs: 600, seed: 1 }));
+    const child = spawn(
+      process.execPath,
+      [
+        'dist/cli/main.js',
+        'train',
+        '--corpus',
+        demo,
+        '--out',
+        out,
+        '--instances',
+        '600',
+        '--epochs',
+        '50',
+        '--hidden',
+        '32',
+        '--batch-size',
+        '2',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Interrupted mid-epoch, once the first epoch has been saved.
+    while (!stdout.includes('epoch 1/50:')) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/stopping after the current batch/);
+    expect(stdout).toMatch(/stopped: the model after the last complete batch is in/);
+    expect(cli('translate', '--model', out, 'I see the dog.').status).toBe(0);
+    const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as { train_loss: number[] };
+    expect(loss.train_loss.length).toBeGreaterThanOrEqual(1);
+  });
+
   it('ends bad arguments with one line and a non-zero exit, never a stack trace', () => {
     const cases: [string[], RegExp][] = [
       [
@@ -63,6 +125,16 @@ describe('seq2seq command line', () => {
       ],
       [['train', '--corpus', corpus, '--out', '/tmp/x', '--device', 'tpu'], /expected cpu, cuda or cuda:N, got "tpu"/],
       [['train', '--corpus', corpus, '--out', '/tmp/x', '--bogus'], /unknown option '--bogus'/],
+      [
+        ['train', '--corpus', corpus, '--out', '/tmp/x', '--teacher-forcing', '2'],
+        /expected a number from 0 to 1, got "2"/,
+      ],
+      [['train', '--corpus', corpus, '--out', '/tmp/x', '--clip', '-1'], /expected a number of at least 0, got "-1"/],
+      [['train', '--corpus', corpus, '--out', '/tmp/x', '--mode', 'fast'], /argument 'fast' is invalid/],
+      [
+        ['train', '--corpus', corpus, '--out', '/tmp/x', '--export-run', '/tmp/y'],
+        /^seq2seq: --export-run replays the notebook loop in PyTorch: use it with --mode notebook or fused$/,
+      ],
       [['translate', '--model', '/nonexistent', 'hi'], /^seq2seq: \/nonexistent\/config.json: not a model folder/],
     ];
     for (const [args, message] of cases) {
