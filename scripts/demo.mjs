@@ -1,6 +1,7 @@
-// `npm run demo`: generates the built-in English-German demo corpus, trains the notebook's model on it (sizes
-// chosen to finish in under two minutes on two CPU cores), prints sample translations and writes the model
-// and the loss plot to runs/demo.
+// `npm run demo`: generates the built-in English-German demo corpus, trains a Sutskever-style model on it with
+// batched training (a few minutes on two CPU cores), reports the held-out loss and the exact-match rate of
+// greedy translations of pairs it never saw, prints sample translations and writes the model and the loss plot
+// to runs/demo.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,22 +14,24 @@ const { writeFileAtomic } = await import('../dist/util/atomic.js');
 const out = 'runs/demo';
 mkdirSync(out, { recursive: true });
 const corpus = join(out, 'deu-demo.txt');
-writeFileAtomic(corpus, generateDemoCorpus({ pairs: 5000, seed: 1 }));
+const PAIRS = Number(process.env.DEMO_PAIRS ?? 10_000);
+writeFileAtomic(corpus, generateDemoCorpus({ pairs: PAIRS, seed: 1 }));
 
 const start = performance.now();
-await runTrain({
+const outcome = await runTrain({
   corpus,
   out,
-  instances: 1500,
-  epochs: 4,
-  hidden: 64,
+  mode: 'batched',
+  instances: PAIRS,
+  epochs: Number(process.env.DEMO_EPOCHS ?? 8),
+  hidden: 128,
   embedding: 30,
-  layers: 4,
-  lr: 0.01,
+  // Two layers learn this grammar in a fraction of the steps four need; the notebook's four are `--layers 4`.
+  layers: 2,
+  lr: 0.003,
+  batchSize: 32,
   seed: 0,
   samples: 8,
-  // One token at a time, the ops are too small to share: one thread is faster (measured in the README).
-  threads: 1,
 });
 console.log(`trained in ${((performance.now() - start) / 1000).toFixed(0)} s`);
 
@@ -41,3 +44,8 @@ for (const sentence of ['The dog sees the cat.', 'Do you read a book?', 'Today t
   }
 }
 console.log(`translate more: npx seq2seq translate --model ${out} "The child reads a book."`);
+if (outcome.mode === 'batched' && outcome.heldOutExactMatch !== undefined && outcome.heldOutExactMatch < 0.9) {
+  console.log(
+    `note: held-out exact match ${(100 * outcome.heldOutExactMatch).toFixed(1)}% is under the 90% this demo aims for`,
+  );
+}

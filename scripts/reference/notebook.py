@@ -5,11 +5,12 @@ Sequence-to-Sequence (Seq2Seq) (5)", Buomsoo Kim, 2020), unchanged but for three
 the data, vocabularies and initial weights come from RUNDIR instead of a fresh random draw, DEVICE is taken
 from the command line, and every sentence's loss is recorded. Afterwards it decodes the first sources greedily.
 
-usage: /usr/bin/python3 scripts/reference/notebook.py RUNDIR [--device cpu] [--translate N] > result.json
+usage: /usr/bin/python3 scripts/reference/notebook.py RUNDIR [--device cpu] [--translate N] [--threads N] > result.json
 """
 import argparse
 import json
 import os
+import time
 
 import torch
 import torch.nn as nn
@@ -18,7 +19,10 @@ parser = argparse.ArgumentParser()
 parser.add_argument("rundir")
 parser.add_argument("--device", default="cpu")
 parser.add_argument("--translate", type=int, default=20)
+parser.add_argument("--threads", type=int, default=0)
 args = parser.parse_args()
+if args.threads > 0:
+    torch.set_num_threads(args.threads)
 
 with open(os.path.join(args.rundir, "data.json")) as f:
     data = json.load(f)
@@ -79,6 +83,7 @@ criterion = nn.NLLLoss()
 current_loss = []
 per_sentence = []
 
+started = time.perf_counter()
 for i in range(NUM_EPOCHS):
     epoch_losses = []
     for j in range(len(eng_sentences)):
@@ -112,6 +117,8 @@ for i in range(NUM_EPOCHS):
     per_sentence.append(epoch_losses)
     current_loss.append(loss.item())
 
+train_seconds = time.perf_counter() - started
+
 # Greedy translations of the first sources, as in the series' evaluation.
 translations = []
 with torch.no_grad():
@@ -138,6 +145,7 @@ json.dump(
         "current_loss": current_loss,
         "mean_loss": [sum(l) / len(l) for l in per_sentence],
         "translations": translations,
+        "train_seconds": train_seconds,
     },
     os.sys.stdout,
 )

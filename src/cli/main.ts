@@ -114,17 +114,19 @@ program
   .argument('<sentences...>', 'sentences to translate')
   .action(async (sentences: string[], options: { model: string; device: Device; maxLength: number }) => {
     const { loadModel } = await import('../io/model-files.js');
-    const { translate, UnknownWordsError } = await import('../decode/translate.js');
+    const { translateMany, UnknownWordsError } = await import('../decode/translate.js');
     const model = loadModel(options.model, options.device);
-    for (const sentence of sentences) {
-      try {
-        console.log(translate(model, sentence, options.maxLength).join(' '));
-      } catch (err) {
-        if (!(err instanceof UnknownWordsError)) throw err;
-        console.error(`seq2seq: cannot translate "${sentence}": ${err.message} (not in the training vocabulary)`);
+    const results = await translateMany(model, sentences, options.maxLength);
+    results.forEach((result, i) => {
+      if (result instanceof UnknownWordsError) {
+        console.error(
+          `seq2seq: cannot translate "${sentences[i]}": ${result.message} (not in the training vocabulary)`,
+        );
         process.exitCode = 1;
+      } else {
+        console.log(result.join(' '));
       }
-    }
+    });
   });
 
 program

@@ -31,6 +31,7 @@ export async function greedyDecodeBatch(
   const maxLengths = sources.map((_, i) =>
     checkInteger('maxLength', typeof options.maxLength === 'number' ? options.maxLength : options.maxLength[i], 1),
   );
+  if (sources.length === 0) return [];
   sources.forEach((s, i) => {
     if (s.length === 0) throw new RangeError(`Source ${i} is empty`);
   });

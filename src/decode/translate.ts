@@ -4,6 +4,7 @@
  */
 import { EOS, SOS, toSentence } from '../data/tokenize.js';
 import type { TrainedModel } from '../io/model-files.js';
+import { greedyDecodeBatch } from './batch-greedy.js';
 import { greedyDecode } from './greedy.js';
 
 export class UnknownWordsError extends Error {
@@ -30,6 +31,39 @@ export function translate(model: TrainedModel, text: string, maxLength = 50): st
     device: model.config.device,
   });
   return displayWords(model.targetVocab.decode(words));
+}
+
+/**
+ * Translates many texts at once, decoded in batches on the addon's own thread. Each result is the words of
+ * the translation, or the UnknownWordsError of a text with words outside the source vocabulary.
+ */
+export async function translateMany(
+  model: TrainedModel,
+  texts: readonly string[],
+  maxLength = 50,
+): Promise<(string[] | UnknownWordsError)[]> {
+  const results: (string[] | UnknownWordsError)[] = [];
+  const sources: number[][] = [];
+  const slots: number[] = [];
+  for (const text of texts) {
+    const sentence = toSentence(text);
+    const unknown = model.sourceVocab.unknown(sentence);
+    if (unknown.length > 0) {
+      results.push(new UnknownWordsError(unknown));
+    } else {
+      slots.push(results.length);
+      results.push([]);
+      sources.push(model.sourceVocab.encode(sentence).reverse());
+    }
+  }
+  const outputs = await greedyDecodeBatch(model.encoder, model.decoder, sources, {
+    sos: model.targetVocab.index(SOS),
+    eos: model.targetVocab.index(EOS),
+    maxLength,
+    device: model.config.device,
+  });
+  outputs.forEach((words, k) => (results[slots[k]!] = displayWords(model.targetVocab.decode(words))));
+  return results;
 }
 
 /** Decoded words without the `<sos>` the model emits first and the closing `<eos>`. */
