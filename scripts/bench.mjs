@@ -6,7 +6,8 @@
 // plus the machine's matmul rate and the share of it that (d) reaches. A benchmark, not a test: run it on an
 // otherwise idle machine and read the medians.
 //   npm run bench -- [--corpus deu.txt] [--instances 2000] [--batch-size 256] [--epochs 3] [--threads N]
-//                    [--device cpu|cuda] [--skip-notebook] [--json FILE]
+//                    [--device cpu|cuda] [--skip-notebook] [--runs N] [--json FILE]
+// With --runs N the whole comparison runs N times and each column reports its median time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     'skip-notebook': { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
     json: { type: 'string' },
     python: { type: 'string', default: process.env.SEQ2SEQ_PYTHON ?? '/usr/bin/python3' },
   },
@@ -151,7 +153,15 @@ if (values.corpus) corpora.push([values.corpus, readCorpus(values.corpus).pairs]
 
 const gflops = matmulGflops();
 const results = [];
-for (const [name, pairs] of corpora) results.push(await bench(name, pairs));
+for (const [name, pairs] of corpora) {
+  const runs = [];
+  for (let i = 0; i < Number(values.runs); i++) runs.push(await bench(name, pairs));
+  // Each column's median over the runs (the machines this runs on are shared and noisy).
+  const merged = runs[0];
+  merged.rows = merged.rows.map((row, k) => ({ ...row, seconds: median(runs.map((r) => r.rows[k].seconds)) }));
+  merged.runs = runs.length;
+  results.push(merged);
+}
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const info = torch.buildInfo();
@@ -162,7 +172,7 @@ console.log(
 for (const r of results) {
   console.log(
     `\n${r.corpusName}: ${r.n} sampled pairs, vocabularies ${r.vocab[0]} / ${r.vocab[1]}, ${r.targetTokens} target tokens per epoch; ` +
-      `hidden ${HIDDEN}, embedding ${EMBEDDING}, ${LAYERS} layers`,
+      `hidden ${HIDDEN}, embedding ${EMBEDDING}, ${LAYERS} layers; median of ${r.runs} run(s)`,
   );
   const base = r.rows.find((x) => x.name.startsWith('(a)'));
   const header = ['', 'sentences/s', 'target tokens/s', 'vs (a)', 'vs (e)', ''];

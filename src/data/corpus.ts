@@ -26,11 +26,13 @@ export interface CorpusReport {
   skippedInvalidUtf8: number;
 }
 
+/** The usable pairs of a corpus file and the report of what was skipped. */
 export interface Corpus {
   pairs: Pair[];
   report: CorpusReport;
 }
 
+/** How to read a corpus file. */
 export interface ReadCorpusOptions {
   /** Translate from the second column to the first (German to English for deu.txt). */
   swap?: boolean;

@@ -13,6 +13,7 @@ export function tokenize(text: string): string[] {
 
 /** The start and end markers the notebook wraps every sentence in. */
 export const SOS = '<sos>';
+/** The end-of-sentence marker. */
 export const EOS = '<eos>';
 
 /** `["<sos>", ...tokens, "<eos>"]`, as the notebook builds `eng_sent` and `deu_sent`. */

@@ -6,6 +6,7 @@ import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 
+/** Options of greedy decoding. */
 export interface GreedyOptions {
   sos: number;
   eos: number;

@@ -37,6 +37,7 @@ export function jointStateDict(encoder: Encoder, decoder: Decoder): Record<strin
   return state;
 }
 
+/** Writes `config.json` and `model.pt` into `dir` (created if missing), each file atomically. */
 export function saveModel(dir: string, model: TrainedModel): void {
   mkdirSync(dir, { recursive: true });
   const file: ConfigFile = {

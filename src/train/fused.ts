@@ -11,6 +11,7 @@ import { modelParts } from '../model/parts.js';
 import { native } from '../torch/native.js';
 import { runEpochs, type NotebookLosses, type NotebookOptions } from './notebook.js';
 
+/** Trains exactly as {@link trainNotebook} does, each sentence's step in one addon call (single-threaded). */
 export async function trainFused(
   encoder: Encoder,
   decoder: Decoder,

@@ -31,6 +31,7 @@ export interface NotebookProgress {
   loss: number;
 }
 
+/** Options of the notebook loop (and of the fused step). */
 export interface NotebookOptions {
   epochs: number;
   lr: number;
@@ -39,7 +40,6 @@ export interface NotebookOptions {
   signal?: AbortSignal;
 }
 
-/** Trains `encoder` and `decoder` (already on `options.device`) on `data` exactly as the notebook does. */
 /**
  * Runs `step` for every sentence of every epoch, with progress, abort checks, yields to the event loop and the
  * loss bookkeeping shared by the notebook mirror and the fused step.
