@@ -15,7 +15,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitFunctional(env, exports);
     InitAdam(env, exports);
     InitRuntime(env, exports);
-    InitSerialize(env, exports);
     InitNotebookStep(env, exports);
     InitBatched(env, exports);
     return exports;

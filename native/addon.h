@@ -26,7 +26,6 @@ void InitLinear(Napi::Env env, Napi::Object exports);
 void InitFunctional(Napi::Env env, Napi::Object exports);
 void InitAdam(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
-void InitSerialize(Napi::Env env, Napi::Object exports);
 void InitNotebookStep(Napi::Env env, Napi::Object exports);
 void InitBatched(Napi::Env env, Napi::Object exports);
 

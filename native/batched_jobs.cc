@@ -2,10 +2,12 @@
 //   trainEpoch(parts, batches, options, onProgress?)  -> { losses: Float64Array, tokens: Float64Array, completed }
 //   evaluateBatches(parts, batches, options)          -> { losses, tokens }   (teacher-forced, no gradients)
 //   translateBatches(parts, batches, options)         -> number[][][]          (greedy, per batch per sentence)
+//   beamBatches(parts, batches, options)              -> {words, logProb, score}[][][]  (n-best per sentence)
 // options: { device, sos, eos, teacherForcing?, clip?, perToken? }
 #include <ATen/core/grad_mode.h>
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,6 +16,7 @@
 #include "addon.h"
 #include "background_job.h"
 #include "batched_step.h"
+#include "beam_search.h"
 #include "convert.h"
 #include "errors.h"
 #include "wrap.h"
@@ -181,6 +184,63 @@ class TranslateJob : public BackgroundJob {
   std::vector<std::vector<std::vector<int64_t>>> words_;
 };
 
+class BeamJob : public BackgroundJob {
+ public:
+  explicit BeamJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, false, &keepAlive_)) {
+    const Napi::Env env = info.Env();
+    for (const Batch& batch : in_.batches) {
+      if (batch.maxLengths.empty()) ThrowType(env, "Expected each batch to give maxLengths");
+    }
+    const Napi::Value opts = info[2];
+    options_.sos = in_.sos;
+    options_.eos = in_.train.eos;
+    options_.beam = ToInt(Option(opts, "beam"), "beam");
+    if (options_.beam < 1 || options_.beam > 1024) ThrowRange(env, "beam must be from 1 to 1024");
+    if (auto v = Option(opts, "nBest"); !v.IsUndefined()) options_.nBest = ToInt(v, "nBest");
+    if (options_.nBest < 1 || options_.nBest > options_.beam) ThrowRange(env, "nBest must be from 1 to beam");
+    if (auto v = Option(opts, "lengthPenalty"); !v.IsUndefined()) {
+      options_.lengthPenalty = ToDouble(v, "lengthPenalty");
+      if (!std::isfinite(options_.lengthPenalty)) ThrowRange(env, "lengthPenalty must be a finite number");
+    }
+  }
+
+ protected:
+  void Execute() override {
+    for (const Batch& batch : in_.batches) {
+      if (Cancelled()) break;
+      hypotheses_.push_back(BeamSearch(in_.parts, batch, options_));
+    }
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto out = Napi::Array::New(env, hypotheses_.size());
+    for (uint32_t i = 0; i < hypotheses_.size(); ++i) {
+      auto batch = Napi::Array::New(env, hypotheses_[i].size());
+      for (uint32_t b = 0; b < hypotheses_[i].size(); ++b) {
+        const auto& hyps = hypotheses_[i][b];
+        auto list = Napi::Array::New(env, hyps.size());
+        for (uint32_t n = 0; n < hyps.size(); ++n) {
+          auto words = Napi::Array::New(env, hyps[n].words.size());
+          for (uint32_t t = 0; t < hyps[n].words.size(); ++t) words.Set(t, static_cast<double>(hyps[n].words[t]));
+          auto hyp = Napi::Object::New(env);
+          hyp.Set("words", words);
+          hyp.Set("logProb", hyps[n].logProb);
+          hyp.Set("score", hyps[n].score);
+          list.Set(n, hyp);
+        }
+        batch.Set(b, list);
+      }
+      out.Set(i, batch);
+    }
+    return out;
+  }
+
+ private:
+  JobInput in_;
+  BeamOptions options_;
+  std::vector<std::vector<std::vector<Hypothesis>>> hypotheses_;
+};
+
 template <typename Job>
 Napi::Value StartJob(const Napi::CallbackInfo& info, const char* name) {
   return BackgroundJob::Start(info.Env(), std::make_unique<Job>(info), info[3], name);
@@ -191,6 +251,7 @@ Napi::Value EvaluateBatches(const Napi::CallbackInfo& info) { return StartJob<Ev
 Napi::Value TranslateBatches(const Napi::CallbackInfo& info) {
   return StartJob<TranslateJob>(info, "seq2seq.translate");
 }
+Napi::Value BeamBatches(const Napi::CallbackInfo& info) { return StartJob<BeamJob>(info, "seq2seq.beam"); }
 
 }  // namespace
 
@@ -198,6 +259,7 @@ void InitBatched(Napi::Env env, Napi::Object exports) {
   exports.Set("trainEpoch", Napi::Function::New(env, &Guarded<&TrainEpoch>, "trainEpoch"));
   exports.Set("evaluateBatches", Napi::Function::New(env, &Guarded<&EvaluateBatches>, "evaluateBatches"));
   exports.Set("translateBatches", Napi::Function::New(env, &Guarded<&TranslateBatches>, "translateBatches"));
+  exports.Set("beamBatches", Napi::Function::New(env, &Guarded<&BeamBatches>, "beamBatches"));
 }
 
 }  // namespace seq2seq

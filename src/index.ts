@@ -26,8 +26,32 @@ export {
 } from './train/batched.js';
 export { splitHeldOut, type Split } from './train/split.js';
 
-// checkpoints and translations
-export { saveModel, loadModel, type TrainedModel } from './io/model-files.js';
+// model folders, checkpoints and PyTorch's files
+export { saveModel, loadModel, resolveModelDir, type TrainedModel, type ModelSizes } from './io/model-files.js';
+export {
+  writeCheckpoint,
+  readCheckpoint,
+  restoreCheckpoint,
+  hasCheckpoint,
+  type TrainerState,
+  type EpochRecord,
+} from './io/checkpoint.js';
+export { importModel, exportModel, readNotebookModel, type NotebookFiles } from './io/interop.js';
+
+// translations
 export { greedyDecode, type GreedyOptions } from './decode/greedy.js';
 export { greedyDecodeBatch, type BatchGreedyOptions } from './decode/batch-greedy.js';
-export { translate, translateMany, displayWords, UnknownWordsError } from './decode/translate.js';
+export { beamSearchBatch, type BeamOptions, type Hypothesis } from './decode/beam.js';
+export {
+  translate,
+  translateMany,
+  translateBeam,
+  displayWords,
+  UnknownWordsError,
+  type Translation,
+  type TranslateOptions,
+} from './decode/translate.js';
+
+// evaluation
+export { corpusBleu, corpusChrf, tokenize13a, type BleuScore, type ChrfScore } from './eval/index.js';
+export { evaluateModel, pickPairs, type Evaluation } from './eval/evaluate.js';

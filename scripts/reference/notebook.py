@@ -10,6 +10,7 @@ usage: /usr/bin/python3 scripts/reference/notebook.py RUNDIR [--device cpu] [--t
 import argparse
 import json
 import os
+import sys
 import time
 
 import torch
@@ -40,35 +41,9 @@ NUM_LAYERS = config["layers"]
 DEVICE = torch.device(args.device)
 
 
-class Encoder(nn.Module):
-    def __init__(self, vocab_size, hidden_size, embedding_dim, num_layers):
-        super(Encoder, self).__init__()
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers)
-
-    def forward(self, x, h0, c0):
-        x = self.embedding(x).view(1, 1, -1)
-        out, (h0, c0) = self.lstm(x, (h0, c0))
-        return out, (h0, c0)
-
-
-class Decoder(nn.Module):
-    def __init__(self, vocab_size, hidden_size, embedding_dim, num_layers):
-        super(Decoder, self).__init__()
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers)
-        self.dense = nn.Linear(hidden_size, vocab_size)
-        self.softmax = nn.LogSoftmax(dim=1)
-
-    def forward(self, x, h0, c0):
-        x = self.embedding(x).view(1, 1, -1)
-        x, (h0, c0) = self.lstm(x, (h0, c0))
-        x = self.softmax(self.dense(x.squeeze(0)))
-        return x, (h0, c0)
+# The notebook's classes, unchanged (shared with the tests and the import/export round trips).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from notebook_model import Decoder, Encoder  # noqa: E402
 
 
 encoder = Encoder(ENG_VOCAB_SIZE, HIDDEN_SIZE, EMBEDDING_DIM, NUM_LAYERS).to(DEVICE)

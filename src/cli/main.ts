@@ -2,6 +2,19 @@
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Device } from '../torch/index.js';
+import type { EvalCommand } from './eval.js';
+import type { ScoreCommand } from './score.js';
+import type { TrainCommand } from './train.js';
+import type { TranslateCommand } from './translate.js';
+
+interface ImportCommand {
+  encoder: string;
+  decoder: string;
+  srcVocab: string;
+  tgtVocab: string;
+  out: string;
+  force?: boolean;
+}
 
 const integer = (min: number) => (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < min) {
@@ -34,6 +47,15 @@ const between = (min: number, max: number) => (value: string) => {
   return n;
 };
 const ratio = between(0, 1);
+const finite = between(-10, 10);
+
+const metrics = (value: string): ('bleu' | 'chrf')[] => {
+  const list = value.split(',').map((m) => m.trim().toLowerCase());
+  const bad = list.find((m) => m !== 'bleu' && m !== 'chrf');
+  if (bad !== undefined || list.length === 0)
+    throw new InvalidArgumentError(`expected bleu, chrf or bleu,chrf, got "${value}"`);
+  return [...new Set(list)] as ('bleu' | 'chrf')[];
+};
 const fraction = between(0, 0.5);
 
 const device = (value: string): Device => {
@@ -47,20 +69,26 @@ const program = new Command()
   .description('Sutskever-style sequence-to-sequence translators on libtorch')
   // One line per error: commander's "(Did you mean ...?)" hint joins the message instead of following it.
   .configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/\n+/g, ' ')}\n`) })
-  .exitOverride();
+  .exitOverride()
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 done; 1 failed (a bad file, an unusable device, a sentence with unknown words); ' +
+      '2 usage error (unknown option, bad value); 130 stopped by Ctrl-C (training keeps its last checkpoint).',
+  );
 
 program
   .command('train')
-  .description("train the notebook's model on a manythings corpus (deu.txt or deu-eng.zip)")
-  .requiredOption('--corpus <file>', 'corpus: English<TAB>German<TAB>attribution per line, or the zip holding it')
-  .requiredOption('--out <dir>', 'folder for the model, loss.json and loss.png')
+  .description("train the notebook's model on a manythings corpus (deu.txt or deu-eng.zip), or resume a run")
+  .option('--corpus <file>', 'corpus: English<TAB>German<TAB>attribution per line, or the zip holding it')
+  .option('--out <dir>', 'training folder to create: checkpoints/, last, best, loss.json, loss.png')
+  .option('--resume <dir>', 'continue the run in this training folder with its own options (--epochs may grow)')
   .option('--instances <n>', 'pairs drawn with replacement (NUM_INSTANCES)', integer(1), 50_000)
-  .option('--epochs <n>', 'NUM_EPOCHS', integer(1), 10)
+  .option('--epochs <n>', 'NUM_EPOCHS (with --resume: the new total)', integer(1), 10)
   .option('--hidden <n>', 'HIDDEN_SIZE', integer(1), 128)
   .option('--embedding <n>', 'EMBEDDING_DIM', integer(1), 30)
   .option('--layers <n>', 'NUM_LAYERS', integer(1), 4)
   .option('--lr <x>', "Adam's learning rate", positiveNumber, 0.01)
-  .option('--seed <n>', 'seed of the sampling and of the initial weights', integer(0), 0)
+  .option('--seed <n>', 'seed of the sampling, the initial weights, the split and the batches', integer(0), 0)
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
   .option(
     '--threads <n>',
@@ -90,43 +118,112 @@ program
       .choices(['tokens', 'sentences'])
       .default('tokens'),
   )
+  .option('--patience <n>', 'batched: stop after this many epochs without a better validation measure', integer(1))
+  .addOption(
+    new Option('--best-metric <metric>', 'batched: validation measure that picks the best checkpoint')
+      .choices(['loss', 'bleu'])
+      .default('loss'),
+  )
   .option('--swap', 'translate from the second column to the first (German to English)')
   .option('--export-run <dir>', 'also write data.json, init.pt and losses.json for the PyTorch cross-check')
-  .action(async (options: Parameters<typeof import('./train.js').runTrain>[0]) => {
+  .action(async (options: TrainCommand, command: Command) => {
     const { runTrain } = await import('./train.js');
-    // Ctrl-C: batched training stops after the current batch and saves; a second Ctrl-C quits at once.
+    if (!options.resume && (!options.corpus || !options.out)) {
+      throw new Error('train needs --corpus FILE and --out DIR (or --resume DIR)');
+    }
+    const given = new Set(Object.keys(options).filter((k) => command.getOptionValueSource(k) === 'cli'));
+    // Ctrl-C: training stops after the current batch (or sentence); a second Ctrl-C quits at once.
     const controller = new AbortController();
     process.once('SIGINT', () => {
       console.error('seq2seq: stopping after the current batch (Ctrl-C again to quit at once)');
       controller.abort();
       process.once('SIGINT', () => process.exit(130));
     });
-    const outcome = await runTrain({ ...options, signal: controller.signal });
+    const outcome = await runTrain({ ...options, given, signal: controller.signal });
     if (outcome.stopped) process.exitCode = 130;
   });
 
 program
   .command('translate')
-  .description('translate sentences with a trained model, one line each')
-  .requiredOption('--model <dir>', 'a folder written by `seq2seq train`')
+  .description('translate sentences (arguments, or one per line from stdin) with a trained model')
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
-  .option('--max-length <n>', 'most words in a translation', integer(1), 50)
-  .argument('<sentences...>', 'sentences to translate')
-  .action(async (sentences: string[], options: { model: string; device: Device; maxLength: number }) => {
-    const { loadModel } = await import('../io/model-files.js');
-    const { translateMany, UnknownWordsError } = await import('../decode/translate.js');
-    const model = loadModel(options.model, options.device);
-    const results = await translateMany(model, sentences, options.maxLength);
-    results.forEach((result, i) => {
-      if (result instanceof UnknownWordsError) {
-        console.error(
-          `seq2seq: cannot translate "${sentences[i]}": ${result.message} (not in the training vocabulary)`,
-        );
-        process.exitCode = 1;
-      } else {
-        console.log(result.join(' '));
-      }
-    });
+  .option('--max-length <n>', 'most tokens in a translation', integer(1), 50)
+  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1), 1)
+  .option('--n-best <n>', 'translations printed per sentence, best first (at most --beam)', integer(1), 1)
+  .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
+  .option('--json', 'print one JSON object per sentence: source, translations with tokens and scores')
+  .argument('[sentences...]', 'sentences to translate (default: read lines from stdin)')
+  .action(async (sentences: string[], options: TranslateCommand) => {
+    const { runTranslate } = await import('./translate.js');
+    process.exitCode = await runTranslate(sentences, options);
+  });
+
+program
+  .command('eval')
+  .description('score a model on pairs of a corpus: BLEU and chrF (as sacreBLEU), exact match, loss per token')
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  .requiredOption('--corpus <file>', 'corpus: English<TAB>German<TAB>attribution per line, or the zip holding it')
+  .option('--instances <n>', 'distinct pairs drawn at random with --seed (default: every pair)', integer(1))
+  .option('--seed <n>', 'seed of the drawing', integer(0), 0)
+  .option('--swap', 'translate from the second column to the first')
+  .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
+  .option('--max-length <n>', 'most tokens in a translation', integer(1), 50)
+  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1), 1)
+  .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
+  .option('--hyps-out <file>', 'write the scored translations there, one per line')
+  .option('--refs-out <file>', 'write the references they were scored against, one per line')
+  .option('--json', 'print the scores as JSON')
+  .action(async (options: EvalCommand) => {
+    const { runEval } = await import('./eval.js');
+    await runEval(options);
+  });
+
+program
+  .command('score')
+  .description("score translations against references, line by line, as sacreBLEU's command line does")
+  .requiredOption('--hyp <file>', 'translations, one per line')
+  .requiredOption('--ref <files...>', 'references, one per line (several files: several references per line)')
+  .option('--metrics <list>', 'bleu, chrf or both, comma-separated', metrics, ['bleu', 'chrf'])
+  .option('--json', 'print {"bleu": ..., "chrf": ..., "signature": ...} (scores on the 0-100 scale)')
+  .action(async (options: ScoreCommand) => {
+    const { runScore } = await import('./score.js');
+    runScore(options);
+  });
+
+program
+  .command('import')
+  .description("turn the notebook's PyTorch files (state dicts and vocabularies) into a model folder")
+  .requiredOption('--encoder <file>', 'what torch.save(encoder.state_dict(), ...) wrote')
+  .requiredOption('--decoder <file>', 'what torch.save(decoder.state_dict(), ...) wrote')
+  .requiredOption('--src-vocab <file>', 'JSON array of the source words in index order (eng_words)')
+  .requiredOption('--tgt-vocab <file>', 'JSON array of the target words in index order (deu_words)')
+  .requiredOption('--out <dir>', 'model folder to write')
+  .option('--force', 'replace a model already in --out')
+  .action(async (options: ImportCommand) => {
+    const { importModel } = await import('../io/interop.js');
+    const sizes = importModel(
+      { encoder: options.encoder, decoder: options.decoder, srcVocab: options.srcVocab, tgtVocab: options.tgtVocab },
+      options.out,
+      { force: options.force },
+    );
+    console.log(
+      `imported: hidden ${sizes.hidden}, embedding ${sizes.embedding}, ${sizes.layers} layers -> ${options.out}`,
+    );
+  });
+
+program
+  .command('export')
+  .description("write a model as the notebook's PyTorch files: encoder.pt, decoder.pt, src_vocab.json, tgt_vocab.json")
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  .requiredOption('--out <dir>', 'folder for the four files')
+  .option('--force', 'replace files already in --out')
+  .action(async (options: { model: string; out: string; force?: boolean }) => {
+    const { exportModel } = await import('../io/interop.js');
+    const sizes = exportModel(options.model, options.out, { force: options.force });
+    console.log(
+      `exported: hidden ${sizes.hidden}, embedding ${sizes.embedding}, ${sizes.layers} layers -> ${options.out}`,
+    );
   });
 
 program
@@ -145,7 +242,8 @@ try {
   await program.parseAsync();
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode;
+    // Help and version exit 0; a usage error (unknown option, bad value, missing argument) exits 2.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
     // The addon's load error spans several lines of advice: keep it whole; anything else is one line.
     const message = err instanceof Error ? err.message : String(err);

@@ -35,13 +35,22 @@ export function createProgress(
 ): Progress {
   const start = performance.now();
   let epochStart = start;
+  let lastReport = start;
   let lastEpoch = 0;
-  const rate = (p: ProgressState): number => p.sentences / ((performance.now() - epochStart) / 1000);
+  let firstEpoch = 0;
+  const rate = (p: ProgressState): number => p.sentences / Math.max((performance.now() - epochStart) / 1000, 1e-3);
+  // An epoch is taken to start at the previous report (reports come about ten times a second), so that an
+  // epoch whose first report is its last still gets a true rate. A resumed run counts from its first epoch.
   const newEpoch = (p: ProgressState): boolean => {
-    if (p.epoch === lastEpoch) return false;
-    epochStart = performance.now();
-    lastEpoch = p.epoch;
-    return true;
+    const now = performance.now();
+    const fresh = p.epoch !== lastEpoch;
+    if (fresh) {
+      epochStart = lastReport;
+      lastEpoch = p.epoch;
+      if (firstEpoch === 0) firstEpoch = p.epoch;
+    }
+    lastReport = now;
+    return fresh;
   };
 
   if (stream.isTTY) {
@@ -97,11 +106,12 @@ export function createProgress(
       const endOfEpoch = p.done === p.total;
       if (!endOfEpoch && now - lastLine < plainEverySeconds * 1000) return;
       lastLine = now;
-      const done = p.epoch - 1 + p.done / p.total;
+      const done = p.epoch - firstEpoch + p.done / p.total;
       const total = (now - start) / 1000;
+      const left = (total / done) * (p.epochs - (p.epoch - 1 + p.done / p.total));
       stream.write(
         `epoch ${p.epoch}/${p.epochs} ${unit} ${p.done}/${p.total} ${rate(p).toFixed(1)} sent/s ` +
-          `loss ${p.loss.toFixed(3)} elapsed ${formatTime(total)} left ${formatTime((total / done) * (p.epochs - done))}\n`,
+          `loss ${p.loss.toFixed(3)} elapsed ${formatTime(total)} left ${formatTime(left)}\n`,
       );
     },
     stop() {},

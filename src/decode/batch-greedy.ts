@@ -7,7 +7,7 @@ import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
 import type * as torch from '../torch/index.js';
 import { native } from '../torch/native.js';
-import { checkInteger } from '../util/check.js';
+import { awaitJob, inSourceOrder, sourceBatches } from './source-batches.js';
 
 export interface BatchGreedyOptions {
   sos: number;
@@ -27,43 +27,12 @@ export async function greedyDecodeBatch(
   sources: readonly (readonly number[])[],
   options: BatchGreedyOptions,
 ): Promise<number[][]> {
-  const batchSize = checkInteger('batchSize', options.batchSize ?? 64, 1);
-  const maxLengths = sources.map((_, i) =>
-    checkInteger('maxLength', typeof options.maxLength === 'number' ? options.maxLength : options.maxLength[i], 1),
-  );
+  const { batches, groups } = sourceBatches(sources, options.maxLength, options.batchSize ?? 64);
   if (sources.length === 0) return [];
-  sources.forEach((s, i) => {
-    if (s.length === 0) throw new RangeError(`Source ${i} is empty`);
-  });
-  // Grouped by length, so that most batches run the encoder unpacked.
-  const order = sources.map((_, i) => i).sort((a, b) => sources[a]!.length - sources[b]!.length);
-  const groups: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) groups.push(order.slice(i, i + batchSize));
-  const batches = groups.map((group) => {
-    const B = group.length;
-    const S = Math.max(...group.map((j) => sources[j]!.length));
-    const source = new Int32Array(S * B);
-    group.forEach((j, b) => sources[j]!.forEach((word, s) => (source[s * B + b] = word)));
-    return {
-      source,
-      sourceLengths: Int32Array.from(group, (j) => sources[j]!.length),
-      maxLengths: Int32Array.from(group, (j) => maxLengths[j]!),
-    };
-  });
   const job = native.translateBatches(modelParts(encoder, decoder), batches, {
     device: options.device,
     sos: options.sos,
     eos: options.eos,
   });
-  const cancel = (): void => job.cancel();
-  options.signal?.addEventListener('abort', cancel, { once: true });
-  try {
-    const words = await job.promise;
-    options.signal?.throwIfAborted();
-    const out: number[][] = new Array<number[]>(sources.length);
-    groups.forEach((group, g) => group.forEach((j, b) => (out[j] = words[g]![b]!)));
-    return out;
-  } finally {
-    options.signal?.removeEventListener('abort', cancel);
-  }
+  return inSourceOrder(groups, await awaitJob(job, options.signal), sources.length);
 }

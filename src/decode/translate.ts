@@ -5,6 +5,7 @@
 import { EOS, SOS, toSentence } from '../data/tokenize.js';
 import type { TrainedModel } from '../io/model-files.js';
 import { greedyDecodeBatch } from './batch-greedy.js';
+import { beamSearchBatch, type BeamOptions } from './beam.js';
 import { greedyDecode } from './greedy.js';
 
 export class UnknownWordsError extends Error {
@@ -28,7 +29,7 @@ export function translate(model: TrainedModel, text: string, maxLength = 50): st
     sos: model.targetVocab.index(SOS),
     eos,
     maxLength,
-    device: model.config.device,
+    device: model.device,
   });
   return displayWords(model.targetVocab.decode(words));
 }
@@ -60,9 +61,67 @@ export async function translateMany(
     sos: model.targetVocab.index(SOS),
     eos: model.targetVocab.index(EOS),
     maxLength,
-    device: model.config.device,
+    device: model.device,
   });
   outputs.forEach((words, k) => (results[slots[k]!] = displayWords(model.targetVocab.decode(words))));
+  return results;
+}
+
+/** A translation with its scores. */
+export interface Translation {
+  words: string[];
+  /** Summed log-probability of the output tokens (with `<sos>` and `<eos>` as the model emits them). */
+  logProb: number;
+  /** `logProb` divided by the output length^lengthPenalty: what the hypotheses are ranked by. */
+  score: number;
+}
+
+/** Options of {@link translateBeam}. */
+export type TranslateOptions = Partial<
+  Pick<BeamOptions, 'beam' | 'nBest' | 'lengthPenalty' | 'batchSize' | 'signal'>
+> & {
+  /** The most tokens to produce; default 50. */
+  maxLength?: number;
+};
+
+/**
+ * Translates many texts with beam search (beam 1 is greedy decoding, scored): for each text its `nBest`
+ * translations, best first, or the UnknownWordsError of a text with words outside the source vocabulary.
+ */
+export async function translateBeam(
+  model: TrainedModel,
+  texts: readonly string[],
+  options: TranslateOptions = {},
+): Promise<(Translation[] | UnknownWordsError)[]> {
+  const results: (Translation[] | UnknownWordsError)[] = [];
+  const sources: number[][] = [];
+  const slots: number[] = [];
+  for (const text of texts) {
+    const sentence = toSentence(text);
+    const unknown = model.sourceVocab.unknown(sentence);
+    if (unknown.length > 0) {
+      results.push(new UnknownWordsError(unknown));
+    } else {
+      slots.push(results.length);
+      results.push([]);
+      sources.push(model.sourceVocab.encode(sentence).reverse());
+    }
+  }
+  const outputs = await beamSearchBatch(model.encoder, model.decoder, sources, {
+    ...options,
+    beam: options.beam ?? 1,
+    sos: model.targetVocab.index(SOS),
+    eos: model.targetVocab.index(EOS),
+    maxLength: options.maxLength ?? 50,
+    device: model.device,
+  });
+  outputs.forEach((hyps, k) => {
+    results[slots[k]!] = hyps.map((h) => ({
+      words: displayWords(model.targetVocab.decode(h.words)),
+      logProb: h.logProb,
+      score: h.score,
+    }));
+  });
   return results;
 }
 

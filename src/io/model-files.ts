@@ -1,35 +1,53 @@
 /**
- * A trained model on disk: `config.json` (sizes, vocabularies) and `model.pt` (the weights as a dict of
- * tensors keyed `encoder.*` / `decoder.*`, which Python's torch.load reads). Both are written atomically.
+ * A trained model on disk, in files PyTorch reads and writes:
+ *   config.json      sizes and format
+ *   src_vocab.json   source words in index order (the notebook's `eng_words`), a JSON array
+ *   tgt_vocab.json   target words in index order (`deu_words`)
+ *   encoder.pt       `encoder.state_dict()`: embedding.weight, lstm.weight_ih_l0 ... lstm.bias_hh_l{L-1}
+ *   decoder.pt       `decoder.state_dict()`: the same plus dense.weight and dense.bias
+ * The notebook's Encoder and Decoder classes load encoder.pt and decoder.pt with `load_state_dict`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { EOS, SOS } from '../data/tokenize.js';
 import { Vocab } from '../data/vocab.js';
-import type { ModelConfig } from '../model/config.js';
 import { Decoder } from '../model/decoder.js';
 import { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
-const FORMAT = 'seq2seq-node/notebook@1';
+const FORMAT = 'seq2seq-node/model@2';
+
+/** The sizes that define a model's weights. */
+export interface ModelSizes {
+  hidden: number;
+  embedding: number;
+  layers: number;
+}
 
 /** A model with what it needs to translate. */
 export interface TrainedModel {
-  config: ModelConfig;
+  sizes: ModelSizes;
   sourceVocab: Vocab;
   targetVocab: Vocab;
   encoder: Encoder;
   decoder: Decoder;
+  /** Where the modules are. */
+  device: torch.Device;
 }
 
-interface ConfigFile {
+/** The files of a model folder. */
+export const MODEL_FILES = ['config.json', 'src_vocab.json', 'tgt_vocab.json', 'encoder.pt', 'decoder.pt'] as const;
+
+interface ConfigFile extends ModelSizes {
   format: string;
-  config: ModelConfig;
-  src_vocab: string[];
-  tgt_vocab: string[];
+  src_vocab_size: number;
+  tgt_vocab_size: number;
+  /** Sources are fed reversed, as Sutskever et al. and the notebook do. */
+  reverse_source: true;
 }
 
-/** The two modules' weights in one state dict, keyed as the cross-check files are. */
+/** The two modules' weights in one state dict, keyed `encoder.*` and `decoder.*` (the cross-check files). */
 export function jointStateDict(encoder: Encoder, decoder: Decoder): Record<string, torch.Tensor> {
   const state: Record<string, torch.Tensor> = {};
   for (const [name, t] of Object.entries(encoder.stateDict())) state[`encoder.${name}`] = t;
@@ -37,51 +55,101 @@ export function jointStateDict(encoder: Encoder, decoder: Decoder): Record<strin
   return state;
 }
 
-/** Writes `config.json` and `model.pt` into `dir` (created if missing), each file atomically. */
-export function saveModel(dir: string, model: TrainedModel): void {
+/** Writes the model folder's five files into `dir` (created if missing), each atomically. */
+export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): void {
   mkdirSync(dir, { recursive: true });
-  const file: ConfigFile = {
+  const config: ConfigFile = {
     format: FORMAT,
-    config: model.config,
-    src_vocab: model.sourceVocab.toJSON(),
-    tgt_vocab: model.targetVocab.toJSON(),
+    ...model.sizes,
+    src_vocab_size: model.sourceVocab.size,
+    tgt_vocab_size: model.targetVocab.size,
+    reverse_source: true,
   };
-  torch.save(jointStateDict(model.encoder, model.decoder), join(dir, 'model.pt'));
-  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
+  torch.save(model.encoder.stateDict(), join(dir, 'encoder.pt'));
+  torch.save(model.decoder.stateDict(), join(dir, 'decoder.pt'));
+  writeJson(join(dir, 'src_vocab.json'), model.sourceVocab.toJSON());
+  writeJson(join(dir, 'tgt_vocab.json'), model.targetVocab.toJSON());
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** Loads a model saved by `saveModel` onto `device`; every failure names the file and what is wrong. */
+/**
+ * The model folder behind `dir`: `dir` itself when it holds config.json, else the training folder's `best`
+ * checkpoint, else its `last` one (see checkpoint.ts).
+ */
+export function resolveModelDir(dir: string): string {
+  if (existsSync(join(dir, 'config.json'))) return dir;
+  for (const link of ['best', 'last']) {
+    if (existsSync(join(dir, link, 'config.json'))) return realpathSync(join(dir, link));
+  }
+  if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
+  throw new Error(`${dir}: not a model folder (no config.json, and no best/ or last/ checkpoint)`);
+}
+
+/** Loads a model folder (or a training folder's best checkpoint) onto `device`; errors name the file. */
 export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedModel {
-  const configPath = join(dir, 'config.json');
-  let file: ConfigFile;
-  try {
-    file = JSON.parse(readFileSync(configPath, 'utf8')) as ConfigFile;
-  } catch (err) {
-    throw new Error(`${configPath}: not a model folder (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (file.format !== FORMAT || !Array.isArray(file.src_vocab) || !Array.isArray(file.tgt_vocab)) {
-    throw new Error(`${configPath}: not a seq2seq-node model (expected format ${FORMAT})`);
-  }
-  const { config } = file;
-  const sourceVocab = new Vocab(file.src_vocab);
-  const targetVocab = new Vocab(file.tgt_vocab);
-  const encoder = new Encoder(sourceVocab.size, config.hidden, config.embedding, config.layers);
-  const decoder = new Decoder(targetVocab.size, config.hidden, config.embedding, config.layers);
-  const state = torch.load(join(dir, 'model.pt'));
-  const part = (prefix: string): Record<string, torch.Tensor> =>
-    Object.fromEntries(
-      Object.entries(state)
-        .filter(([k]) => k.startsWith(prefix))
-        .map(([k, t]) => [k.slice(prefix.length), t]),
+  const folder = resolveModelDir(dir);
+  const configPath = join(folder, 'config.json');
+  const file = readJson(configPath) as Partial<ConfigFile>;
+  if (file.format !== FORMAT) {
+    throw new Error(
+      `${configPath}: not a seq2seq-node model (expected format ${FORMAT}, found ${String(file.format)})`,
     );
-  try {
-    encoder.loadStateDict(part('encoder.'));
-    decoder.loadStateDict(part('decoder.'));
-  } catch (err) {
-    throw new Error(`${join(dir, 'model.pt')}: ${(err as Error).message}`);
   }
-  for (const t of Object.values(state)) t.dispose();
+  const sizes: ModelSizes = { hidden: file.hidden!, embedding: file.embedding!, layers: file.layers! };
+  for (const [name, value] of Object.entries(sizes)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${configPath}: ${name} must be a positive integer`);
+  }
+  const sourceVocab = readVocab(join(folder, 'src_vocab.json'));
+  const targetVocab = readVocab(join(folder, 'tgt_vocab.json'));
+  const encoder = new Encoder(sourceVocab.size, sizes.hidden, sizes.embedding, sizes.layers);
+  const decoder = new Decoder(targetVocab.size, sizes.hidden, sizes.embedding, sizes.layers);
+  loadWeights(encoder, join(folder, 'encoder.pt'));
+  loadWeights(decoder, join(folder, 'decoder.pt'));
   encoder.to(device).eval();
   decoder.to(device).eval();
-  return { config: { ...config, device }, sourceVocab, targetVocab, encoder, decoder };
+  return { sizes, sourceVocab, targetVocab, encoder, decoder, device };
+}
+
+/** Loads a state dict file into `module`, naming the file when keys or shapes do not fit. */
+export function loadWeights(module: Encoder | Decoder, path: string): void {
+  const state = torch.loadTensors(path);
+  try {
+    module.loadStateDict(state);
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  } finally {
+    for (const t of Object.values(state)) t.dispose();
+  }
+}
+
+/** A vocabulary file: a JSON array of distinct words in index order. */
+export function readVocab(path: string): Vocab {
+  const words = readJson(path);
+  if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === 'string')) {
+    throw new Error(`${path}: expected a JSON array of words in index order`);
+  }
+  if (new Set(words).size !== words.length) throw new Error(`${path}: a word appears twice`);
+  for (const marker of [SOS, EOS]) {
+    if (!words.includes(marker))
+      throw new Error(`${path}: ${marker} is missing (every sentence starts and ends with it)`);
+  }
+  return new Vocab(words as string[]);
+}
+
+export function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value)}\n`);
 }

@@ -16,7 +16,7 @@ export {
   buildInfo,
   cuda,
 } from './runtime.js';
-export { save, load } from './serialize.js';
+export { save, load, loadTensors, disposeAll, PyTuple, type Loaded } from './serialize.js';
 export type { DType, Device, TypedArray, BuildInfo } from './native.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

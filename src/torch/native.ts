@@ -91,6 +91,16 @@ export interface AdamHandle {
   zeroGrad(setToNone: boolean): void;
   getLr(): number;
   setLr(lr: number): void;
+  getState(): (AdamParamState | null)[];
+  setState(states: (AdamParamState | null)[]): void;
+}
+
+/** One parameter's Adam state, as libtorch keeps it. */
+export interface AdamParamState {
+  step: number;
+  expAvg: TensorHandle;
+  expAvgSq: TensorHandle;
+  maxExpAvgSq?: TensorHandle;
 }
 
 /** Facts about the libtorch the addon was built against. */
@@ -201,8 +211,18 @@ export interface Addon {
   ): NativeJob<BatchLosses & { completed: number }>;
   evaluateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<BatchLosses>;
   translateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<number[][][]>;
-  pickleSave(names: string[], tensors: TensorHandle[]): Uint8Array;
-  pickleLoad(bytes: Uint8Array): [string, TensorHandle][];
+  beamBatches(
+    parts: PartsHandles,
+    batches: BatchArrays[],
+    options: BatchJobOptions & { beam: number; nBest?: number; lengthPenalty?: number },
+  ): NativeJob<NativeHypothesis[][][]>;
+}
+
+/** One hypothesis of beam search: target indices (with `<eos>` when it ended), summed log-probability, score. */
+export interface NativeHypothesis {
+  words: number[];
+  logProb: number;
+  score: number;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

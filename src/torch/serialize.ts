@@ -1,24 +1,32 @@
 /**
- * `save` and `load` in PyTorch's format: a file written by `save` is read by Python's `torch.load`, and a dict
- * of tensors written by `torch.save` is read by `load`.
+ * `save` and `load` in PyTorch's format, both ways: what `save` writes, Python's `torch.load` reads (also with
+ * `weights_only=True`), and what Python's `torch.save` wrote (state dicts, optimizer states, nested dicts
+ * and lists of tensors and numbers), `load` reads.
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
-import { native } from './native.js';
+import { decodeTorchFile, encodeTorchFile } from './pickle/torch-file.js';
+import type { PickleValue } from './pickle/unpickle.js';
 import { Tensor } from './tensor.js';
 
-/** Writes `{name: tensor}` to `path` atomically (tensors are saved from the CPU). */
-export function save(state: Record<string, Tensor>, path: string): void {
-  const entries = Object.entries(state);
-  const bytes = native.pickleSave(
-    entries.map(([name]) => name),
-    entries.map(([, t]) => t.handle),
-  );
-  writeFileAtomic(path, bytes);
+export { PyTuple } from './pickle/pickle.js';
+
+/**
+ * What `load` returns: tensors, numbers, strings, booleans, `null` (None), arrays (lists and tuples), objects
+ * (dicts whose keys are all strings) and Maps (dicts with integer keys).
+ */
+export type Loaded = PickleValue;
+
+/**
+ * Writes `value` to `path` atomically, as `torch.save` does: tensors (saved from the CPU), numbers, strings,
+ * booleans, `null`, arrays (as lists), `PyTuple`s, plain objects and Maps (dicts).
+ */
+export function save(value: unknown, path: string): void {
+  writeFileAtomic(path, encodeTorchFile(value));
 }
 
-/** Reads a dict of tensors saved by `save` or by Python's `torch.save`. */
-export function load(path: string): Record<string, Tensor> {
+/** Reads what `save` or Python's `torch.save` wrote; every failure names the file and what is wrong. */
+export function load(path: string): Loaded {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -26,8 +34,33 @@ export function load(path: string): Record<string, Tensor> {
     throw new Error(`cannot read ${path}: ${(err as Error).message}`);
   }
   try {
-    return Object.fromEntries(native.pickleLoad(bytes).map(([name, h]) => [name, new Tensor(h)]));
+    return decodeTorchFile(bytes);
   } catch (err) {
-    throw new Error(`${path} is not a PyTorch file of tensors: ${(err as Error).message}`);
+    throw new Error(`${path}: ${(err as Error).message}`);
   }
+}
+
+/** Reads a dict of tensors (a state dict) from `path`, or throws naming the file and what it holds instead. */
+export function loadTensors(path: string): Record<string, Tensor> {
+  const value = load(path);
+  const entries = isRecord(value) ? Object.entries(value) : undefined;
+  if (!entries || !entries.every(([, t]) => t instanceof Tensor)) {
+    disposeAll(value);
+    throw new Error(`${path}: expected a dict of tensors keyed by name (a state dict)`);
+  }
+  return Object.fromEntries(entries) as Record<string, Tensor>;
+}
+
+/** Disposes every tensor inside a loaded value. */
+export function disposeAll(value: unknown): void {
+  if (value instanceof Tensor) value.dispose();
+  else if (Array.isArray(value)) value.forEach(disposeAll);
+  else if (value instanceof Map) value.forEach((v) => disposeAll(v));
+  else if (isRecord(value)) Object.values(value).forEach(disposeAll);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || v instanceof Tensor) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
 }

@@ -37,8 +37,12 @@ export interface BatchedOptions {
   scoreSos?: boolean;
   /** Called about ten times a second while an epoch trains. */
   onProgress?: (progress: BatchedProgress) => void;
-  /** Called after every epoch (and its validation), before the next one starts; may be async. */
-  onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** Called after every epoch (and its validation), before the next one starts; may be async. `'stop'` ends training. */
+  onEpoch?: (report: EpochReport, split: Split) => void | 'stop' | Promise<void | 'stop'>;
+  /** Epochs already done (a resumed run): training continues with epoch `startEpoch + 1`; default 0. */
+  startEpoch?: number;
+  /** The two optimizers, e.g. restored from a checkpoint; default: new Adam optimizers with `lr`. */
+  optimizers?: { encoder: torch.optim.Adam; decoder: torch.optim.Adam };
   /** Aborting stops training after the current batch; the result then has `stopped: true`. */
   signal?: AbortSignal;
 }
@@ -70,14 +74,19 @@ export interface EpochReport {
 }
 
 export interface BatchedResult {
+  /** The epochs this call trained. */
   epochs: EpochReport[];
+  /** True when `onEpoch` asked to stop (early stopping). */
+  earlyStopped: boolean;
   /** True when the signal stopped training; the model holds the weights after the last complete batch. */
   stopped: boolean;
   split: Split;
 }
 
 /** The options with their defaults filled in, callbacks aside. */
-export type ResolvedBatchedOptions = Required<Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal'>>;
+export type ResolvedBatchedOptions = Required<
+  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch'>
+>;
 
 /** Resolves the defaults and checks every option, naming the one that is wrong. */
 export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
@@ -155,8 +164,9 @@ export async function trainBatched(
 ): Promise<BatchedResult> {
   const o = resolveBatchedOptions(options);
   const split = splitHeldOut(data, o.validFraction, o.seed);
-  const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: o.lr });
-  const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: o.lr });
+  const startEpoch = checkInteger('startEpoch', options.startEpoch ?? 0, 0);
+  const encoderOpt = options.optimizers?.encoder ?? new torch.optim.Adam(encoder.parameters(), { lr: o.lr });
+  const decoderOpt = options.optimizers?.decoder ?? new torch.optim.Adam(decoder.parameters(), { lr: o.lr });
   const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
   const jobOptions: BatchJobOptions = {
     device: o.device,
@@ -167,8 +177,8 @@ export async function trainBatched(
     perToken: o.normalize === 'tokens',
   };
   const epochs: EpochReport[] = [];
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    if (options.signal?.aborted) return { epochs, stopped: true, split };
+  for (let epoch = startEpoch + 1; epoch <= o.epochs; epoch++) {
+    if (options.signal?.aborted) return { epochs, stopped: true, earlyStopped: false, split };
     const started = performance.now();
     const batches = planBatches(data.sources, data.targets, split.train, epoch, o);
     const onProgress = options.onProgress
@@ -176,7 +186,7 @@ export async function trainBatched(
           options.onProgress!({ epoch, epochs: o.epochs, ...p })
       : undefined;
     const result = await runJob(native.trainEpoch(parts, batches, jobOptions, onProgress), options.signal);
-    if (result.completed < batches.length) return { epochs, stopped: true, split };
+    if (result.completed < batches.length) return { epochs, stopped: true, earlyStopped: false, split };
     const report: EpochReport = {
       epoch,
       trainLoss: sum(result.losses) / sum(result.tokens),
@@ -190,7 +200,8 @@ export async function trainBatched(
       report.validLoss = await evaluateLoss(encoder, decoder, data, split.valid, o);
     }
     epochs.push(report);
-    await options.onEpoch?.(report);
+    if ((await options.onEpoch?.(report, split)) === 'stop')
+      return { epochs, stopped: false, earlyStopped: true, split };
   }
-  return { epochs, stopped: false, split };
+  return { epochs, stopped: false, earlyStopped: false, split };
 }

@@ -18,8 +18,8 @@ export async function trainFused(
   data: Dataset,
   options: NotebookOptions,
 ): Promise<NotebookLosses> {
-  const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: options.lr });
-  const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: options.lr });
+  const encoderOpt = options.optimizers?.encoder ?? new torch.optim.Adam(encoder.parameters(), { lr: options.lr });
+  const decoderOpt = options.optimizers?.decoder ?? new torch.optim.Adam(decoder.parameters(), { lr: options.lr });
   const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
   const sos = data.targetVocab.index(SOS);
   const eos = data.targetVocab.index(EOS);

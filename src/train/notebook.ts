@@ -38,6 +38,12 @@ export interface NotebookOptions {
   device: torch.Device;
   onProgress?: (progress: NotebookProgress) => void;
   signal?: AbortSignal;
+  /** Epochs already done (a resumed run): training continues with epoch `startEpoch + 1`; default 0. */
+  startEpoch?: number;
+  /** The two optimizers, e.g. restored from a checkpoint; default: new Adam optimizers with `lr`. */
+  optimizers?: { encoder: torch.optim.Adam; decoder: torch.optim.Adam };
+  /** Called after every epoch with its number and each sentence's loss; may be async. */
+  onEpoch?: (epoch: number, losses: number[]) => void | Promise<void>;
 }
 
 /**
@@ -46,12 +52,12 @@ export interface NotebookOptions {
  */
 export async function runEpochs(
   sentences: number,
-  options: Pick<NotebookOptions, 'epochs' | 'onProgress' | 'signal'>,
+  options: Pick<NotebookOptions, 'epochs' | 'onProgress' | 'signal' | 'startEpoch' | 'onEpoch'>,
   step: (j: number) => number,
 ): Promise<NotebookLosses> {
   const perSentence: number[][] = [];
   const current_loss: number[] = [];
-  for (let i = 0; i < options.epochs; i++) {
+  for (let i = options.startEpoch ?? 0; i < options.epochs; i++) {
     const epochLosses: number[] = [];
     for (let j = 0; j < sentences; j++) {
       options.signal?.throwIfAborted();
@@ -63,6 +69,7 @@ export async function runEpochs(
     }
     perSentence.push(epochLosses);
     current_loss.push(epochLosses[epochLosses.length - 1]!);
+    await options.onEpoch?.(i + 1, epochLosses);
   }
   const meanLoss = perSentence.map((losses) => losses.reduce((a, b) => a + b, 0) / losses.length);
   return { perSentence, currentLoss: current_loss, meanLoss };
@@ -81,8 +88,8 @@ export async function trainNotebook(
   const deu_words = data.targetVocab;
   const MAX_SENT_LEN = data.maxSentLen;
 
-  const encoder_opt = new optim.Adam(encoder.parameters(), { lr: options.lr });
-  const decoder_opt = new optim.Adam(decoder.parameters(), { lr: options.lr });
+  const encoder_opt = options.optimizers?.encoder ?? new optim.Adam(encoder.parameters(), { lr: options.lr });
+  const decoder_opt = options.optimizers?.decoder ?? new optim.Adam(decoder.parameters(), { lr: options.lr });
   const criterion = new nn.NLLLoss();
 
   // for i in range(NUM_EPOCHS): for j in range(len(eng_sentences)): ...  (runEpochs holds the two loops)

@@ -15,7 +15,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/main.j
 const corpus = 'test/fixtures/deu-small.txt';
 
 describe('seq2seq command line', () => {
-  it('trains in notebook mode, writes the model, loss.json and loss.png, then translates', () => {
+  it('trains in notebook mode, writes checkpoints, loss.json and loss.png, then translates', () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     const train = cli(
       'train',
@@ -35,7 +35,10 @@ describe('seq2seq command line', () => {
     expect(train.status, train.stderr).toBe(0);
     expect(train.stdout).toMatch(/5 pairs from 8 lines \(skipped: 1 empty, 1 without a tab, 1 not UTF-8\)/);
     expect(train.stderr).toMatch(/epoch 2\/2 sentence 60\/60/);
-    for (const f of ['config.json', 'model.pt', 'loss.json', 'loss.png']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['loss.json', 'loss.png', 'last/config.json', 'last/encoder.pt', 'last/decoder_optimizer.pt']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(train.stdout).toMatch(/epoch 2\/2: current_loss \d+\.\d+, mean \d+\.\d+/);
     const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as {
       current_loss: number[];
       mean_loss: number[];
@@ -53,22 +56,26 @@ describe('seq2seq command line', () => {
     );
   });
 
-  it('trains batched by default: per-epoch training and held-out losses, a model after every epoch', () => {
+  it('trains batched by default: per-epoch training and held-out losses and BLEU, a checkpoint after every epoch', () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     const demo = join(out, 'demo.txt');
     writeFileSync(demo, generateDemoCorpus({ pairs: 300, seed: 1 }));
     const train = cli('train', '--corpus', demo, '--out', out, '--instances', '300', '--epochs', '2', '--hidden', '16');
     expect(train.status, train.stderr).toBe(0);
     expect(train.stdout).toMatch(
-      /epoch 2\/2: training loss \d+\.\d+ per token, held-out loss \d+\.\d+ \(\d+ sentences in/,
+      /epoch 2\/2: training loss \d+\.\d+ per token, held-out loss \d+\.\d+, BLEU \d+\.\d+( \(best\))? \(\d+ sentences in/,
     );
     expect(train.stdout).toMatch(/held-out exact match of greedy translations: \d+\.\d%/);
     const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as {
       train_loss: number[];
       valid_loss: number[];
+      valid_bleu: number[];
+      best_epoch: number;
     };
     expect(loss.train_loss).toHaveLength(2);
     expect(loss.valid_loss).toHaveLength(2);
+    expect(loss.valid_bleu).toHaveLength(2);
+    expect(existsSync(join(out, 'best', 'trainer.json'))).toBe(true);
     expect(cli('translate', '--model', out, 'I see the dog.').status).toBe(0);
   });
 
@@ -106,14 +113,14 @@ describe('seq2seq command line', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/stopping after the current batch/);
-    expect(stdout).toMatch(/stopped: the model after the last complete batch is in/);
+    expect(stdout).toMatch(/stopped: the checkpoint of the last complete epoch is in/);
     expect(cli('translate', '--model', out, 'I see the dog.').status).toBe(0);
     const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as { train_loss: number[] };
     expect(loss.train_loss.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('ends bad arguments with one line and a non-zero exit, never a stack trace', () => {
-    const cases: [string[], RegExp][] = [
+  it('ends bad arguments with one line and exit 2, other failures with exit 1, never a stack trace', () => {
+    const cases: [string[], RegExp, number?][] = [
       [
         ['train', '--corpus', corpus, '--out', '/tmp/x', '--epochs', '0'],
         /--epochs <n>.*expected an integer of at least 1/,
@@ -122,6 +129,7 @@ describe('seq2seq command line', () => {
       [
         ['train', '--corpus', '/nonexistent.txt', '--out', '/tmp/x'],
         /^seq2seq: corpus file not found: \/nonexistent.txt$/,
+        1,
       ],
       [['train', '--corpus', corpus, '--out', '/tmp/x', '--device', 'tpu'], /expected cpu, cuda or cuda:N, got "tpu"/],
       [['train', '--corpus', corpus, '--out', '/tmp/x', '--bogus'], /unknown option '--bogus'/],
@@ -134,12 +142,26 @@ describe('seq2seq command line', () => {
       [
         ['train', '--corpus', corpus, '--out', '/tmp/x', '--export-run', '/tmp/y'],
         /^seq2seq: --export-run replays the notebook loop in PyTorch: use it with --mode notebook or fused$/,
+        1,
       ],
-      [['translate', '--model', '/nonexistent', 'hi'], /^seq2seq: \/nonexistent\/config.json: not a model folder/],
+      [['translate', '--model', '/nonexistent', 'hi'], /^seq2seq: \/nonexistent: no such folder$/, 1],
+      [['translate', '--model', '/tmp', 'hi'], /^seq2seq: \/tmp: not a model folder/, 1],
+      [['train', '--corpus', corpus], /^seq2seq: train needs --corpus FILE and --out DIR \(or --resume DIR\)$/, 1],
+      [['train', '--resume', '/nonexistent'], /^seq2seq: \/nonexistent: no such folder$/, 1],
+      [['translate', '--model', '/tmp', '--beam', '2', '--n-best', '3', 'hi'], /--n-best 3 needs --beam 3 or more/, 1],
+      [['score', '--hyp', '/nonexistent', '--ref', '/nonexistent'], /^seq2seq: cannot read \/nonexistent: ENOENT$/, 1],
+      [['score', '--hyp', corpus, '--ref', corpus, '--metrics', 'ter'], /expected bleu, chrf or bleu,chrf, got "ter"/],
+      [['eval', '--model', '/tmp'], /required option '--corpus <file>' not specified/],
+      [['import', '--encoder', 'a.pt'], /required option '--decoder <file>' not specified/],
+      [
+        ['train', '--corpus', corpus, '--out', '/tmp/x', '--patience', '2', '--mode', 'fused'],
+        /--patience needs held-out pairs/,
+        1,
+      ],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, status = 2] of cases) {
       const r = cli(...args);
-      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.status, args.join(' ')).toBe(status);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(message);
     }

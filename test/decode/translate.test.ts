@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { displayWords, translate, UnknownWordsError } from '../../src/decode/translate.js';
 import { Vocab } from '../../src/data/vocab.js';
-import { resolveConfig } from '../../src/model/config.js';
 import { Decoder } from '../../src/model/decoder.js';
 import { Encoder } from '../../src/model/encoder.js';
 
 describe('translate', () => {
-  const config = resolveConfig({ hidden: 8, embedding: 4, layers: 2 });
   const sourceVocab = new Vocab(['<sos>', 'i', 'see', '<eos>']);
   const targetVocab = new Vocab(['<sos>', 'ich', 'sehe', '<eos>']);
   const model = {
-    config,
+    sizes: { hidden: 8, embedding: 4, layers: 2 },
+    device: 'cpu' as const,
     sourceVocab,
     targetVocab,
     encoder: new Encoder(sourceVocab.size, 8, 4, 2),

@@ -18,6 +18,9 @@ def T(spec):
     return t.to(DEVICE)
 def J(t):
     return {'data': t.detach().cpu().reshape(-1).double().tolist(), 'shape': list(t.shape)}
+# torch.load(weights_only=True) for files holding floats outside tensors (optimizer states): PyTorch 1.13's
+# safe unpickler lacks the float opcode, so there it loads as usual.
+SAFE = {'weights_only': True} if int(torch.__version__.split('.')[0]) >= 2 else {}
 def out(obj):
     json.dump(obj, sys.stdout)
 `;

@@ -1,0 +1,62 @@
+/** `seq2seq translate`: sentences from the arguments or from stdin, one translation (or n-best list) each. */
+import { createInterface } from 'node:readline';
+import { translateBeam, UnknownWordsError } from '../decode/translate.js';
+import { loadModel } from '../io/model-files.js';
+import type { Device } from '../torch/index.js';
+
+export interface TranslateCommand {
+  model: string;
+  device: Device;
+  maxLength: number;
+  beam: number;
+  nBest: number;
+  lengthPenalty: number;
+  json?: boolean;
+}
+
+/** Sentences translated together when reading stdin: enough for full batches, few enough to print as it goes. */
+const CHUNK = 256;
+
+/** Translates and prints; returns the exit code (1 when some sentence could not be translated). */
+export async function runTranslate(sentences: string[], options: TranslateCommand): Promise<number> {
+  if (options.nBest > options.beam) throw new Error(`--n-best ${options.nBest} needs --beam ${options.nBest} or more`);
+  const model = loadModel(options.model, options.device);
+  let status = 0;
+  const translate = async (texts: string[]): Promise<void> => {
+    const results = await translateBeam(model, texts, {
+      beam: options.beam,
+      nBest: options.nBest,
+      lengthPenalty: options.lengthPenalty,
+      maxLength: options.maxLength,
+    });
+    results.forEach((result, i) => {
+      if (result instanceof UnknownWordsError) {
+        console.error(`seq2seq: cannot translate "${texts[i]}": ${result.message} (not in the training vocabulary)`);
+        if (options.json) console.log(JSON.stringify({ source: texts[i], error: result.message }));
+        status = 1;
+      } else if (options.json) {
+        const translations = result.map((t) => ({ tokens: t.words, score: t.score, log_prob: t.logProb }));
+        console.log(JSON.stringify({ source: texts[i], translations }));
+      } else if (options.nBest > 1) {
+        result.forEach((t, n) => console.log(`${i}\t${n}\t${t.score.toFixed(4)}\t${t.words.join(' ')}`));
+      } else {
+        console.log(result[0]?.words.join(' ') ?? '');
+      }
+    });
+  };
+  if (sentences.length > 0) {
+    await translate(sentences);
+    return status;
+  }
+  // One sentence per line from stdin, translated in chunks so that long inputs stream.
+  let chunk: string[] = [];
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    chunk.push(line);
+    if (chunk.length === CHUNK) {
+      await translate(chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) await translate(chunk);
+  return status;
+}

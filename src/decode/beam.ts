@@ -1,0 +1,62 @@
+/**
+ * Beam search for many sentences at once, on the addon's own thread (native/beam_search.cc): the `beam` best
+ * hypotheses are kept per sentence and the `nBest` best finished ones returned, scored by their summed
+ * log-probability divided by length^lengthPenalty (1: the mean log-probability per word; 0: no normalization).
+ */
+import type { Decoder } from '../model/decoder.js';
+import type { Encoder } from '../model/encoder.js';
+import { modelParts } from '../model/parts.js';
+import type * as torch from '../torch/index.js';
+import { native } from '../torch/native.js';
+import { checkInteger, checkNumber } from '../util/check.js';
+import { awaitJob, inSourceOrder, sourceBatches } from './source-batches.js';
+
+export interface BeamOptions {
+  sos: number;
+  eos: number;
+  /** Hypotheses kept per sentence; default 5. */
+  beam?: number;
+  /** Hypotheses returned per sentence, best first; default 1, at most `beam`. */
+  nBest?: number;
+  /** Scores are log-probability sums divided by length^lengthPenalty; default 1. */
+  lengthPenalty?: number;
+  /** The most words to produce: one number for all, or one per source. */
+  maxLength: number | readonly number[];
+  device: torch.Device;
+  /** Sentences decoded together; default 16 (each takes `beam` rows). */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** One translation hypothesis. */
+export interface Hypothesis {
+  /** Target indices, with the closing `<eos>` unless the hypothesis was cut at `maxLength`. */
+  words: number[];
+  /** Summed log-probability of the words. */
+  logProb: number;
+  /** The length-normalized score the hypotheses are ranked by. */
+  score: number;
+}
+
+/** The `nBest` best hypotheses for each of `sources` (as fed to the encoder, reversed), best first. */
+export async function beamSearchBatch(
+  encoder: Encoder,
+  decoder: Decoder,
+  sources: readonly (readonly number[])[],
+  options: BeamOptions,
+): Promise<Hypothesis[][]> {
+  const beam = checkInteger('beam', options.beam ?? 5, 1, 1024);
+  const nBest = checkInteger('nBest', options.nBest ?? 1, 1, beam);
+  const lengthPenalty = checkNumber('lengthPenalty', options.lengthPenalty ?? 1, -10, 10);
+  const { batches, groups } = sourceBatches(sources, options.maxLength, options.batchSize ?? 16);
+  if (sources.length === 0) return [];
+  const job = native.beamBatches(modelParts(encoder, decoder), batches, {
+    device: options.device,
+    sos: options.sos,
+    eos: options.eos,
+    beam,
+    nBest,
+    lengthPenalty,
+  });
+  return inSourceOrder(groups, await awaitJob(job, options.signal), sources.length);
+}

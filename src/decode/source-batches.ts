@@ -1,0 +1,59 @@
+/** Sources grouped by length into decoding batches, and the results put back in the order given. */
+import type { BatchArrays } from '../torch/native.js';
+import { checkInteger } from '../util/check.js';
+
+/** Batches for the addon's decoding jobs, and where each source went. */
+export interface SourceBatches {
+  batches: BatchArrays[];
+  groups: number[][];
+}
+
+/** Groups `sources` (reversed, as fed to the encoder) by length so that most batches run unpacked. */
+export function sourceBatches(
+  sources: readonly (readonly number[])[],
+  maxLength: number | readonly number[],
+  batchSize: number,
+): SourceBatches {
+  checkInteger('batchSize', batchSize, 1);
+  const maxLengths = sources.map((_, i) =>
+    checkInteger('maxLength', typeof maxLength === 'number' ? maxLength : maxLength[i], 1),
+  );
+  sources.forEach((s, i) => {
+    if (s.length === 0) throw new RangeError(`Source ${i} is empty`);
+  });
+  const order = sources.map((_, i) => i).sort((a, b) => sources[a]!.length - sources[b]!.length);
+  const groups: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) groups.push(order.slice(i, i + batchSize));
+  const batches = groups.map((group) => {
+    const B = group.length;
+    const S = Math.max(...group.map((j) => sources[j]!.length));
+    const source = new Int32Array(S * B);
+    group.forEach((j, b) => sources[j]!.forEach((word, s) => (source[s * B + b] = word)));
+    return {
+      source,
+      sourceLengths: Int32Array.from(group, (j) => sources[j]!.length),
+      maxLengths: Int32Array.from(group, (j) => maxLengths[j]!),
+    };
+  });
+  return { batches, groups };
+}
+
+/** Per-batch, per-sentence results back in the order of the sources. */
+export function inSourceOrder<T>(groups: readonly number[][], results: readonly (readonly T[])[], count: number): T[] {
+  const out = new Array<T>(count);
+  groups.forEach((group, g) => group.forEach((j, b) => (out[j] = results[g]![b]!)));
+  return out;
+}
+
+/** Awaits a native job, cancelling it when `signal` aborts. */
+export async function awaitJob<T>(job: { promise: Promise<T>; cancel(): void }, signal?: AbortSignal): Promise<T> {
+  const cancel = (): void => job.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    const result = await job.promise;
+    signal?.throwIfAborted();
+    return result;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * A training folder and its checkpoints:
+ *   DIR/checkpoints/epoch-0004/   one complete checkpoint: a model folder (model-files.ts) plus
+ *       encoder_optimizer.pt      `encoder_opt.state_dict()` (torch.optim.Adam's format)
+ *       decoder_optimizer.pt      `decoder_opt.state_dict()`
+ *       trainer.json              epochs done, the run's options, per-epoch history, best epoch, RNG seeds
+ *   DIR/last -> checkpoints/epoch-0004   the latest checkpoint (what --resume continues)
+ *   DIR/best -> checkpoints/epoch-0003   the best one by validation (what translate and eval use)
+ * A checkpoint is written whole into a temporary folder and renamed into place, then the `last` (and `best`)
+ * symbolic links are replaced with one rename each, so a crash or kill at any moment leaves `last` pointing
+ * at a complete checkpoint: the previous one until the new one is whole.
+ */
+import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import * as torch from '../torch/index.js';
+import { MODEL_FILES, loadWeights, readJson, saveModel, writeJson, type TrainedModel } from './model-files.js';
+
+const FORMAT = 'seq2seq-node/trainer@1';
+
+/** The files of a checkpoint beyond those of a model folder. */
+export const CHECKPOINT_FILES = ['encoder_optimizer.pt', 'decoder_optimizer.pt', 'trainer.json'] as const;
+
+/** What one epoch reported. */
+export interface EpochRecord {
+  epoch: number;
+  /** Batched: mean NLL per target token; notebook modes: the mean sentence loss. */
+  train_loss: number;
+  /** The notebook's `current_loss`: the epoch's last sentence loss (notebook modes). */
+  current_loss?: number;
+  valid_loss?: number;
+  valid_bleu?: number;
+  seconds: number;
+}
+
+/** The state of a run beside its weights: enough to continue it exactly. */
+export interface TrainerState<Options = unknown> {
+  format: string;
+  /** Epochs completed. */
+  epoch: number;
+  /** The options the run was started with (corpus, sizes, mode, seed, ...). */
+  options: Options;
+  history: EpochRecord[];
+  /** The best epoch so far by the validation metric, and that metric's value. */
+  best?: { epoch: number; metric: string; value: number };
+  /** Every random draw after initialisation (sampling, split, batches, coins) derives from these. */
+  rng: { seed: number; next_epoch: number };
+}
+
+/** Optimizers of a run, saved and restored with the checkpoint. */
+export interface CheckpointOptimizers {
+  encoder: torch.optim.Adam;
+  decoder: torch.optim.Adam;
+}
+
+const epochName = (epoch: number): string => `epoch-${String(epoch).padStart(4, '0')}`;
+
+/**
+ * Writes checkpoint `trainer.epoch` into the training folder `dir` and points `last` at it (and `best`, when
+ * `isBest`). Checkpoints no link points at any more are removed afterwards.
+ */
+export function writeCheckpoint(
+  dir: string,
+  model: Omit<TrainedModel, 'device'>,
+  optimizers: CheckpointOptimizers,
+  trainer: TrainerState<unknown>,
+  isBest: boolean,
+): string {
+  const root = join(dir, 'checkpoints');
+  mkdirSync(root, { recursive: true });
+  const name = epochName(trainer.epoch);
+  const tmp = join(root, `.${name}.${process.pid}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  saveModel(tmp, model);
+  saveOptimizer(optimizers.encoder, join(tmp, 'encoder_optimizer.pt'));
+  saveOptimizer(optimizers.decoder, join(tmp, 'decoder_optimizer.pt'));
+  writeJson(join(tmp, 'trainer.json'), trainer);
+  // A folder of this name left by an interrupted run is not linked (links only ever point at earlier epochs).
+  const final = join(root, name);
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+  pointLink(dir, 'last', join('checkpoints', name));
+  if (isBest) pointLink(dir, 'best', join('checkpoints', name));
+  prune(dir);
+  return final;
+}
+
+function saveOptimizer(optimizer: torch.optim.Adam, path: string): void {
+  const state = optimizer.stateDict();
+  try {
+    torch.save(state, path);
+  } finally {
+    for (const entry of state.state.values()) for (const t of Object.values(entry)) t.dispose();
+  }
+}
+
+/** Replaces the link `dir/name` with one pointing at `target`, in one rename. */
+function pointLink(dir: string, name: string, target: string): void {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  rmSync(tmp, { force: true });
+  symlinkSync(target, tmp);
+  renameSync(tmp, join(dir, name));
+}
+
+/** Removes checkpoints no link points at, and temporary folders of earlier, interrupted writes. */
+function prune(dir: string): void {
+  const keep = new Set(['last', 'best'].map((link) => linkTarget(dir, link)).filter(Boolean));
+  const root = join(dir, 'checkpoints');
+  for (const entry of readdirSync(root)) {
+    const linked = keep.has(join('checkpoints', entry));
+    if (!linked && (/^epoch-\d+$/.test(entry) || /^\.epoch-\d+\.\d+\.tmp$/.test(entry))) {
+      rmSync(join(root, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function linkTarget(dir: string, link: string): string | undefined {
+  try {
+    return readlinkSync(join(dir, link));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `dir` holds a training run (a `last` checkpoint). */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, 'last', 'trainer.json'));
+}
+
+/** A checkpoint read back: its folder and trainer state; the weights are loaded by {@link restoreCheckpoint}. */
+export interface Checkpoint<Options = unknown> {
+  folder: string;
+  trainer: TrainerState<Options>;
+}
+
+/** Reads the `last` checkpoint of the training folder `dir`, checking that every file is there. */
+export function readCheckpoint<Options = unknown>(dir: string): Checkpoint<Options> {
+  if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
+  const folder = join(dir, 'last');
+  if (!existsSync(folder)) throw new Error(`${dir}: not a training folder (no last/ checkpoint to resume)`);
+  for (const file of [...MODEL_FILES, ...CHECKPOINT_FILES]) {
+    if (!existsSync(join(folder, file))) throw new Error(`${join(folder, file)}: missing from the checkpoint`);
+  }
+  const path = join(folder, 'trainer.json');
+  const trainer = readJson(path) as TrainerState<Options>;
+  if (trainer?.format !== FORMAT) throw new Error(`${path}: not a seq2seq-node trainer state (format ${FORMAT})`);
+  if (!Number.isSafeInteger(trainer.epoch) || trainer.epoch < 1 || !Array.isArray(trainer.history)) {
+    throw new Error(`${path}: epoch or history is malformed`);
+  }
+  if (typeof trainer.options !== 'object' || trainer.options === null) throw new Error(`${path}: options missing`);
+  return { folder, trainer };
+}
+
+/** Loads a checkpoint's weights and optimizer states into modules and optimizers built for the same sizes. */
+export function restoreCheckpoint(
+  checkpoint: Checkpoint<unknown>,
+  model: Pick<TrainedModel, 'encoder' | 'decoder'>,
+  optimizers: CheckpointOptimizers,
+): void {
+  const { folder } = checkpoint;
+  loadWeights(model.encoder, join(folder, 'encoder.pt'));
+  loadWeights(model.decoder, join(folder, 'decoder.pt'));
+  for (const [which, optimizer] of Object.entries(optimizers) as [string, torch.optim.Adam][]) {
+    const path = join(folder, `${which}_optimizer.pt`);
+    const state = torch.load(path);
+    try {
+      optimizer.loadStateDict(state);
+    } catch (err) {
+      throw new Error(`${path}: ${(err as Error).message}`);
+    } finally {
+      torch.disposeAll(state);
+    }
+  }
+}
+
+/** A new trainer state for a run that starts now. */
+export function newTrainerState<Options>(options: Options, seed: number): TrainerState<Options> {
+  return { format: FORMAT, epoch: 0, options, history: [], rng: { seed, next_epoch: 1 } };
+}

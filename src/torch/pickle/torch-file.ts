@@ -1,0 +1,253 @@
+/**
+ * PyTorch's file format (`torch.save` since 1.6): a zip of stored records, `ARCHIVE/data.pkl` holding the
+ * pickled object, `ARCHIVE/data/KEY` the raw little-endian bytes of each tensor storage, and `ARCHIVE/version`.
+ * Written and read here in TypeScript so that any picklable structure crosses in both directions (state dicts
+ * as Python's OrderedDicts, optimizer state with integer keys), which libtorch's C++ reader does not offer.
+ */
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import type { DType } from '../native.js';
+import { native } from '../native.js';
+import { tidy } from '../scope.js';
+import { Tensor } from '../tensor.js';
+import { pickle, PyCall, PyGlobal, PyPersistentId, PyTuple } from './pickle.js';
+import { newDict, unpickle, UnpickleError, type FindClass, type PickleValue } from './unpickle.js';
+
+/** The storage classes PyTorch names in its files, with their element types. */
+const STORAGES: Record<string, { dtype: DType; size: number } | undefined> = {
+  FloatStorage: { dtype: 'float32', size: 4 },
+  DoubleStorage: { dtype: 'float64', size: 8 },
+  HalfStorage: { dtype: 'float16', size: 2 },
+  LongStorage: { dtype: 'int64', size: 8 },
+  IntStorage: { dtype: 'int32', size: 4 },
+  ByteStorage: { dtype: 'uint8', size: 1 },
+  BoolStorage: { dtype: 'bool', size: 1 },
+};
+const STORAGE_OF: Partial<Record<DType, string>> = Object.fromEntries(
+  Object.entries(STORAGES).map(([name, s]) => [s!.dtype, name]),
+);
+
+/** What the pickle's GLOBAL `torch.FloatStorage` (and the like) stands for: a storage class, named in ids. */
+class StorageType {
+  constructor(readonly name: string) {}
+}
+
+interface Storage {
+  dtype: DType;
+  values: ArrayLike<number | bigint>;
+}
+
+/** The bytes of a `torch.save` file holding `value`; tensors are saved from the CPU. */
+export function encodeTorchFile(value: unknown): Uint8Array {
+  const records: Zippable = {};
+  let next = 0;
+  const data = pickle(value, (v) => {
+    if (!(v instanceof Tensor)) return v;
+    const storageName = STORAGE_OF[v.dtype];
+    if (!storageName) throw new TypeError(`tensors of dtype ${v.dtype} cannot be saved`);
+    const key = String(next++);
+    records[`archive/data/${key}`] = tidy(() => storageBytes(v.detach().to('cpu').contiguous()));
+    const shape = v.shape;
+    const strides = contiguousStrides(shape);
+    const numel = v.numel();
+    const pid = new PyPersistentId(new PyTuple(['storage', new PyGlobal('torch', storageName), key, 'cpu', numel]));
+    return new PyCall('torch._utils', '_rebuild_tensor_v2', [
+      pid,
+      0,
+      new PyTuple(shape),
+      new PyTuple(strides),
+      false,
+      new PyCall('collections', 'OrderedDict', []),
+    ]);
+  });
+  const files: Zippable = { 'archive/data.pkl': data, 'archive/byteorder': new TextEncoder().encode('little') };
+  Object.assign(files, records);
+  files['archive/version'] = new TextEncoder().encode('3\n');
+  // Stored, not deflated (PyTorch reads storages in place); a fixed date makes equal contents equal files.
+  return zipSync(files, { level: 0, mtime: new Date('2000-01-01T00:00:00Z') });
+}
+
+/** What a `torch.save` file holds; tensors come to the CPU. Throws an UnpickleError-based Error otherwise. */
+export function decodeTorchFile(bytes: Uint8Array): PickleValue {
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
+    throw new Error('this is the legacy format of PyTorch before 1.6; save it again with a newer torch.save');
+  }
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch (err) {
+    throw new Error(`not a PyTorch file (not a zip archive: ${(err as Error).message})`);
+  }
+  const pkl = Object.keys(files).find((name) => /^[^/]+\/data\.pkl$/.test(name));
+  if (!pkl) {
+    const script = Object.keys(files).some((name) => name.endsWith('/constants.pkl'));
+    throw new Error(script ? 'a TorchScript archive, not a torch.save file' : 'not a PyTorch file (no data.pkl)');
+  }
+  const prefix = pkl.slice(0, -'data.pkl'.length);
+  const storages = new Map<string, Storage>();
+  const tensors: Tensor[] = [];
+  try {
+    return unpickle(files[pkl]!, {
+      findClass: findClass((storage, offset, size, stride) => {
+        const t = rebuildTensor(storage, offset, size, stride);
+        tensors.push(t);
+        return t;
+      }),
+      persistentLoad: (pid) => {
+        // ('storage', torch.FloatStorage, key, location, numel): the class itself, not an instance.
+        const type = Array.isArray(pid) ? (pid[1] as { storageType?: unknown } | undefined)?.storageType : undefined;
+        if (!Array.isArray(pid) || pid[0] !== 'storage' || !(type instanceof StorageType)) {
+          throw new UnpickleError('unexpected persistent id');
+        }
+        const key: unknown = pid[2];
+        if (typeof key !== 'string') throw new UnpickleError('unexpected storage key');
+        let storage = storages.get(key);
+        if (!storage) {
+          const record = files[`${prefix}data/${key}`];
+          if (!record) throw new UnpickleError(`storage record data/${key} missing`);
+          storage = readStorage(type.name, record);
+          storages.set(key, storage);
+        }
+        return storage;
+      },
+    });
+  } catch (err) {
+    for (const t of tensors) t.dispose();
+    throw err;
+  }
+}
+
+/** The classes `torch.load(weights_only=True)` allows, as far as state dicts and optimizer states need. */
+function findClass(rebuild: (storage: Storage, offset: number, size: number[], stride: number[]) => Tensor): FindClass {
+  const tensorArgs = (args: unknown[]): Tensor => {
+    const [storage, offset, size, stride] = args;
+    if (
+      !isStorage(storage) ||
+      typeof offset !== 'number' ||
+      !isIntArray(size) ||
+      !isIntArray(stride) ||
+      size.length !== stride.length
+    ) {
+      throw new UnpickleError('malformed tensor record');
+    }
+    return rebuild(storage, offset, size, stride);
+  };
+  return (module, name) => {
+    if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')) {
+      return (...args) => tensorArgs(args);
+    }
+    if (module === 'torch._utils' && (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state')) {
+      return (data) => data;
+    }
+    if (module === 'torch' && STORAGES[name]) {
+      const type = new StorageType(name);
+      return Object.assign(() => type, { storageType: type });
+    }
+    if (module === 'torch' && name.endsWith('Storage')) {
+      throw new UnpickleError(`tensors stored as torch.${name} are not supported`);
+    }
+    if (module === 'collections' && name === 'OrderedDict') return () => newDict();
+    if (module === 'torch' && name === 'device') return (device) => String(device);
+    if (module === '_codecs' && name === 'encode') {
+      return (text) => Uint8Array.from(String(text), (c) => c.charCodeAt(0) & 0xff);
+    }
+    return undefined;
+  };
+}
+
+function isStorage(v: unknown): v is Storage {
+  return typeof v === 'object' && v !== null && 'dtype' in v && 'values' in v;
+}
+
+function isIntArray(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
+}
+
+function readStorage(name: string, record: Uint8Array): Storage {
+  const spec = STORAGES[name]!;
+  if (record.length % spec.size !== 0) throw new UnpickleError(`storage of ${name} has a partial element`);
+  const buffer = record.slice().buffer; // aligned copy
+  const n = record.length / spec.size;
+  switch (spec.dtype) {
+    case 'float32':
+      return { dtype: spec.dtype, values: new Float32Array(buffer, 0, n) };
+    case 'float64':
+      return { dtype: spec.dtype, values: new Float64Array(buffer, 0, n) };
+    case 'float16':
+      return { dtype: spec.dtype, values: Float32Array.from(new Uint16Array(buffer, 0, n), halfToFloat) };
+    case 'int64':
+      return { dtype: spec.dtype, values: new BigInt64Array(buffer, 0, n) };
+    case 'int32':
+      return { dtype: spec.dtype, values: new Int32Array(buffer, 0, n) };
+    default:
+      return { dtype: spec.dtype, values: new Uint8Array(buffer, 0, n) };
+  }
+}
+
+function rebuildTensor(storage: Storage, offset: number, size: number[], stride: number[]): Tensor {
+  const numel = size.reduce((a, b) => a * b, 1);
+  const values = storage.values as ArrayLike<number> & { constructor: new (n: number) => ArrayLike<number> };
+  if (numel > 0) {
+    const last = offset + size.reduce((at, s, d) => at + (s - 1) * stride[d]!, 0);
+    if (offset < 0 || last >= values.length) throw new UnpickleError('tensor reaches past its storage');
+  }
+  // The elements in row-major order, gathered through the strides (views of a shared storage, transposes).
+  const out = new values.constructor(numel) as ArrayLike<number> & { [i: number]: number };
+  const index = new Array<number>(size.length).fill(0);
+  for (let i = 0; i < numel; i++) {
+    let at = offset;
+    for (let d = 0; d < size.length; d++) at += index[d]! * stride[d]!;
+    out[i] = values[at]!;
+    for (let d = size.length - 1; d >= 0; d--) {
+      if (++index[d]! < size[d]!) break;
+      index[d] = 0;
+    }
+  }
+  const handle = native.TensorHandle.fromData(out as unknown as Float32Array, size, storage.dtype, 'cpu');
+  return new Tensor(handle);
+}
+
+function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length).fill(1);
+  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1]! * Math.max(shape[d + 1]!, 1);
+  return strides;
+}
+
+function storageBytes(t: Tensor): Uint8Array {
+  const data = t.toTypedArray();
+  if (t.dtype === 'float16') {
+    const half = Uint16Array.from(data as Float32Array, floatToHalf);
+    return new Uint8Array(half.buffer);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Float to IEEE half, rounding to nearest even (the value was a half already, so this is exact). */
+function floatToHalf(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  const sign = (x >> 16) & 0x8000;
+  const exp = ((x >> 23) & 0xff) - 127 + 15;
+  const mant = x & 0x7fffff;
+  if (((x >> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    const m = (mant | 0x800000) >> (1 - exp);
+    return sign | ((m + 0xfff + ((m >> 13) & 1)) >> 13);
+  }
+  const h = sign | (exp << 10) | (mant >> 13);
+  const rest = mant & 0x1fff;
+  return rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h;
+}
