@@ -13,6 +13,7 @@ struct InstanceData {
   Napi::FunctionReference lstm;
   Napi::FunctionReference linear;
   Napi::FunctionReference adam;
+  Napi::FunctionReference processGroup;
   int64_t liveTensors = 0;
 };
 
@@ -28,5 +29,6 @@ void InitAdam(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitNotebookStep(Napi::Env env, Napi::Object exports);
 void InitBatched(Napi::Env env, Napi::Object exports);
+void InitDistributed(Napi::Env env, Napi::Object exports);
 
 }  // namespace seq2seq

@@ -18,6 +18,7 @@
 #include "batched_step.h"
 #include "beam_search.h"
 #include "convert.h"
+#include "distributed.h"
 #include "errors.h"
 #include "wrap.h"
 
@@ -56,6 +57,10 @@ JobInput ReadInput(const Napi::CallbackInfo& info, bool withOptimizers, std::vec
     if (!(in.train.clip >= 0.0)) ThrowRange(env, "clip must be 0 (off) or positive");
   }
   if (auto v = Option(opts, "perToken"); !v.IsUndefined()) in.train.perToken = ToBool(v, "perToken");
+  if (auto v = Option(opts, "group"); !v.IsUndefined() && !v.IsNull()) {
+    in.train.group = ProcessGroupWrap::From(v, "options.group (a process group)");
+    if (keepAlive) keepAlive->push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
   const Vocabularies vocab{in.parts.encoderEmbedding->options.num_embeddings(), targetWords, in.sos};
   in.batches = BatchesFromJS(info[1], vocab, device);
   return in;
@@ -79,9 +84,15 @@ class TrainEpochJob : public BackgroundJob {
     auto lastReport = Clock::now();
     int64_t sentences = 0;
     at::Tensor totalLoss, totalTokens;
-    for (size_t i = 0; i < in_.batches.size() && !Cancelled(); ++i) {
+    // Alone, a cancel stops before the next batch; in a group, the workers agree in each step's all-reduce
+    // to stop after the same batch, so that none waits for a peer that has stopped.
+    const bool grouped = static_cast<bool>(in_.train.group);
+    bool stop = false;
+    for (size_t i = 0; i < in_.batches.size() && !stop && (grouped || !Cancelled()); ++i) {
       const Batch& batch = in_.batches[i];
-      BatchLoss loss = TrainBatch(in_.parts, batch, in_.train);
+      stop = Cancelled();
+      BatchLoss loss = TrainBatch(in_.parts, batch, in_.train, grouped ? &stop : nullptr);
+      if (!grouped) stop = false;
       losses_.push_back(loss.sum);
       tokens_.push_back(loss.tokens);
       totalLoss = i == 0 ? loss.sum : totalLoss + loss.sum;

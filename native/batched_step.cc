@@ -87,14 +87,50 @@ void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm) {
   for (auto& g : grads) g.detach().mul_(coef);
 }
 
-BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options) {
+namespace {
+
+// Sums every worker's gradients and counts in one all-reduce, then divides the gradients by the global count.
+void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLoss& loss, const TrainOptions& options,
+                          bool* stop) {
+  at::NoGradGuard noGrad;
+  std::vector<at::Tensor> params = parts.Parameters();
+  std::vector<at::Tensor> pieces;
+  for (auto& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    pieces.push_back(p.grad().reshape({-1}));
+  }
+  const auto options1 = params.front().grad().options();
+  pieces.push_back(loss.tokens.detach().to(options1).reshape({1}));
+  pieces.push_back(at::full({1}, static_cast<double>(batch.size), options1));
+  pieces.push_back(at::full({1}, stop && *stop ? 1.0 : 0.0, options1));
+  std::vector<at::Tensor> flat{at::cat(pieces)};
+  options.group->AllReduceSum(flat);
+  const int64_t n = flat[0].numel();
+  // Reading the stop flag syncs with the device; the all-reduce has just synced anyway.
+  if (stop) *stop = flat[0][n - 1].item<double>() > 0.0;
+  const at::Tensor count = options.perToken ? flat[0][n - 3].clamp_min(1.0) : flat[0][n - 2];
+  int64_t at = 0;
+  for (auto& p : params) {
+    p.mutable_grad().copy_(flat[0].narrow(0, at, p.numel()).view_as(p) / count);
+    at += p.numel();
+  }
+}
+
+}  // namespace
+
+BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, bool* stop) {
   ClearGrads(*parts.encoderOpt, true);
   ClearGrads(*parts.decoderOpt, true);
   auto [h, c] = Encode(parts, batch);
   BatchLoss loss = DecoderLoss(parts, batch, h, c, options);
-  const at::Tensor objective =
-      options.perToken ? loss.sum / loss.tokens.clamp_min(1.0) : loss.sum / static_cast<double>(batch.size);
-  objective.backward();
+  if (options.group) {
+    loss.sum.backward();
+    AverageAcrossWorkers(parts, batch, loss, options, stop);
+  } else {
+    const at::Tensor objective =
+        options.perToken ? loss.sum / loss.tokens.clamp_min(1.0) : loss.sum / static_cast<double>(batch.size);
+    objective.backward();
+  }
   if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
   parts.encoderOpt->step();
   parts.decoderOpt->step();

@@ -5,11 +5,13 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 #include <tuple>
 #include <vector>
 
 #include "batch.h"
 #include "parts.h"
+#include "process_group.h"
 
 namespace seq2seq {
 
@@ -20,6 +22,9 @@ struct TrainOptions {
   double clip = 0.0;     // the largest gradient norm over all parameters; 0: no clipping
   bool perToken = true;  // the loss minimised is the summed NLL over scored tokens (else over sentences)
   int64_t eos = 0;
+  // Data-parallel training: gradients of the summed loss are all-reduced with the token (or sentence) counts
+  // and divided by the global count, so N workers with batch B make the updates of one worker with batch NB.
+  std::shared_ptr<ProcessGroup> group;
 };
 
 // Summed NLL over the scored tokens and their count, as 0-d tensors on the device (reading them syncs).
@@ -34,8 +39,10 @@ std::tuple<at::Tensor, at::Tensor> Encode(Seq2SeqParts& parts, const Batch& batc
 // The decoder's loss on the batch from the encoder's state, with the graph for backward.
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c, const TrainOptions& options);
 
-// One optimisation step: zero grads, forward, backward, optional clipping, both Adam steps.
-BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options);
+// One optimisation step: zero grads, forward, backward, optional clipping, both Adam steps. With a process
+// group, `stop` goes in (this worker wants to stop after this batch) and comes out agreed by all workers, so
+// that they all stop after the same batch.
+BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, bool* stop = nullptr);
 
 // torch.nn.utils.clip_grad_norm_ (2-norm) as PyTorch computes it, without reading the norm back to the host.
 void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm);

@@ -126,6 +126,16 @@ program
   )
   .option('--swap', 'translate from the second column to the first (German to English)')
   .option('--export-run <dir>', 'also write data.json, init.pt and losses.json for the PyTorch cross-check')
+  .option('--world-size <n>', 'batched: workers in the data-parallel job (default: WORLD_SIZE, else 1)', integer(1))
+  .option('--rank <r>', "batched: this worker's rank, 0 to world size - 1 (default: RANK)", integer(0))
+  .option('--master-addr <host>', 'host of rank 0, where the workers meet (default: MASTER_ADDR, else 127.0.0.1)')
+  .option('--master-port <port>', 'port on rank 0 (default: MASTER_PORT, else 29500)', integer(1))
+  .option('--timeout <s>', 'seconds to wait for the other workers and for each exchange', positiveNumber, 300)
+  .addOption(
+    new Option('--backend <name>', 'c10d backend: gloo (CPU; NCCL for CUDA is not available yet)')
+      .choices(['gloo'])
+      .default('gloo'),
+  )
   .action(async (options: TrainCommand, command: Command) => {
     const { runTrain } = await import('./train.js');
     if (!options.resume && (!options.corpus || !options.out)) {
@@ -141,6 +151,17 @@ program
     });
     const outcome = await runTrain({ ...options, given, signal: controller.signal });
     if (outcome.stopped) process.exitCode = 130;
+  });
+
+program
+  .command('launch')
+  .description('start N local workers of a data-parallel job, as torchrun does: seq2seq launch --nproc 2 -- train ...')
+  .option('--nproc <n>', 'workers to start on this machine', integer(1), 2)
+  .option('--master-port <port>', 'port where they meet', integer(1), 29500)
+  .argument('<command...>', 'the seq2seq command each worker runs (after --)')
+  .action(async (args: string[], options: { nproc: number; masterPort: number }) => {
+    const { runLaunch } = await import('./launch.js');
+    process.exitCode = await runLaunch(args, options);
   });
 
 program

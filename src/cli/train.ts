@@ -35,6 +35,7 @@ import {
   type BatchedResult,
   type EpochReport,
 } from '../train/batched.js';
+import { distributedFromEnv, initProcessGroup, type ProcessGroup } from '../train/distributed.js';
 import { trainFused } from '../train/fused.js';
 import { trainNotebook, type NotebookLosses } from '../train/notebook.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -62,6 +63,13 @@ export interface TrainCommand
   bestMetric?: BestMetric;
   /** libtorch intra-op threads; default: every core. */
   threads?: number;
+  /** Data-parallel training: this process is one worker of a job (default: WORLD_SIZE, RANK, ... if set). */
+  worldSize?: number;
+  rank?: number;
+  masterAddr?: string;
+  masterPort?: number;
+  /** Seconds to wait for the other workers and for every collective; default 300. */
+  timeout?: number;
   /** Sample translations printed at the end. */
   samples?: number;
   /** Options given explicitly (on the command line), checked against `resume`. */
@@ -94,7 +102,21 @@ export interface RunOptions {
 }
 
 /** Options that a resumed run may change. */
-const RESUMABLE = new Set(['epochs', 'patience', 'device', 'threads', 'samples', 'resume', 'out']);
+const RESUMABLE = new Set([
+  'epochs',
+  'patience',
+  'device',
+  'threads',
+  'samples',
+  'resume',
+  'out',
+  'worldSize',
+  'rank',
+  'masterAddr',
+  'masterPort',
+  'timeout',
+  'backend',
+]);
 
 /** What a run did: the notebook modes' losses, or the batched mode's epochs. */
 export type TrainOutcome =
@@ -112,6 +134,8 @@ interface Run {
   optimizers: { encoder: torch.optim.Adam; decoder: torch.optim.Adam };
   trainer: TrainerState<RunOptions>;
   log: (line: string) => void;
+  /** Data-parallel training: this worker's group. Only rank 0 writes files and logs. */
+  group?: ProcessGroup;
 }
 
 /** Runs (or resumes) a training and writes its folder. */
@@ -140,6 +164,24 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
       `${out} has trained ${checkpoint.trainer.epoch} of ${options.epochs} epochs: ask for more with --epochs N`,
     );
   }
+  const dist =
+    cmd.worldSize !== undefined
+      ? {
+          worldSize: cmd.worldSize,
+          rank: cmd.rank ?? 0,
+          masterAddr: cmd.masterAddr,
+          masterPort: cmd.masterPort,
+          timeout: cmd.timeout,
+        }
+      : distributedFromEnv();
+  if (dist && dist.worldSize > 1 && options.mode !== 'batched') {
+    throw new Error('data-parallel training (--world-size, WORLD_SIZE) needs --mode batched');
+  }
+  if (dist && dist.rank >= dist.worldSize)
+    throw new Error(`rank ${dist.rank} is not below the world size ${dist.worldSize}`);
+  // Every worker computes the same figures; only rank 0 speaks and writes files.
+  const quiet = dist !== undefined && dist.worldSize > 1 && dist.rank !== 0;
+  const say = quiet ? () => {} : log;
   if (cmd.threads !== undefined) torch.setNumThreads(cmd.threads);
   torch.zeros([1], { device }).dispose(); // an unusable device fails here, before any work
 
@@ -149,9 +191,9 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
     throw new Error(`${options.corpus} changed since the run began: resuming would train on other pairs`);
   }
   options.corpusSha256 = sha;
-  log(formatReport(corpus.report));
+  say(formatReport(corpus.report));
   const data = buildDataset(samplePairs(corpus.pairs, options.instances, options.seed));
-  log(
+  say(
     `${options.instances} pairs drawn; vocabularies: ${data.sourceVocab.size} source, ${data.targetVocab.size} target words; ` +
       `longest source ${data.maxSentLen} tokens`,
   );
@@ -165,10 +207,29 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
   };
   if (checkpoint) {
     restoreCheckpoint(checkpoint, { encoder, decoder }, optimizers);
-    log(`resuming ${out} after epoch ${checkpoint.trainer.epoch} of ${options.epochs}`);
+    say(`resuming ${out} after epoch ${checkpoint.trainer.epoch} of ${options.epochs}`);
   }
   const trainer = checkpoint ? { ...checkpoint.trainer, options } : newTrainerState(options, options.seed);
-  const run: Run = { cmd, out, options, device, data, encoder, decoder, optimizers, trainer, log };
+  let group: ProcessGroup | undefined;
+  if (dist && dist.worldSize > 1) {
+    log(
+      `rank ${dist.rank} of ${dist.worldSize}: waiting for the others at ${dist.masterAddr ?? '127.0.0.1'}:${dist.masterPort ?? 29500}`,
+    );
+    group = await initProcessGroup({ ...dist, timeout: cmd.timeout ?? dist.timeout });
+  }
+  const run: Run = {
+    cmd,
+    out,
+    options,
+    device,
+    data,
+    encoder,
+    decoder,
+    optimizers,
+    trainer,
+    log: say,
+    group,
+  };
   return options.mode === 'batched' ? trainBatchedMode(run) : trainNotebookMode(run, options.mode);
 }
 
@@ -252,11 +313,12 @@ function checkpointEpoch(run: Run, record: EpochRecord): boolean {
     encoder: run.encoder,
     decoder: run.decoder,
   };
-  writeCheckpoint(run.out, model, run.optimizers, trainer, isBest);
+  if (!run.group || run.group.rank === 0) writeCheckpoint(run.out, model, run.optimizers, trainer, isBest);
   return isBest;
 }
 
 async function writeLosses(run: Run): Promise<void> {
+  if (run.group && run.group.rank !== 0) return;
   const { history } = run.trainer;
   const notebook = run.options.mode !== 'batched';
   const lossJson = notebook
@@ -346,7 +408,7 @@ async function trainNotebookMode(run: Run, mode: 'notebook' | 'fused'): Promise<
 
 async function trainBatchedMode(run: Run): Promise<TrainOutcome> {
   const { cmd, options, data, encoder, decoder, log, device, trainer } = run;
-  const progress = createProgress('batch');
+  const progress = run.group && run.group.rank !== 0 ? { update() {}, stop() {} } : createProgress('batch');
   let validIndices: readonly number[] = [];
   let result: BatchedResult;
   try {
@@ -363,6 +425,7 @@ async function trainBatchedMode(run: Run): Promise<TrainOutcome> {
       signal: cmd.signal,
       startEpoch: trainer.epoch,
       optimizers: run.optimizers,
+      group: run.group,
       onProgress: (p) => progress.update({ ...p, done: p.batch, total: p.batches }),
       onEpoch: async (e: EpochReport, split) => {
         progress.stop();
@@ -391,10 +454,12 @@ async function trainBatchedMode(run: Run): Promise<TrainOutcome> {
     progress.stop();
   }
   await writeLosses(run);
+  run.group?.close();
   if (result.stopped) {
     log(`stopped: the checkpoint of the last complete epoch is in ${run.out}/last`);
     return { mode: 'batched', result, stopped: true };
   }
+  if (run.group && run.group.rank !== 0) return { mode: 'batched', result, stopped: false };
   const valid = validIndices.length > 0 ? validIndices : result.split.valid;
   if (valid.length > 0) log(`held out for validation: ${valid.length} distinct pairs never trained on`);
   const heldOutExactMatch = valid.length > 0 ? await exactMatch(run, valid) : undefined;

@@ -152,6 +152,24 @@ export interface BatchJobOptions {
   teacherForcing?: number;
   clip?: number;
   perToken?: boolean;
+  /** Data-parallel training: gradients are averaged over the group before each step. */
+  group?: ProcessGroupHandle;
+}
+
+/** @internal A c10d process group (Gloo). */
+export interface ProcessGroupHandle {
+  rank(): number;
+  worldSize(): number;
+  close(): void;
+}
+
+/** @internal Where the workers of a group meet. */
+export interface GroupOptions {
+  masterAddr: string;
+  port: number;
+  rank: number;
+  worldSize: number;
+  timeoutMs: number;
 }
 
 /** @internal A job running on its own thread. */
@@ -211,6 +229,10 @@ export interface Addon {
   ): NativeJob<BatchLosses & { completed: number }>;
   evaluateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<BatchLosses>;
   translateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<number[][][]>;
+  connectGroup(options: GroupOptions): NativeJob<ProcessGroupHandle>;
+  broadcastTensors(group: ProcessGroupHandle, tensors: TensorHandle[], root: number): NativeJob<void>;
+  allReduceTensors(group: ProcessGroupHandle, tensors: TensorHandle[]): NativeJob<void>;
+  hasGloo(): boolean;
   beamBatches(
     parts: PartsHandles,
     batches: BatchArrays[],
@@ -265,6 +287,9 @@ function loadError(errors: string[]): Error {
 
 function load(): Addon {
   const require = createRequire(import.meta.url);
+  // libtorch's c10d logs through glog, which reads this when libtorch loads: without it a worker that cannot
+  // reach its peers prints glog's banner and socket errors beside our one-line error. A user's setting wins.
+  process.env.GLOG_minloglevel ??= '3';
   const errors: string[] = [];
   for (const path of candidates) {
     if (!existsSync(path)) {

@@ -12,6 +12,7 @@ import * as torch from '../torch/index.js';
 import { native, type BatchJobOptions, type BatchLosses, type NativeJob } from '../torch/native.js';
 import { checkInteger, checkNumber, checkOneOf } from '../util/check.js';
 import { planBatches, type BatchPlanOptions } from './batches.js';
+import { broadcastModel, type ProcessGroup } from './distributed.js';
 import { splitHeldOut, type Split } from './split.js';
 
 export interface BatchedOptions {
@@ -43,6 +44,11 @@ export interface BatchedOptions {
   startEpoch?: number;
   /** The two optimizers, e.g. restored from a checkpoint; default: new Adam optimizers with `lr`. */
   optimizers?: { encoder: torch.optim.Adam; decoder: torch.optim.Adam };
+  /**
+   * Data-parallel training: this worker starts from rank 0's weights, trains its share of every global batch
+   * of `batchSize` x `worldSize` sentences, and gradients are averaged over the group before each step.
+   */
+  group?: ProcessGroup;
   /** Aborting stops training after the current batch; the result then has `stopped: true`. */
   signal?: AbortSignal;
 }
@@ -85,7 +91,7 @@ export interface BatchedResult {
 
 /** The options with their defaults filled in, callbacks aside. */
 export type ResolvedBatchedOptions = Required<
-  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch'>
+  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch' | 'group'>
 >;
 
 /** Resolves the defaults and checks every option, naming the one that is wrong. */
@@ -176,22 +182,42 @@ export async function trainBatched(
     clip: o.clip,
     perToken: o.normalize === 'tokens',
   };
+  const group = options.group;
+  const shard = group ? { rank: group.rank, worldSize: group.worldSize } : undefined;
+  if (group) {
+    jobOptions.group = group.handle;
+    await broadcastModel(group, encoder, decoder);
+  }
   const epochs: EpochReport[] = [];
   for (let epoch = startEpoch + 1; epoch <= o.epochs; epoch++) {
     if (options.signal?.aborted) return { epochs, stopped: true, earlyStopped: false, split };
     const started = performance.now();
-    const batches = planBatches(data.sources, data.targets, split.train, epoch, o);
+    const batches = planBatches(data.sources, data.targets, split.train, epoch, { ...o, shard });
     const onProgress = options.onProgress
       ? (p: { batch: number; batches: number; sentences: number; loss: number }) =>
           options.onProgress!({ epoch, epochs: o.epochs, ...p })
       : undefined;
     const result = await runJob(native.trainEpoch(parts, batches, jobOptions, onProgress), options.signal);
     if (result.completed < batches.length) return { epochs, stopped: true, earlyStopped: false, split };
+    // The epoch's figures over all workers (each trained its share of the same global batches).
+    // With a stop flag, so that a worker asked to stop at the epoch's very end takes every other one along.
+    const totals = torch.tensor(
+      [
+        sum(result.losses),
+        sum(result.tokens),
+        batches.reduce((n, b) => n + b.indices.length, 0),
+        options.signal?.aborted ? 1 : 0,
+      ],
+      { dtype: 'float64' },
+    );
+    if (group) await group.allReduce([totals]);
+    const [lossSum, tokens, sentences, stops] = totals.toArray() as [number, number, number, number];
+    totals.dispose();
     const report: EpochReport = {
       epoch,
-      trainLoss: sum(result.losses) / sum(result.tokens),
-      sentences: split.train.length,
-      tokens: sum(result.tokens),
+      trainLoss: lossSum / tokens,
+      sentences,
+      tokens,
       seconds: (performance.now() - started) / 1000,
       batchLosses: [...result.losses],
       batchTokens: [...result.tokens],
@@ -202,6 +228,7 @@ export async function trainBatched(
     epochs.push(report);
     if ((await options.onEpoch?.(report, split)) === 'stop')
       return { epochs, stopped: false, earlyStopped: true, split };
+    if (stops > 0) return { epochs, stopped: true, earlyStopped: false, split };
   }
   return { epochs, stopped: false, earlyStopped: false, split };
 }

@@ -24,6 +24,12 @@ export interface BatchPlanOptions {
   order?: 'length' | 'sequential';
   /** Score the target's leading `<sos>` as the notebook does (default: scoring starts after `<sos>`). */
   scoreSos?: boolean;
+  /**
+   * Data-parallel training: every worker plans the same global batches of `batchSize` x `worldSize` sentences
+   * and keeps its share of each (sentences rank, rank + worldSize, ...), with the global batch's coins, so the
+   * workers together train exactly the global batch. Global batches smaller than `worldSize` are left out.
+   */
+  shard?: { rank: number; worldSize: number };
 }
 
 /** One batch with the dataset indices of its sentences. */
@@ -68,6 +74,9 @@ export function planBatches(
   options: BatchPlanOptions,
 ): PlannedBatch[] {
   checkInteger('batchSize', options.batchSize, 1);
+  const worldSize = options.shard ? checkInteger('shard.worldSize', options.shard.worldSize, 1) : 1;
+  const rank = options.shard ? checkInteger('shard.rank', options.shard.rank, 0, worldSize - 1) : 0;
+  const batchSize = options.batchSize * worldSize;
   const ratio = options.teacherForcing ?? 1;
   checkNumber('teacherForcing', ratio, 0, 1);
   const random = new Random((options.seed % 2 ** 32) * 2 ** 20 + (epoch % 2 ** 20));
@@ -84,7 +93,7 @@ export function planBatches(
     // A batch never mixes source lengths when grouped, so the encoder runs unpacked on it.
     while (
       i < order.length &&
-      group.length < options.batchSize &&
+      group.length < batchSize &&
       (options.order === 'sequential' || sources[order[i]!]!.length === length)
     ) {
       group.push(order[i++]!);
@@ -92,19 +101,24 @@ export function planBatches(
     groups.push(group);
   }
   if ((options.order ?? 'length') === 'length') shuffle(groups, random);
-  return groups.map((group) => {
-    const scored = group.map((j) => (options.scoreSos ? targets[j]! : targets[j]!.slice(1)));
+  const scored = (j: number): readonly number[] => (options.scoreSos ? targets[j]! : targets[j]!.slice(1));
+  const planned: PlannedBatch[] = [];
+  for (const global of groups) {
+    // The coins are drawn for the global batch, in the same order whatever the sharding.
+    const steps = Math.max(...global.map((j) => scored(j).length));
+    const coins =
+      ratio > 0 && ratio < 1 ? Uint8Array.from({ length: steps }, () => (random.next() < ratio ? 1 : 0)) : undefined;
+    if (global.length < worldSize) continue;
+    const group = worldSize === 1 ? global : global.filter((_, k) => k % worldSize === rank);
     const batch: PlannedBatch = {
       indices: group,
       ...padBatch(
         group.map((j) => sources[j]!),
-        scored,
+        group.map(scored),
       ),
     };
-    if (ratio > 0 && ratio < 1) {
-      const steps = batch.target.length / group.length;
-      batch.teacher = Uint8Array.from({ length: steps }, () => (random.next() < ratio ? 1 : 0));
-    }
-    return batch;
-  });
+    if (coins) batch.teacher = coins.slice(0, batch.target.length / group.length);
+    planned.push(batch);
+  }
+  return planned;
 }

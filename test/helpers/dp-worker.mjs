@@ -1,0 +1,74 @@
+// One worker of a data-parallel test job (test/train/distributed.test.ts), run from dist/:
+//   node test/helpers/dp-worker.mjs '{"rank":0,"worldSize":2,"port":29600,"batch":4,"steps":20,"out":"r0.json"}'
+// Trains `steps` batches one addon call at a time and writes every parameter after every step to `out`.
+// Options: teacherForcing (1), seedInit (initial weights; differs per rank to show that rank 0's win),
+// timeout (s), dieAfter (the step before which this worker kills itself).
+import { writeFileSync } from 'node:fs';
+
+const torch = await import('../../dist/torch/index.js');
+const { native } = await import('../../dist/torch/native.js');
+const { parseCorpus } = await import('../../dist/data/corpus.js');
+const { buildDataset, samplePairs } = await import('../../dist/data/dataset.js');
+const { generateDemoCorpus } = await import('../../dist/data/demo-grammar.js');
+const { EOS, SOS } = await import('../../dist/data/tokenize.js');
+const { Encoder } = await import('../../dist/model/encoder.js');
+const { Decoder } = await import('../../dist/model/decoder.js');
+const { modelParts } = await import('../../dist/model/parts.js');
+const { planBatches } = await import('../../dist/train/batches.js');
+const { initProcessGroup, broadcastModel } = await import('../../dist/train/distributed.js');
+
+const cfg = JSON.parse(process.argv[2]);
+try {
+  torch.setNumThreads(1);
+  const text = new TextEncoder().encode(generateDemoCorpus({ pairs: 300, seed: 3 }));
+  const data = buildDataset(samplePairs(parseCorpus(text, 'demo').pairs, 400, 0));
+  torch.manualSeed(cfg.seedInit ?? 1);
+  const encoder = new Encoder(data.sourceVocab.size, 16, 8, 2);
+  const decoder = new Decoder(data.targetVocab.size, 16, 8, 2);
+  const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: 0.01 });
+  const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: 0.01 });
+  const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
+  let group;
+  if (cfg.worldSize > 1) {
+    group = await initProcessGroup({
+      rank: cfg.rank,
+      worldSize: cfg.worldSize,
+      masterPort: cfg.port,
+      timeout: cfg.timeout ?? 60,
+    });
+    await broadcastModel(group, encoder, decoder);
+  }
+  const batches = planBatches(
+    data.sources,
+    data.targets,
+    data.sources.map((_, i) => i),
+    1,
+    {
+      batchSize: cfg.batch,
+      seed: 0,
+      teacherForcing: cfg.teacherForcing ?? 1,
+      order: 'sequential',
+      shard: group ? { rank: cfg.rank, worldSize: cfg.worldSize } : undefined,
+    },
+  );
+  const params = [...encoder.parameters(), ...decoder.parameters()];
+  const snapshots = [];
+  for (let step = 0; step < cfg.steps; step++) {
+    if (cfg.dieAfter === step) process.kill(process.pid, 'SIGKILL');
+    await native.trainEpoch(parts, [batches[step]], {
+      device: 'cpu',
+      sos: data.targetVocab.index(SOS),
+      eos: data.targetVocab.index(EOS),
+      teacherForcing: cfg.teacherForcing ?? 1,
+      clip: 5,
+      perToken: true,
+      group: group?.handle,
+    }).promise;
+    snapshots.push(params.flatMap((p) => p.toArray()));
+  }
+  writeFileSync(cfg.out, JSON.stringify(snapshots));
+  process.exit(0);
+} catch (err) {
+  console.error(`rank ${cfg.rank}: ${err.message}`);
+  process.exit(1);
+}
