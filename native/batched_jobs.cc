@@ -87,12 +87,12 @@ class TrainEpochJob : public BackgroundJob {
     // Alone, a cancel stops before the next batch; in a group, the workers agree in each step's all-reduce
     // to stop after the same batch, so that none waits for a peer that has stopped.
     const bool grouped = static_cast<bool>(in_.train.group);
-    bool stop = false;
-    for (size_t i = 0; i < in_.batches.size() && !stop && (grouped || !Cancelled()); ++i) {
+    GroupStep step;
+    for (size_t i = 0; i < in_.batches.size() && !step.stop && (grouped || !Cancelled()); ++i) {
       const Batch& batch = in_.batches[i];
-      stop = Cancelled();
-      BatchLoss loss = TrainBatch(in_.parts, batch, in_.train, grouped ? &stop : nullptr);
-      if (!grouped) stop = false;
+      step.stop = grouped && Cancelled();
+      BatchLoss loss = TrainBatch(in_.parts, batch, in_.train, grouped ? &step : nullptr);
+      allReduceSeconds_ += step.allReduceSeconds;
       losses_.push_back(loss.sum);
       tokens_.push_back(loss.tokens);
       totalLoss = i == 0 ? loss.sum : totalLoss + loss.sum;
@@ -122,12 +122,14 @@ class TrainEpochJob : public BackgroundJob {
     out.Set("losses", ToFloat64Array(env, losses_));
     out.Set("tokens", ToFloat64Array(env, tokens_));
     out.Set("completed", static_cast<double>(losses_.size()));
+    out.Set("allReduceSeconds", allReduceSeconds_);
     return out;
   }
 
  private:
   JobInput in_;
   std::vector<at::Tensor> losses_, tokens_;
+  double allReduceSeconds_ = 0.0;
 };
 
 class EvaluateJob : public BackgroundJob {

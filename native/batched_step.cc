@@ -3,6 +3,8 @@
 #include <ATen/core/grad_mode.h>
 #include <torch/nn/utils/rnn.h>
 
+#include <chrono>
+
 #include "adam.h"
 
 namespace seq2seq {
@@ -91,7 +93,7 @@ namespace {
 
 // Sums every worker's gradients and counts in one all-reduce, then divides the gradients by the global count.
 void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLoss& loss, const TrainOptions& options,
-                          bool* stop) {
+                          GroupStep* step) {
   at::NoGradGuard noGrad;
   std::vector<at::Tensor> params = parts.Parameters();
   std::vector<at::Tensor> pieces;
@@ -102,12 +104,16 @@ void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLo
   const auto options1 = params.front().grad().options();
   pieces.push_back(loss.tokens.detach().to(options1).reshape({1}));
   pieces.push_back(at::full({1}, static_cast<double>(batch.size), options1));
-  pieces.push_back(at::full({1}, stop && *stop ? 1.0 : 0.0, options1));
+  pieces.push_back(at::full({1}, step && step->stop ? 1.0 : 0.0, options1));
   std::vector<at::Tensor> flat{at::cat(pieces)};
+  const auto started = std::chrono::steady_clock::now();
   options.group->AllReduceSum(flat);
   const int64_t n = flat[0].numel();
-  // Reading the stop flag syncs with the device; the all-reduce has just synced anyway.
-  if (stop) *stop = flat[0][n - 1].item<double>() > 0.0;
+  if (step) {
+    step->allReduceSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Reading the stop flag syncs with the device; the all-reduce has just synced anyway.
+    step->stop = flat[0][n - 1].item<double>() > 0.0;
+  }
   const at::Tensor count = options.perToken ? flat[0][n - 3].clamp_min(1.0) : flat[0][n - 2];
   int64_t at = 0;
   for (auto& p : params) {
@@ -118,14 +124,14 @@ void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLo
 
 }  // namespace
 
-BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, bool* stop) {
+BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step) {
   ClearGrads(*parts.encoderOpt, true);
   ClearGrads(*parts.decoderOpt, true);
   auto [h, c] = Encode(parts, batch);
   BatchLoss loss = DecoderLoss(parts, batch, h, c, options);
   if (options.group) {
     loss.sum.backward();
-    AverageAcrossWorkers(parts, batch, loss, options, stop);
+    AverageAcrossWorkers(parts, batch, loss, options, step);
   } else {
     const at::Tensor objective =
         options.perToken ? loss.sum / loss.tokens.clamp_min(1.0) : loss.sum / static_cast<double>(batch.size);

@@ -39,10 +39,15 @@ std::tuple<at::Tensor, at::Tensor> Encode(Seq2SeqParts& parts, const Batch& batc
 // The decoder's loss on the batch from the encoder's state, with the graph for backward.
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c, const TrainOptions& options);
 
+// What a step in a process group exchanges beside the gradients.
+struct GroupStep {
+  bool stop = false;              // in: this worker wants to stop after this batch; out: some worker does
+  double allReduceSeconds = 0.0;  // out: time spent in the all-reduce (waiting for peers included)
+};
+
 // One optimisation step: zero grads, forward, backward, optional clipping, both Adam steps. With a process
-// group, `stop` goes in (this worker wants to stop after this batch) and comes out agreed by all workers, so
-// that they all stop after the same batch.
-BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, bool* stop = nullptr);
+// group the workers agree through `step` to stop after the same batch, so that none waits for a stopped peer.
+BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step = nullptr);
 
 // torch.nn.utils.clip_grad_norm_ (2-norm) as PyTorch computes it, without reading the norm back to the host.
 void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm);

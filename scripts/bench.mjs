@@ -7,12 +7,19 @@
 // otherwise idle machine and read the medians.
 //   npm run bench -- [--corpus deu.txt] [--instances 2000] [--batch-size 256] [--epochs 3] [--threads N]
 //                    [--device cpu|cuda] [--skip-notebook] [--runs N] [--json FILE]
+//   npm run bench -- --distributed [--workers 2] ...: 1 vs N data-parallel workers (bench-distributed.mjs)
 // With --runs N the whole comparison runs N times and each column reports its median time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
+// `--distributed`: 1 worker vs N workers instead (scripts/bench-distributed.mjs).
+if (process.argv.includes('--distributed')) {
+  await import('./bench-distributed.mjs');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
 // batched training (a few minutes on two CPU cores), reports the held-out loss and the exact-match rate of
 // greedy translations of pairs it never saw, prints sample translations and writes the model and the loss plot
 // to runs/demo.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const { generateDemoCorpus } = await import('../dist/data/demo-grammar.js');
@@ -12,6 +12,8 @@ const { translate } = await import('../dist/decode/translate.js');
 const { writeFileAtomic } = await import('../dist/util/atomic.js');
 
 const out = 'runs/demo';
+// runs/demo holds only what the demo generates: each run starts afresh (train refuses to overwrite a run).
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const corpus = join(out, 'deu-demo.txt');
 const PAIRS = Number(process.env.DEMO_PAIRS ?? 10_000);

@@ -226,7 +226,7 @@ export interface Addon {
     batches: BatchArrays[],
     options: BatchJobOptions,
     onProgress?: (progress: EpochProgressData) => void,
-  ): NativeJob<BatchLosses & { completed: number }>;
+  ): NativeJob<BatchLosses & { completed: number; allReduceSeconds: number }>;
   evaluateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<BatchLosses>;
   translateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<number[][][]>;
   connectGroup(options: GroupOptions): NativeJob<ProcessGroupHandle>;
@@ -290,6 +290,10 @@ function load(): Addon {
   // libtorch's c10d logs through glog, which reads this when libtorch loads: without it a worker that cannot
   // reach its peers prints glog's banner and socket errors beside our one-line error. A user's setting wins.
   process.env.GLOG_minloglevel ??= '3';
+  // OpenMP's idle threads spin by default, and so do OpenBLAS's own: with both pools on every core the spinning
+  // threads take turns with the working ones (batched training 3x slower at 2 + 2 threads on a 2-core Xeon, most
+  // of it system time). Passive OpenMP threads sleep at once; libgomp reads this when libtorch loads.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   const errors: string[] = [];
   for (const path of candidates) {
     if (!existsSync(path)) {

@@ -74,6 +74,10 @@ export interface EpochReport {
   sentences: number;
   tokens: number;
   seconds: number;
+  /** Data-parallel training: this worker's seconds in the gradient all-reduce (waiting for peers included). */
+  allReduceSeconds?: number;
+  /** This worker's optimisation steps in the epoch. */
+  steps: number;
   /** Each batch's summed NLL and scored tokens, in training order. */
   batchLosses: number[];
   batchTokens: number[];
@@ -219,6 +223,8 @@ export async function trainBatched(
       sentences,
       tokens,
       seconds: (performance.now() - started) / 1000,
+      steps: batches.length,
+      ...(group ? { allReduceSeconds: result.allReduceSeconds } : {}),
       batchLosses: [...result.losses],
       batchTokens: [...result.tokens],
     };
