@@ -2,10 +2,14 @@
 //   trainEpoch(parts, batches, options, onProgress?)  -> { losses: Float64Array, tokens: Float64Array, completed }
 //   evaluateBatches(parts, batches, options)          -> { losses, tokens }   (teacher-forced, no gradients)
 //   translateBatches(parts, batches, options)         -> number[][][]          (greedy, per batch per sentence)
+//     with options.withAttention: { words: number[][][], attention: Float32Array[][] } ([words x source length])
+//   forceDecode(parts, batches, options)              -> { logProbs: Float64Array [T*B*V], attention?: Float64Array
+//                                                          [T*B*S], steps, size, vocab, sourceSteps }[]
 //   beamBatches(parts, batches, options)              -> {words, logProb, score}[][][]  (n-best per sentence)
 // options: { device, sos, eos, teacherForcing?, clip?, perToken? }
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -143,8 +147,7 @@ class EvaluateJob : public BackgroundJob {
     at::NoGradGuard noGrad;  // grad mode is per thread: set here, on the job's thread
     for (const Batch& batch : in_.batches) {
       if (Cancelled()) break;
-      auto [h, c] = Encode(in_.parts, batch);
-      BatchLoss loss = DecoderLoss(in_.parts, batch, h, c, in_.train);
+      BatchLoss loss = DecoderLoss(in_.parts, batch, Encode(in_.parts, batch), in_.train);
       losses_.push_back(loss.sum);
       tokens_.push_back(loss.tokens);
     }
@@ -168,17 +171,40 @@ class TranslateJob : public BackgroundJob {
     for (const Batch& batch : in_.batches) {
       if (batch.maxLengths.empty()) ThrowType(info.Env(), "Expected each batch to give maxLengths");
     }
+    if (auto v = Option(info[2], "withAttention"); !v.IsUndefined()) withAttention_ = ToBool(v, "withAttention");
   }
 
  protected:
   void Execute() override {
     for (const Batch& batch : in_.batches) {
       if (Cancelled()) break;
-      words_.push_back(GreedyDecode(in_.parts, batch, in_.sos, in_.train.eos));
+      attention_.emplace_back();
+      words_.push_back(
+          GreedyDecode(in_.parts, batch, in_.sos, in_.train.eos, withAttention_ ? &attention_.back() : nullptr));
     }
   }
 
   Napi::Value Result(Napi::Env env) override {
+    if (!withAttention_) return Words(env);
+    auto attention = Napi::Array::New(env, attention_.size());
+    for (uint32_t i = 0; i < attention_.size(); ++i) {
+      auto batch = Napi::Array::New(env, attention_[i].size());
+      for (uint32_t b = 0; b < attention_[i].size(); ++b) {
+        const at::Tensor& w = attention_[i][b];
+        auto rows = Napi::Float32Array::New(env, static_cast<size_t>(w.numel()));
+        std::copy_n(w.data_ptr<float>(), w.numel(), rows.Data());
+        batch.Set(b, rows);
+      }
+      attention.Set(i, batch);
+    }
+    auto out = Napi::Object::New(env);
+    out.Set("words", Words(env));
+    out.Set("attention", attention);
+    return out;
+  }
+
+ private:
+  Napi::Array Words(Napi::Env env) {
     auto out = Napi::Array::New(env, words_.size());
     for (uint32_t i = 0; i < words_.size(); ++i) {
       auto batch = Napi::Array::New(env, words_[i].size());
@@ -192,9 +218,52 @@ class TranslateJob : public BackgroundJob {
     return out;
   }
 
+  JobInput in_;
+  bool withAttention_ = false;
+  std::vector<std::vector<std::vector<int64_t>>> words_;
+  std::vector<std::vector<at::Tensor>> attention_;  // per batch, per sentence [words, source length]
+};
+
+class ForceDecodeJob : public BackgroundJob {
+ public:
+  explicit ForceDecodeJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, false, &keepAlive_)) {}
+
+ protected:
+  void Execute() override {
+    for (const Batch& batch : in_.batches) {
+      if (Cancelled()) break;
+      auto [logProbs, weights] = ForcedDecode(in_.parts, batch);
+      results_.push_back({logProbs.to(at::kCPU, at::kDouble).contiguous(),
+                          weights.defined() ? weights.to(at::kCPU, at::kDouble).contiguous() : at::Tensor()});
+    }
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    const auto copy = [env](const at::Tensor& t) {
+      auto array = Napi::Float64Array::New(env, static_cast<size_t>(t.numel()));
+      std::copy_n(t.data_ptr<double>(), t.numel(), array.Data());
+      return array;
+    };
+    auto out = Napi::Array::New(env, results_.size());
+    for (uint32_t i = 0; i < results_.size(); ++i) {
+      const auto& [logProbs, weights] = results_[i];
+      auto r = Napi::Object::New(env);
+      r.Set("logProbs", copy(logProbs));
+      r.Set("steps", static_cast<double>(logProbs.size(0)));
+      r.Set("size", static_cast<double>(logProbs.size(1)));
+      r.Set("vocab", static_cast<double>(logProbs.size(2)));
+      if (weights.defined()) {
+        r.Set("attention", copy(weights));
+        r.Set("sourceSteps", static_cast<double>(weights.size(2)));
+      }
+      out.Set(i, r);
+    }
+    return out;
+  }
+
  private:
   JobInput in_;
-  std::vector<std::vector<std::vector<int64_t>>> words_;
+  std::vector<std::pair<at::Tensor, at::Tensor>> results_;
 };
 
 class BeamJob : public BackgroundJob {
@@ -265,6 +334,9 @@ Napi::Value TranslateBatches(const Napi::CallbackInfo& info) {
   return StartJob<TranslateJob>(info, "seq2seq.translate");
 }
 Napi::Value BeamBatches(const Napi::CallbackInfo& info) { return StartJob<BeamJob>(info, "seq2seq.beam"); }
+Napi::Value ForceDecode(const Napi::CallbackInfo& info) {
+  return StartJob<ForceDecodeJob>(info, "seq2seq.forceDecode");
+}
 
 }  // namespace
 
@@ -273,6 +345,7 @@ void InitBatched(Napi::Env env, Napi::Object exports) {
   exports.Set("evaluateBatches", Napi::Function::New(env, &Guarded<&EvaluateBatches>, "evaluateBatches"));
   exports.Set("translateBatches", Napi::Function::New(env, &Guarded<&TranslateBatches>, "translateBatches"));
   exports.Set("beamBatches", Napi::Function::New(env, &Guarded<&BeamBatches>, "beamBatches"));
+  exports.Set("forceDecode", Napi::Function::New(env, &Guarded<&ForceDecode>, "forceDecode"));
 }
 
 }  // namespace seq2seq

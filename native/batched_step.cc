@@ -9,14 +9,78 @@
 
 namespace seq2seq {
 
-std::tuple<at::Tensor, at::Tensor> Encode(Seq2SeqParts& parts, const Batch& batch) {
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
   const at::Tensor embedded = parts.encoderEmbedding->forward(batch.source);  // [S, B, E]
-  const auto zeros = at::zeros({parts.Layers(), batch.size, parts.Hidden()}, embedded.options());
+  const auto& lstm = parts.encoderLstm->options;
+  const int64_t directions = lstm.bidirectional() ? 2 : 1;
+  const auto zeros = at::zeros({parts.Layers() * directions, batch.size, lstm.hidden_size()}, embedded.options());
   const auto state = std::make_tuple(zeros, zeros);
-  if (batch.sameSourceLength) return std::get<1>(parts.encoderLstm->forward(embedded, state));
-  const auto packed = torch::nn::utils::rnn::pack_padded_sequence(embedded, batch.sourceLengths,
-                                                                  /*batch_first=*/false, /*enforce_sorted=*/false);
-  return std::get<1>(parts.encoderLstm->forward_with_packed_input(packed, state));
+  Encoded e;
+  at::Tensor out;
+  if (batch.sameSourceLength) {
+    auto result = parts.encoderLstm->forward(embedded, state);
+    out = std::get<0>(result);
+    std::tie(e.h, e.c) = std::get<1>(result);
+  } else {
+    const auto packed = torch::nn::utils::rnn::pack_padded_sequence(embedded, batch.sourceLengths,
+                                                                    /*batch_first=*/false, /*enforce_sorted=*/false);
+    auto result = parts.encoderLstm->forward_with_packed_input(packed, state);
+    std::tie(e.h, e.c) = std::get<1>(result);
+    if (parts.attention.On()) {
+      out = std::get<0>(torch::nn::utils::rnn::pad_packed_sequence(std::get<0>(result), /*batch_first=*/false,
+                                                                   /*padding_value=*/0.0, batch.source.size(0)));
+    }
+  }
+  if (directions == 2) {
+    // [layers x 2, B, H/2] -> [layers, B, H]: each layer's forward and backward states side by side.
+    const auto bridge = [&](const at::Tensor& x) {
+      return x.view({parts.Layers(), 2, batch.size, -1}).transpose(1, 2).reshape({parts.Layers(), batch.size, -1});
+    };
+    e.h = bridge(e.h);
+    e.c = bridge(e.c);
+  }
+  if (parts.attention.On()) {
+    e.memory = out.transpose(0, 1).contiguous();  // [B, S, H]
+    e.keys = AttentionKeys(parts.attention, e.memory);
+    const auto lengths = batch.sourceLengths.to(batch.source.device());
+    e.mask = at::arange(batch.source.size(0), batch.source.options()).unsqueeze(0) < lengths.unsqueeze(1);
+  }
+  return e;
+}
+
+DecoderState InitialState(const Seq2SeqParts& parts, const Encoded& encoded) {
+  DecoderState state{encoded.h, encoded.c, at::Tensor()};
+  if (parts.attention.inputFeed) state.feed = at::zeros({encoded.h.size(1), parts.Hidden()}, encoded.h.options());
+  return state;
+}
+
+at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
+                       at::Tensor* weights) {
+  AttentionParts& a = parts.attention;
+  const int64_t B = x.size(0);
+  const at::Tensor embedded = parts.decoderEmbedding->forward(x);  // [B, E]
+  const auto lstm = [&](const at::Tensor& input) {
+    auto step = parts.decoderLstm->forward(input.view({1, B, -1}), std::make_tuple(state.h, state.c));
+    std::tie(state.h, state.c) = std::get<1>(step);
+    return std::get<0>(step).squeeze(0);  // [B, H]
+  };
+  at::Tensor features;
+  if (!a.On()) {
+    features = lstm(embedded);
+  } else if (a.kind == AttentionKind::Bahdanau) {
+    // The previous top-layer state asks; the context joins the input word and the output layer's input.
+    auto [context, w] = Attend(a, state.h.select(0, -1), encoded.memory, encoded.keys, encoded.mask);
+    features = at::cat({lstm(at::cat({embedded, context}, 1)), context}, 1);
+    if (weights) *weights = w;
+  } else {
+    // Luong: the new top-layer output asks; the attentional state feeds the output layer (and the next input).
+    const at::Tensor out = lstm(a.inputFeed ? at::cat({embedded, state.feed}, 1) : embedded);
+    auto [context, w] = Attend(a, out, encoded.memory, encoded.keys, encoded.mask);
+    features = at::tanh(a.combine->forward(at::cat({context, out}, 1)));
+    if (a.inputFeed) state.feed = features;
+    if (weights) *weights = w;
+  }
+  return at::log_softmax(parts.decoderDense->forward(features), 1);
 }
 
 namespace {
@@ -25,7 +89,8 @@ at::Tensor NllSum(const at::Tensor& logProbs, const at::Tensor& target) {
   return at::nll_loss(logProbs, target, {}, at::Reduction::Sum, kIgnoreIndex);
 }
 
-// Teacher forcing throughout: one LSTM call over all steps, and the output layer only where a token is scored.
+// The notebook's decoder under teacher forcing: one LSTM call over all steps, and the output layer only where a
+// token is scored.
 BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::Tensor& h, const at::Tensor& c) {
   const at::Tensor embedded = parts.decoderEmbedding->forward(batch.input);  // [T, B, E]
   const at::Tensor out = std::get<0>(parts.decoderLstm->forward(embedded, std::make_tuple(h, c)));
@@ -37,23 +102,22 @@ BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::T
 
 // Step by step: each step is fed the reference (teacher coin) or the previous guess. Free-running (ratio 0)
 // scores each sentence until its first predicted <eos>, as the notebook does, and stops when none is left.
-BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c,
-                       const TrainOptions& options) {
+BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
+  const bool forced = options.teacherForcing >= 1.0;
   const bool freeRunning = options.teacherForcing <= 0.0;
   const int64_t T = batch.target.size(0);
-  const auto floats = h.options();
+  const auto floats = encoded.h.options();
   at::Tensor sum = at::zeros({}, floats);
   at::Tensor tokens =
       freeRunning ? at::zeros({}, floats) : at::scalar_tensor(static_cast<double>(batch.tokens), floats);
   at::Tensor alive = at::ones({batch.size}, batch.target.options().dtype(at::kBool));
+  DecoderState state = InitialState(parts, encoded);
   at::Tensor x = batch.input[0];  // [B]: <sos>
   for (int64_t t = 0; t < T; ++t) {
-    const at::Tensor embedded = parts.decoderEmbedding->forward(x).view({1, batch.size, -1});
-    auto step = parts.decoderLstm->forward(embedded, std::make_tuple(h, c));
-    std::tie(h, c) = std::get<1>(step);
-    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(std::get<0>(step).squeeze(0)), 1);
-    const at::Tensor guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
+    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state);
     at::Tensor target = batch.target[t];
+    at::Tensor guess;
+    if (!forced) guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
     if (freeRunning) {
       target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
       tokens = tokens + target.ne(kIgnoreIndex).sum().to(floats.dtype());
@@ -63,17 +127,31 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at
     if (t + 1 == T) break;
     // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
     if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
-    x = !freeRunning && batch.teacher[t + 1] ? batch.input[t + 1] : guess;
+    x = forced || (!freeRunning && batch.teacher[t + 1]) ? batch.input[t + 1] : guess;
   }
   return {sum, tokens};
 }
 
 }  // namespace
 
-BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c,
-                      const TrainOptions& options) {
-  if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, h, c);
-  return StepwiseLoss(parts, batch, std::move(h), std::move(c), options);
+BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
+  if (options.teacherForcing >= 1.0 && !parts.attention.On()) {
+    return TeacherForcedLoss(parts, batch, encoded.h, encoded.c);
+  }
+  return StepwiseLoss(parts, batch, encoded, options);
+}
+
+std::pair<at::Tensor, at::Tensor> ForcedDecode(Seq2SeqParts& parts, const Batch& batch) {
+  at::NoGradGuard noGrad;
+  const Encoded encoded = Encode(parts, batch);
+  DecoderState state = InitialState(parts, encoded);
+  std::vector<at::Tensor> logProbs, weights;
+  for (int64_t t = 0; t < batch.input.size(0); ++t) {
+    at::Tensor w;
+    logProbs.push_back(DecoderStep(parts, encoded, batch.input[t], state, &w));
+    if (w.defined()) weights.push_back(w);
+  }
+  return {at::stack(logProbs), weights.empty() ? at::Tensor() : at::stack(weights)};
 }
 
 void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm) {
@@ -127,8 +205,8 @@ void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLo
 BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step) {
   ClearGrads(*parts.encoderOpt, true);
   ClearGrads(*parts.decoderOpt, true);
-  auto [h, c] = Encode(parts, batch);
-  BatchLoss loss = DecoderLoss(parts, batch, h, c, options);
+  const Encoded encoded = Encode(parts, batch);
+  BatchLoss loss = DecoderLoss(parts, batch, encoded, options);
   if (options.group) {
     loss.sum.backward();
     AverageAcrossWorkers(parts, batch, loss, options, step);
@@ -143,23 +221,25 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
   return {loss.sum.detach(), loss.tokens};
 }
 
-std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos) {
+std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
+                                               std::vector<at::Tensor>* attention) {
   at::NoGradGuard noGrad;
-  auto [h, c] = Encode(parts, batch);
+  const Encoded encoded = Encode(parts, batch);
+  DecoderState state = InitialState(parts, encoded);
   int64_t longest = 0;
   for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);
   const auto longs = batch.source.options();
   const at::Tensor maxLengths = at::tensor(batch.maxLengths, at::TensorOptions().dtype(at::kLong)).to(longs.device());
   at::Tensor x = at::full({batch.size}, sos, longs);
   at::Tensor done = at::zeros({batch.size}, longs.dtype(at::kBool));
-  std::vector<at::Tensor> steps;
+  std::vector<at::Tensor> steps, weights;
+  const bool keepWeights = attention && parts.attention.On();
   for (int64_t t = 0; t < longest; ++t) {
-    const at::Tensor embedded = parts.decoderEmbedding->forward(x).view({1, batch.size, -1});
-    auto step = parts.decoderLstm->forward(embedded, std::make_tuple(h, c));
-    std::tie(h, c) = std::get<1>(step);
-    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(std::get<0>(step).squeeze(0)), 1);
+    at::Tensor w;
+    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state, keepWeights ? &w : nullptr);
     x = std::get<1>(logProbs.topk(1)).squeeze(1);
     steps.push_back(x);
+    if (keepWeights) weights.push_back(w);
     done = done.logical_or(x.eq(eos)).logical_or(maxLengths.le(t + 1));
     if (done.all().item<bool>()) break;  // decoding's stop: one sync per step
   }
@@ -170,6 +250,16 @@ std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch&
     for (int64_t t = 0; t < words.size(0) && t < batch.maxLengths[b]; ++t) {
       out[b].push_back(w[t * batch.size + b]);
       if (w[t * batch.size + b] == eos) break;
+    }
+  }
+  if (keepWeights) {
+    // Each sentence's rows: one per word produced, over its own source positions.
+    const at::Tensor all = at::stack(weights).to(at::kCPU, at::kFloat);  // [steps, B, S]
+    const auto* lengths = batch.sourceLengths.data_ptr<int64_t>();
+    attention->clear();
+    for (int64_t b = 0; b < batch.size; ++b) {
+      attention->push_back(
+          all.select(1, b).narrow(0, 0, static_cast<int64_t>(out[b].size())).narrow(1, 0, lengths[b]).contiguous());
     }
   }
   return out;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "batch.h"
@@ -33,11 +34,35 @@ struct BatchLoss {
   at::Tensor tokens;
 };
 
-// The encoder's final (h, c), [layers, B, hidden] each; sources are packed unless all have the same length.
-std::tuple<at::Tensor, at::Tensor> Encode(Seq2SeqParts& parts, const Batch& batch);
+// What the decoder reads of the encoder.
+struct Encoded {
+  at::Tensor h, c;  // [layers, B, hidden]: the decoder's initial state (a bidirectional encoder's [fwd; bwd])
+  // With attention only: the outputs [B, S, hidden] (zero past each length), their projection for the scores
+  // and the mask [B, S] (true at source words).
+  at::Tensor memory, keys, mask;
+};
 
-// The decoder's loss on the batch from the encoder's state, with the graph for backward.
-BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, at::Tensor h, at::Tensor c, const TrainOptions& options);
+// Sources are packed unless all have the same length, so padding never enters the encoder state.
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch);
+
+// The decoder's state between steps; `feed` is Luong input feeding's attentional state (undefined otherwise).
+struct DecoderState {
+  at::Tensor h, c, feed;
+};
+
+DecoderState InitialState(const Seq2SeqParts& parts, const Encoded& encoded);
+
+// One decoder step for the words x [B]: the log-probabilities [B, V] of the next words; `weights`, when given,
+// receives the attention weights [B, S] (attention models only).
+at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
+                       at::Tensor* weights = nullptr);
+
+// The decoder's loss on the batch from the encoder's output, with the graph for backward.
+BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options);
+
+// Teacher-forced decoding of the batch without gradients: log-probabilities [T, B, V] and, with attention,
+// the attention weights [T, B, S] (what the PyTorch reference computes step by step).
+std::pair<at::Tensor, at::Tensor> ForcedDecode(Seq2SeqParts& parts, const Batch& batch);
 
 // What a step in a process group exchanges beside the gradients.
 struct GroupStep {
@@ -53,6 +78,8 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
 void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm);
 
 // Greedy decoding of every source of the batch: each sentence's words up to and with <eos>, or maxLengths[b].
-std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos);
+// With `attention` (attention models), also each sentence's attention weights, one row of S per word.
+std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
+                                               std::vector<at::Tensor>* attention = nullptr);
 
 }  // namespace seq2seq

@@ -29,9 +29,16 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
   at::NoGradGuard noGrad;
   const int64_t B = batch.size, K = options.beam;
   const double kNegInf = -std::numeric_limits<double>::infinity();
-  auto [h, c] = Encode(parts, batch);  // [layers, B, hidden]
-  h = h.repeat_interleave(K, 1);       // [layers, B*K, hidden]: row b*K+k is sentence b's hypothesis k
-  c = c.repeat_interleave(K, 1);
+  Encoded encoded = Encode(parts, batch);
+  // Row b*K+k is sentence b's hypothesis k: states [layers, B*K, hidden], memory [B*K, S, hidden].
+  encoded.h = encoded.h.repeat_interleave(K, 1);
+  encoded.c = encoded.c.repeat_interleave(K, 1);
+  if (parts.attention.On()) {
+    encoded.memory = encoded.memory.repeat_interleave(K, 0);
+    encoded.keys = encoded.keys.repeat_interleave(K, 0);
+    encoded.mask = encoded.mask.repeat_interleave(K, 0);
+  }
+  DecoderState state = InitialState(parts, encoded);
   const auto longs = batch.source.options();
   std::vector<int64_t> inputs(static_cast<size_t>(B * K), options.sos);
   // Only the first hypothesis of each sentence is live at the start: the others would repeat it.
@@ -45,10 +52,7 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
 
   for (int64_t t = 0; t < longest; ++t) {
     const at::Tensor x = at::tensor(inputs, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-    const at::Tensor embedded = parts.decoderEmbedding->forward(x).view({1, B * K, -1});
-    auto step = parts.decoderLstm->forward(embedded, std::make_tuple(h, c));
-    std::tie(h, c) = std::get<1>(step);
-    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(std::get<0>(step).squeeze(0)), 1);
+    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state);
     const int64_t V = logProbs.size(1);
     const at::Tensor prior = at::tensor(scores, logProbs.options().dtype(at::kDouble)).to(logProbs.device());
     const at::Tensor candidates = (logProbs.to(at::kDouble) + prior.unsqueeze(1)).view({B, K * V});
@@ -106,8 +110,9 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
     }
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
     const at::Tensor gather = at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-    h = h.index_select(1, gather);
-    c = c.index_select(1, gather);
+    state.h = state.h.index_select(1, gather);
+    state.c = state.c.index_select(1, gather);
+    if (state.feed.defined()) state.feed = state.feed.index_select(0, gather);
   }
 
   for (auto& hyps : finished) {

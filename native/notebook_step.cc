@@ -30,6 +30,9 @@ void CheckIndices(Napi::Env env, const std::vector<int64_t>& indices, int64_t si
 Napi::Value NotebookStep(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   Seq2SeqParts parts = PartsFrom(info[0], /*withOptimizers=*/true);
+  if (parts.attention.On() || parts.Bidirectional()) {
+    ThrowType(env, "The fused step runs the notebook's model: no attention, no bidirectional encoder");
+  }
   auto& encEmbedding = parts.encoderEmbedding;
   auto& encLstm = parts.encoderLstm;
   auto& decEmbedding = parts.decoderEmbedding;

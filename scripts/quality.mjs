@@ -2,10 +2,17 @@
 // training, on the demo corpus with the same held-out pairs; prints each one's held-out loss per target token
 // and the exact-match rate of its greedy translations. Speed must not be bought with worse models.
 //   npm run quality -- [--seconds 120] [--instances 5000] [--hidden 128] [--layers 4] [--device cpu]
+//   npm run quality -- --attention ...: attention decoders against the notebook's model (quality-attention.mjs)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
+// `--attention`: none vs Bahdanau vs Luong attention instead (scripts/quality-attention.mjs).
+if (process.argv.includes('--attention')) {
+  await import('./quality-attention.mjs');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

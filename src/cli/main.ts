@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ATTENTION_KINDS } from '../model/attention-kind.js';
 import type { Device } from '../torch/index.js';
 import type { EvalCommand } from './eval.js';
 import type { ScoreCommand } from './score.js';
@@ -87,6 +88,18 @@ program
   .option('--hidden <n>', 'HIDDEN_SIZE', integer(1), 128)
   .option('--embedding <n>', 'EMBEDDING_DIM', integer(1), 30)
   .option('--layers <n>', 'NUM_LAYERS', integer(1), 4)
+  .addOption(
+    new Option(
+      '--attention <kind>',
+      "batched: attention over the encoder's outputs: none (the notebook's model), bahdanau (additive), " +
+        'luong-dot, luong-general, luong-concat',
+    )
+      .choices([...ATTENTION_KINDS])
+      .default('none'),
+  )
+  .option('--bidirectional', 'batched: bidirectional encoder, hidden/2 per direction, states concatenated per layer')
+  .option('--input-feed', 'batched, Luong attention: feed the attentional state to the next step (the default)')
+  .option('--no-input-feed', 'batched, Luong attention: no input feeding')
   .option('--lr <x>', "Adam's learning rate", positiveNumber, 0.01)
   .option('--seed <n>', 'seed of the sampling, the initial weights, the split and the batches', integer(0), 0)
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
@@ -174,6 +187,8 @@ program
   .option('--n-best <n>', 'translations printed per sentence, best first (at most --beam)', integer(1), 1)
   .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
   .option('--json', 'print one JSON object per sentence: source, translations with tokens and scores')
+  .option('--show-attention', 'print the attention weights behind each word (greedy; models with --attention)')
+  .option('--attention-png <file>', 'draw the attention as a heat map PNG (several sentences: FILE-N.png)')
   .argument('[sentences...]', 'sentences to translate (default: read lines from stdin)')
   .action(async (sentences: string[], options: TranslateCommand) => {
     const { runTranslate } = await import('./translate.js');
@@ -228,9 +243,8 @@ program
       options.out,
       { force: options.force },
     );
-    console.log(
-      `imported: hidden ${sizes.hidden}, embedding ${sizes.embedding}, ${sizes.layers} layers -> ${options.out}`,
-    );
+    const { describeModel } = await import('../model/architecture.js');
+    console.log(`imported: ${describeModel(sizes)} -> ${options.out}`);
   });
 
 program
@@ -242,9 +256,8 @@ program
   .action(async (options: { model: string; out: string; force?: boolean }) => {
     const { exportModel } = await import('../io/interop.js');
     const sizes = exportModel(options.model, options.out, { force: options.force });
-    console.log(
-      `exported: hidden ${sizes.hidden}, embedding ${sizes.embedding}, ${sizes.layers} layers -> ${options.out}`,
-    );
+    const { describeModel } = await import('../model/architecture.js');
+    console.log(`exported: ${describeModel(sizes)} -> ${options.out}`);
   });
 
 program

@@ -24,8 +24,10 @@ import {
 } from '../io/checkpoint.js';
 import { exportRunLosses, exportRunStart } from '../io/run-export.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
-import { Decoder } from '../model/decoder.js';
-import { Encoder } from '../model/encoder.js';
+import { buildModel, describeModel, fullSizes, isNotebookModel, type ModelSizes } from '../model/architecture.js';
+import type { AttentionKind } from '../model/attention.js';
+import type { Decoder } from '../model/decoder.js';
+import type { Encoder } from '../model/encoder.js';
 import { writeLossPlot } from '../plot/loss-plot.js';
 import * as torch from '../torch/index.js';
 import {
@@ -57,6 +59,12 @@ export interface TrainCommand
   exportRun?: string;
   /** `batched` (default), `notebook` (the TypeScript mirror, op by op) or `fused` (one addon call per sentence). */
   mode?: 'batched' | 'notebook' | 'fused';
+  /** Batched: attention over the encoder's outputs; default `none` (the notebook's model). */
+  attention?: AttentionKind;
+  /** Batched: a bidirectional encoder (hidden / 2 per direction, states concatenated per layer). */
+  bidirectional?: boolean;
+  /** Batched, Luong attention: input feeding; default on. */
+  inputFeed?: boolean;
   /** Batched: stop after this many epochs without a better validation measure. */
   patience?: number;
   /** Batched: the validation measure for the best checkpoint and early stopping; default `loss`. */
@@ -90,6 +98,10 @@ export interface RunOptions {
   hidden: number;
   embedding: number;
   layers: number;
+  /** Absent in runs started before attention existed: the notebook's model. */
+  attention?: AttentionKind;
+  bidirectional?: boolean;
+  inputFeed?: boolean;
   lr: number;
   seed: number;
   batchSize?: number;
@@ -199,8 +211,10 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
   );
 
   torch.manualSeed(options.seed);
-  const encoder = new Encoder(data.sourceVocab.size, options.hidden, options.embedding, options.layers).to(device);
-  const decoder = new Decoder(data.targetVocab.size, options.hidden, options.embedding, options.layers).to(device);
+  const built = buildModel(data.sourceVocab.size, data.targetVocab.size, runSizes(options));
+  const encoder = built.encoder.to(device);
+  const decoder = built.decoder.to(device);
+  if (!isNotebookModel(runSizes(options))) say(`model: ${describeModel(runSizes(options))}`);
   const optimizers = {
     encoder: new torch.optim.Adam(encoder.parameters(), { lr: options.lr }),
     decoder: new torch.optim.Adam(decoder.parameters(), { lr: options.lr }),
@@ -233,11 +247,45 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
   return options.mode === 'batched' ? trainBatchedMode(run) : trainNotebookMode(run, options.mode);
 }
 
+/** The model's sizes and options as the run records them. */
+function runSizes(options: RunOptions): ModelSizes {
+  return {
+    hidden: options.hidden,
+    embedding: options.embedding,
+    layers: options.layers,
+    attention: options.attention,
+    bidirectional: options.bidirectional,
+    inputFeed: options.inputFeed,
+  };
+}
+
 function freshOptions(cmd: TrainCommand): RunOptions {
   if (!cmd.corpus) throw new Error('say which corpus to train on with --corpus FILE');
   const config = resolveConfig(cmd);
   const mode = cmd.mode ?? 'batched';
   const batched = mode === 'batched';
+  const attention = cmd.attention ?? 'none';
+  if (!batched && (attention !== 'none' || cmd.bidirectional || cmd.inputFeed !== undefined)) {
+    throw new Error(
+      `--mode ${mode} trains the notebook's model: --attention, --bidirectional and --input-feed need --mode batched`,
+    );
+  }
+  if (cmd.inputFeed !== undefined && !attention.startsWith('luong-')) {
+    throw new Error(
+      '--input-feed belongs to Luong attention: use it with --attention luong-dot|luong-general|luong-concat',
+    );
+  }
+  if (cmd.bidirectional && config.hidden % 2 !== 0) {
+    throw new Error(`--bidirectional gives each direction half of --hidden: make it even (not ${config.hidden})`);
+  }
+  const model = fullSizes({
+    hidden: config.hidden,
+    embedding: config.embedding,
+    layers: config.layers,
+    attention,
+    bidirectional: cmd.bidirectional,
+    inputFeed: cmd.inputFeed,
+  });
   return {
     corpus: resolve(cmd.corpus),
     corpusSha256: '',
@@ -248,6 +296,7 @@ function freshOptions(cmd: TrainCommand): RunOptions {
     hidden: config.hidden,
     embedding: config.embedding,
     layers: config.layers,
+    ...(batched ? { attention: model.attention, bidirectional: model.bidirectional, inputFeed: model.inputFeed } : {}),
     lr: config.lr,
     seed: config.seed,
     ...(batched ? batchedDefaults(cmd, config) : {}),
@@ -307,7 +356,7 @@ function checkpointEpoch(run: Run, record: EpochRecord): boolean {
     if (isBest) trainer.best = { epoch: record.epoch, metric: `valid_${options.bestMetric}`, value };
   }
   const model = {
-    sizes: { hidden: options.hidden, embedding: options.embedding, layers: options.layers },
+    sizes: runSizes(options),
     sourceVocab: run.data.sourceVocab,
     targetVocab: run.data.targetVocab,
     encoder: run.encoder,

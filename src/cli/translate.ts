@@ -1,7 +1,8 @@
 /** `seq2seq translate`: sentences from the arguments or from stdin, one translation (or n-best list) each. */
 import { createInterface } from 'node:readline';
-import { translateBeam, UnknownWordsError } from '../decode/translate.js';
-import { loadModel } from '../io/model-files.js';
+import { translateBeam, translateWithAttention, UnknownWordsError } from '../decode/translate.js';
+import { loadModel, type TrainedModel } from '../io/model-files.js';
+import { formatAttention, writeAttentionPng } from '../plot/attention-plot.js';
 import type { Device } from '../torch/index.js';
 
 export interface TranslateCommand {
@@ -12,6 +13,10 @@ export interface TranslateCommand {
   nBest: number;
   lengthPenalty: number;
   json?: boolean;
+  /** Print each translation's attention weights (greedy decoding, attention models). */
+  showAttention?: boolean;
+  /** Draw each translation's attention as a heat map PNG there (`-N` before `.png` for the N-th sentence). */
+  attentionPng?: string;
 }
 
 /** Sentences translated together when reading stdin: enough for full batches, few enough to print as it goes. */
@@ -20,9 +25,21 @@ const CHUNK = 256;
 /** Translates and prints; returns the exit code (1 when some sentence could not be translated). */
 export async function runTranslate(sentences: string[], options: TranslateCommand): Promise<number> {
   if (options.nBest > options.beam) throw new Error(`--n-best ${options.nBest} needs --beam ${options.nBest} or more`);
+  const attention = options.showAttention === true || options.attentionPng !== undefined;
+  if (attention && options.beam > 1)
+    throw new Error('--show-attention and --attention-png show greedy decoding: leave out --beam');
   const model = loadModel(options.model, options.device);
+  if (attention && model.decoder.attentionKind === 'none') {
+    throw new Error(`${options.model} has no attention (trained with --attention none): nothing to show`);
+  }
   let status = 0;
+  let count = 0;
   const translate = async (texts: string[]): Promise<void> => {
+    if (attention) {
+      status = Math.max(status, await translateAttended(model, texts, options, count));
+      count += texts.length;
+      return;
+    }
     const results = await translateBeam(model, texts, {
       beam: options.beam,
       nBest: options.nBest,
@@ -58,5 +75,39 @@ export async function runTranslate(sentences: string[], options: TranslateComman
     }
   }
   if (chunk.length > 0) await translate(chunk);
+  return status;
+}
+
+/** Greedy translations with their attention: a table after each, and the heat maps. */
+async function translateAttended(
+  model: TrainedModel,
+  texts: string[],
+  options: TranslateCommand,
+  before: number,
+): Promise<number> {
+  let status = 0;
+  const results = await translateWithAttention(model, texts, options.maxLength);
+  for (const [i, result] of results.entries()) {
+    if (result instanceof UnknownWordsError) {
+      console.error(`seq2seq: cannot translate "${texts[i]}": ${result.message} (not in the training vocabulary)`);
+      if (options.json) console.log(JSON.stringify({ source: texts[i], error: result.message }));
+      status = 1;
+      continue;
+    }
+    if (options.json) {
+      console.log(
+        JSON.stringify({ source: texts[i], translations: [{ tokens: result.words }], attention: result.attention }),
+      );
+    } else {
+      console.log(result.words.join(' '));
+      if (options.showAttention) console.log(`${formatAttention(result.attention)}\n`);
+    }
+    if (options.attentionPng) {
+      const n = before + i + 1;
+      const single = texts.length === 1 && before === 0;
+      const path = single ? options.attentionPng : options.attentionPng.replace(/(\.png)?$/i, `-${n}.png`);
+      await writeAttentionPng(path, result.attention, texts[i]);
+    }
+  }
   return status;
 }

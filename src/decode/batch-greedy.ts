@@ -36,3 +36,39 @@ export async function greedyDecodeBatch(
   });
   return inSourceOrder(groups, await awaitJob(job, options.signal), sources.length);
 }
+
+/** A greedy translation with the attention weights behind each word (attention models). */
+export interface AttendedWords {
+  /** Target indices, `<eos>` included when reached. */
+  words: number[];
+  /** weights[t][s]: how much word t looked at encoder position s (the reversed source's order). */
+  weights: number[][];
+}
+
+/** {@link greedyDecodeBatch} with each word's attention weights; the decoder must have attention. */
+export async function greedyDecodeWithAttention(
+  encoder: Encoder,
+  decoder: Decoder,
+  sources: readonly (readonly number[])[],
+  options: BatchGreedyOptions,
+): Promise<AttendedWords[]> {
+  if (decoder.attentionKind === 'none') throw new Error('this model has no attention (trained with --attention none)');
+  const { batches, groups } = sourceBatches(sources, options.maxLength, options.batchSize ?? 64);
+  if (sources.length === 0) return [];
+  const job = native.translateBatches(modelParts(encoder, decoder), batches, {
+    device: options.device,
+    sos: options.sos,
+    eos: options.eos,
+    withAttention: true,
+  });
+  const { words, attention } = await awaitJob(job, options.signal);
+  const results = words.map((batch, i) =>
+    batch.map((sentence, b) => {
+      const flat = attention[i]![b]!;
+      const S = sentence.length > 0 ? flat.length / sentence.length : 0;
+      const weights = sentence.map((_, t) => Array.from(flat.subarray(t * S, (t + 1) * S)));
+      return { words: sentence, weights };
+    }),
+  );
+  return inSourceOrder(groups, results, sources.length);
+}

@@ -4,7 +4,8 @@
  */
 import { EOS, SOS, toSentence } from '../data/tokenize.js';
 import type { TrainedModel } from '../io/model-files.js';
-import { greedyDecodeBatch } from './batch-greedy.js';
+import type { AttentionMap } from '../plot/attention-plot.js';
+import { greedyDecodeBatch, greedyDecodeWithAttention } from './batch-greedy.js';
 import { beamSearchBatch, type BeamOptions } from './beam.js';
 import { greedyDecode } from './greedy.js';
 
@@ -16,7 +17,8 @@ export class UnknownWordsError extends Error {
 }
 
 /**
- * The translation of `text` as words. The notebook scores the decoder's first output against the target's
+ * The translation of `text` as words, decoded one token at a time in TypeScript as the notebook does (the
+ * notebook's model only; {@link translateMany} and {@link translateBeam} take every model). The notebook scores the decoder's first output against the target's
  * own `<sos>`, so a trained model starts its output with `<sos>`: that marker and `<eos>` are left out.
  */
 export function translate(model: TrainedModel, text: string, maxLength = 50): string[] {
@@ -121,6 +123,57 @@ export async function translateBeam(
       logProb: h.logProb,
       score: h.score,
     }));
+  });
+  return results;
+}
+
+/** A greedy translation and the attention behind it. */
+export interface AttendedTranslation {
+  words: string[];
+  /** Source tokens as written (`<sos>` ... `<eos>`) by every token the model produced, `<sos>` and `<eos>` too. */
+  attention: AttentionMap;
+}
+
+/**
+ * Greedy translations of many texts with their attention weights (models trained with `--attention`), the
+ * source positions put back in the order the user wrote them (the encoder reads them reversed).
+ */
+export async function translateWithAttention(
+  model: TrainedModel,
+  texts: readonly string[],
+  maxLength = 50,
+): Promise<(AttendedTranslation | UnknownWordsError)[]> {
+  const results: (AttendedTranslation | UnknownWordsError)[] = [];
+  const sentences: string[][] = [];
+  const slots: number[] = [];
+  for (const text of texts) {
+    const sentence = toSentence(text);
+    const unknown = model.sourceVocab.unknown(sentence);
+    if (unknown.length > 0) {
+      results.push(new UnknownWordsError(unknown));
+    } else {
+      slots.push(results.length);
+      results.push(new UnknownWordsError([]));
+      sentences.push(sentence);
+    }
+  }
+  const outputs = await greedyDecodeWithAttention(
+    model.encoder,
+    model.decoder,
+    sentences.map((sentence) => model.sourceVocab.encode(sentence).reverse()),
+    {
+      sos: model.targetVocab.index(SOS),
+      eos: model.targetVocab.index(EOS),
+      maxLength,
+      device: model.device,
+    },
+  );
+  outputs.forEach((out, k) => {
+    const target = model.targetVocab.decode(out.words);
+    results[slots[k]!] = {
+      words: displayWords(target),
+      attention: { source: sentences[k]!, target, weights: out.weights.map((row) => [...row].reverse()) },
+    };
   });
   return results;
 }

@@ -3,11 +3,13 @@
  * `decoder.state_dict()` with `torch.save`, and its vocabularies are the lists `eng_words` and `deu_words`;
  * `importModel` turns those four files into a model folder, reading every size from the weights, and
  * `exportModel` writes them back from a model folder for the notebook's classes to `load_state_dict`.
+ * Models with attention or a bidirectional encoder go the same way, to and from the classes of
+ * scripts/reference/attention_model.py; their kind is read from the state dicts' keys.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Decoder } from '../model/decoder.js';
-import { Encoder } from '../model/encoder.js';
+import { buildModel, fullSizes } from '../model/architecture.js';
+import { isLuong, type AttentionKind } from '../model/attention.js';
 import * as torch from '../torch/index.js';
 import { loadModel, readVocab, saveModel, writeJson, type ModelSizes, type TrainedModel } from './model-files.js';
 
@@ -26,8 +28,8 @@ export interface NotebookFiles {
 /** The file names `exportModel` writes. */
 export const EXPORTED_FILES = ['encoder.pt', 'decoder.pt', 'src_vocab.json', 'tgt_vocab.json'] as const;
 
-/** Sizes of a notebook module from its state dict, or an error naming the file and the key. */
-function sizesOf(state: Record<string, torch.Tensor>, path: string, withDense: boolean) {
+/** The sizes (and, for attention models, the options) of a module from its state dict's keys and shapes. */
+function sizesOf(state: Record<string, torch.Tensor>, path: string, isDecoder: boolean) {
   const get = (key: string, dims: number): number[] => {
     const t = state[key];
     if (!t) throw new Error(`${path}: ${key} is missing (not a state dict of the notebook's model)`);
@@ -37,17 +39,36 @@ function sizesOf(state: Record<string, torch.Tensor>, path: string, withDense: b
   const [vocab, embedding] = get('embedding.weight', 2) as [number, number];
   const [gates, input] = get('lstm.weight_ih_l0', 2) as [number, number];
   if (gates % 4 !== 0) throw new Error(`${path}: lstm.weight_ih_l0 has ${gates} rows, not 4 x hidden`);
-  if (input !== embedding) throw new Error(`${path}: the LSTM takes ${input} inputs, the embedding gives ${embedding}`);
   let layers = 0;
   while (`lstm.weight_ih_l${layers}` in state) layers++;
-  const hidden = gates / 4;
-  if (withDense) {
+  const bidirectional = !isDecoder && 'lstm.weight_ih_l0_reverse' in state;
+  const hidden = (gates / 4) * (bidirectional ? 2 : 1);
+  // The decoder's kind of attention shows in which layers it has (scripts/reference/attention_model.py).
+  const has = (key: string): boolean => key in state;
+  const attention: AttentionKind = !isDecoder
+    ? 'none'
+    : has('attention.query.weight')
+      ? 'bahdanau'
+      : has('attention.v.weight')
+        ? 'luong-concat'
+        : has('attention.W.weight')
+          ? 'luong-general'
+          : has('combine.weight')
+            ? 'luong-dot'
+            : 'none';
+  const inputFeed = isLuong(attention) && input === embedding + hidden;
+  const wide = attention === 'bahdanau' || inputFeed;
+  if (input !== embedding + (wide ? hidden : 0)) {
+    throw new Error(`${path}: the LSTM takes ${input} inputs, the embedding gives ${embedding}`);
+  }
+  if (isDecoder) {
     const [out, inFeatures] = get('dense.weight', 2) as [number, number];
-    if (out !== vocab || inFeatures !== hidden) {
-      throw new Error(`${path}: dense.weight is [${out}, ${inFeatures}], expected [${vocab}, ${hidden}]`);
+    const want = attention === 'bahdanau' ? 2 * hidden : hidden;
+    if (out !== vocab || inFeatures !== want) {
+      throw new Error(`${path}: dense.weight is [${out}, ${inFeatures}], expected [${vocab}, ${want}]`);
     }
   }
-  return { vocab, sizes: { hidden, embedding, layers } satisfies ModelSizes };
+  return { vocab, sizes: { hidden, embedding, layers, attention, bidirectional, inputFeed } satisfies ModelSizes };
 }
 
 /** Reads the notebook's four files into a model (on the CPU); checks every size against the others. */
@@ -77,9 +98,11 @@ export function readNotebookModel(files: NotebookFiles): Omit<TrainedModel, 'dev
     if (dec.vocab !== targetVocab.size) {
       throw new Error(`${files.tgtVocab}: ${targetVocab.size} words, but the decoder embeds ${dec.vocab}`);
     }
-    const { hidden, embedding, layers } = enc.sizes;
-    const encoder = new Encoder(sourceVocab.size, hidden, embedding, layers);
-    const decoder = new Decoder(targetVocab.size, hidden, embedding, layers);
+    const sizes: ModelSizes = {
+      ...dec.sizes,
+      bidirectional: enc.sizes.bidirectional,
+    };
+    const { encoder, decoder } = buildModel(sourceVocab.size, targetVocab.size, sizes);
     for (const [module, state, path] of [
       [encoder, encState, files.encoder],
       [decoder, decState, files.decoder],
@@ -90,7 +113,7 @@ export function readNotebookModel(files: NotebookFiles): Omit<TrainedModel, 'dev
         throw new Error(`${path}: ${(err as Error).message}`);
       }
     }
-    return { sizes: enc.sizes, sourceVocab, targetVocab, encoder, decoder };
+    return { sizes: fullSizes(sizes), sourceVocab, targetVocab, encoder, decoder };
   } finally {
     torch.disposeAll(encState);
     torch.disposeAll(decState);

@@ -5,25 +5,24 @@
  *   tgt_vocab.json   target words in index order (`deu_words`)
  *   encoder.pt       `encoder.state_dict()`: embedding.weight, lstm.weight_ih_l0 ... lstm.bias_hh_l{L-1}
  *   decoder.pt       `decoder.state_dict()`: the same plus dense.weight and dense.bias
- * The notebook's Encoder and Decoder classes load encoder.pt and decoder.pt with `load_state_dict`.
+ * The notebook's Encoder and Decoder classes load encoder.pt and decoder.pt with `load_state_dict`; models with
+ * attention or a bidirectional encoder load into scripts/reference/attention_model.py's classes, whose extra keys
+ * (`attention.*`, `combine.weight`, `lstm.*_reverse`) are listed there.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { EOS, SOS } from '../data/tokenize.js';
 import { Vocab } from '../data/vocab.js';
-import { Decoder } from '../model/decoder.js';
-import { Encoder } from '../model/encoder.js';
+import { ATTENTION_KINDS } from '../model/attention.js';
+import { buildModel, fullSizes, type ModelSizes } from '../model/architecture.js';
+import type { Decoder } from '../model/decoder.js';
+import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 const FORMAT = 'seq2seq-node/model@2';
 
-/** The sizes that define a model's weights. */
-export interface ModelSizes {
-  hidden: number;
-  embedding: number;
-  layers: number;
-}
+export type { ModelSizes } from '../model/architecture.js';
 
 /** A model with what it needs to translate. */
 export interface TrainedModel {
@@ -39,8 +38,15 @@ export interface TrainedModel {
 /** The files of a model folder. */
 export const MODEL_FILES = ['config.json', 'src_vocab.json', 'tgt_vocab.json', 'encoder.pt', 'decoder.pt'] as const;
 
-interface ConfigFile extends ModelSizes {
+interface ConfigFile {
   format: string;
+  hidden: number;
+  embedding: number;
+  layers: number;
+  /** Absent in files of the notebook's model written before attention existed: none, false, false. */
+  attention?: string;
+  bidirectional?: boolean;
+  input_feed?: boolean;
   src_vocab_size: number;
   tgt_vocab_size: number;
   /** Sources are fed reversed, as Sutskever et al. and the notebook do. */
@@ -58,9 +64,15 @@ export function jointStateDict(encoder: Encoder, decoder: Decoder): Record<strin
 /** Writes the model folder's five files into `dir` (created if missing), each atomically. */
 export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): void {
   mkdirSync(dir, { recursive: true });
+  const sizes = fullSizes(model.sizes);
   const config: ConfigFile = {
     format: FORMAT,
-    ...model.sizes,
+    hidden: sizes.hidden,
+    embedding: sizes.embedding,
+    layers: sizes.layers,
+    attention: sizes.attention,
+    bidirectional: sizes.bidirectional,
+    input_feed: sizes.inputFeed,
     src_vocab_size: model.sourceVocab.size,
     tgt_vocab_size: model.targetVocab.size,
     reverse_source: true,
@@ -95,19 +107,44 @@ export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedMod
       `${configPath}: not a seq2seq-node model (expected format ${FORMAT}, found ${String(file.format)})`,
     );
   }
-  const sizes: ModelSizes = { hidden: file.hidden!, embedding: file.embedding!, layers: file.layers! };
-  for (const [name, value] of Object.entries(sizes)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${configPath}: ${name} must be a positive integer`);
-  }
+  const sizes = configSizes(file, configPath);
   const sourceVocab = readVocab(join(folder, 'src_vocab.json'));
   const targetVocab = readVocab(join(folder, 'tgt_vocab.json'));
-  const encoder = new Encoder(sourceVocab.size, sizes.hidden, sizes.embedding, sizes.layers);
-  const decoder = new Decoder(targetVocab.size, sizes.hidden, sizes.embedding, sizes.layers);
+  const { encoder, decoder } = buildModel(sourceVocab.size, targetVocab.size, sizes);
   loadWeights(encoder, join(folder, 'encoder.pt'));
   loadWeights(decoder, join(folder, 'decoder.pt'));
   encoder.to(device).eval();
   decoder.to(device).eval();
   return { sizes, sourceVocab, targetVocab, encoder, decoder, device };
+}
+
+/** The model's sizes and options from config.json, each checked. */
+function configSizes(file: Partial<ConfigFile>, configPath: string): Required<ModelSizes> {
+  const numbers = { hidden: file.hidden, embedding: file.embedding, layers: file.layers };
+  for (const [name, value] of Object.entries(numbers)) {
+    if (!Number.isSafeInteger(value) || value! < 1)
+      throw new Error(`${configPath}: ${name} must be a positive integer`);
+  }
+  const attention = file.attention ?? 'none';
+  if (!(ATTENTION_KINDS as readonly string[]).includes(attention)) {
+    throw new Error(`${configPath}: unknown attention ${JSON.stringify(attention)} (${ATTENTION_KINDS.join(', ')})`);
+  }
+  for (const key of ['bidirectional', 'input_feed'] as const) {
+    if (file[key] !== undefined && typeof file[key] !== 'boolean')
+      throw new Error(`${configPath}: ${key} must be true or false`);
+  }
+  const sizes = fullSizes({
+    hidden: numbers.hidden!,
+    embedding: numbers.embedding!,
+    layers: numbers.layers!,
+    attention: attention as ModelSizes['attention'],
+    bidirectional: file.bidirectional ?? false,
+    ...(file.input_feed !== undefined ? { inputFeed: file.input_feed } : {}),
+  });
+  if (sizes.bidirectional && sizes.hidden % 2 !== 0) {
+    throw new Error(`${configPath}: a bidirectional encoder needs an even hidden size, not ${sizes.hidden}`);
+  }
+  return sizes;
 }
 
 /** Loads a state dict file into `module`, naming the file when keys or shapes do not fit. */

@@ -24,6 +24,19 @@ export function modelParts(
     decoderEmbedding: decoder.embedding.handle,
     decoderLstm: decoder.lstm.handle,
     decoderDense: decoder.dense.handle,
+    ...(decoder.attention || decoder.combine
+      ? {
+          attention: {
+            kind: decoder.attentionKind,
+            inputFeed: decoder.inputFeed,
+            query: decoder.attention?.query?.handle,
+            key: decoder.attention?.key?.handle,
+            v: decoder.attention?.v?.handle,
+            W: decoder.attention?.W?.handle,
+            combine: decoder.combine?.handle,
+          },
+        }
+      : {}),
     ...(encoderOpt && decoderOpt ? { encoderOpt: encoderOpt.handle, decoderOpt: decoderOpt.handle } : {}),
   };
 }

@@ -128,8 +128,31 @@ export interface PartsHandles {
   decoderEmbedding: ForwardHandle;
   decoderLstm: LSTMHandle;
   decoderDense: ForwardHandle;
+  /** An attention decoder's kind and Linears (bias-free); absent for the notebook's decoder. */
+  attention?: AttentionHandles;
   encoderOpt?: AdamHandle;
   decoderOpt?: AdamHandle;
+}
+
+/** @internal The attention layers of a decoder, as the native paths take them. */
+export interface AttentionHandles {
+  kind: 'none' | 'bahdanau' | 'luong-dot' | 'luong-general' | 'luong-concat';
+  inputFeed: boolean;
+  query?: ForwardHandle;
+  key?: ForwardHandle;
+  v?: ForwardHandle;
+  W?: ForwardHandle;
+  combine?: ForwardHandle;
+}
+
+/** @internal One batch's teacher-forced decoding: row-major [steps][sentences][vocab] and [steps][sentences][source]. */
+export interface ForcedDecoding {
+  logProbs: Float64Array;
+  attention?: Float64Array;
+  steps: number;
+  size: number;
+  vocab: number;
+  sourceSteps?: number;
 }
 
 /**
@@ -229,6 +252,12 @@ export interface Addon {
   ): NativeJob<BatchLosses & { completed: number; allReduceSeconds: number }>;
   evaluateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<BatchLosses>;
   translateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<number[][][]>;
+  translateBatches(
+    parts: PartsHandles,
+    batches: BatchArrays[],
+    options: BatchJobOptions & { withAttention: true },
+  ): NativeJob<{ words: number[][][]; attention: Float32Array[][] }>;
+  forceDecode(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<ForcedDecoding[]>;
   connectGroup(options: GroupOptions): NativeJob<ProcessGroupHandle>;
   broadcastTensors(group: ProcessGroupHandle, tensors: TensorHandle[], root: number): NativeJob<void>;
   allReduceTensors(group: ProcessGroupHandle, tensors: TensorHandle[]): NativeJob<void>;

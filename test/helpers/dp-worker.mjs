@@ -2,7 +2,7 @@
 //   node test/helpers/dp-worker.mjs '{"rank":0,"worldSize":2,"port":29600,"batch":4,"steps":20,"out":"r0.json"}'
 // Trains `steps` batches one addon call at a time and writes every parameter after every step to `out`.
 // Options: teacherForcing (1), seedInit (initial weights; differs per rank to show that rank 0's win),
-// timeout (s), dieAfter (the step before which this worker kills itself).
+// timeout (s), dieAfter (the step before which this worker kills itself), model ({ attention, bidirectional }).
 import { writeFileSync } from 'node:fs';
 
 const torch = await import('../../dist/torch/index.js');
@@ -11,8 +11,7 @@ const { parseCorpus } = await import('../../dist/data/corpus.js');
 const { buildDataset, samplePairs } = await import('../../dist/data/dataset.js');
 const { generateDemoCorpus } = await import('../../dist/data/demo-grammar.js');
 const { EOS, SOS } = await import('../../dist/data/tokenize.js');
-const { Encoder } = await import('../../dist/model/encoder.js');
-const { Decoder } = await import('../../dist/model/decoder.js');
+const { buildModel } = await import('../../dist/model/architecture.js');
 const { modelParts } = await import('../../dist/model/parts.js');
 const { planBatches } = await import('../../dist/train/batches.js');
 const { initProcessGroup, broadcastModel } = await import('../../dist/train/distributed.js');
@@ -23,8 +22,8 @@ try {
   const text = new TextEncoder().encode(generateDemoCorpus({ pairs: 300, seed: 3 }));
   const data = buildDataset(samplePairs(parseCorpus(text, 'demo').pairs, 400, 0));
   torch.manualSeed(cfg.seedInit ?? 1);
-  const encoder = new Encoder(data.sourceVocab.size, 16, 8, 2);
-  const decoder = new Decoder(data.targetVocab.size, 16, 8, 2);
+  const sizes = { hidden: 16, embedding: 8, layers: 2, ...cfg.model };
+  const { encoder, decoder } = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
   const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: 0.01 });
   const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: 0.01 });
   const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);

@@ -42,7 +42,8 @@ export function pytorch<T>(script: string, input: Record<string, unknown>): T {
     input: JSON.stringify(input),
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, PYTHONPATH: '' },
+    // A fixed hash seed: scripts that build vocabularies from Python sets (as the notebook does) repeat exactly.
+    env: { ...process.env, PYTHONPATH: '', PYTHONHASHSEED: '0' },
   });
   if (result.status !== 0) throw new Error(`PyTorch reference failed:\n${result.stderr}`);
   return JSON.parse(result.stdout) as T;

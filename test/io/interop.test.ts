@@ -79,7 +79,14 @@ out(outs)`,
       },
       out,
     );
-    expect(sizes).toEqual({ hidden: 32, embedding: 16, layers: 2 });
+    expect(sizes).toEqual({
+      hidden: 32,
+      embedding: 16,
+      layers: 2,
+      attention: 'none',
+      bidirectional: false,
+      inputFeed: false,
+    });
     const ours = await translateMany(loadModel(out), sentences, MAX_STEPS);
     const strip = (w: string[]) =>
       w.filter((x, i) => !(i === 0 && x === '<sos>')).filter((x, i, a) => !(i === a.length - 1 && x === '<eos>'));

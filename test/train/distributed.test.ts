@@ -45,11 +45,16 @@ function relative(a: readonly number[], b: readonly number[]): number {
 }
 
 describe('data-parallel training on c10d (Gloo, two workers on loopback)', () => {
-  for (const teacherForcing of [1, 0.5]) {
-    it(`keeps the workers identical after every step and makes the updates of one worker with twice the batch (teacher forcing ${teacherForcing})`, async () => {
+  for (const [teacherForcing, model] of [
+    [1, undefined],
+    [0.5, undefined],
+    [0.5, { attention: 'luong-general', bidirectional: true }],
+  ] as const) {
+    const what = `teacher forcing ${teacherForcing}${model ? `, ${model.attention} attention, bidirectional encoder` : ''}`;
+    it(`keeps the workers identical after every step and makes the updates of one worker with twice the batch (${what})`, async () => {
       const port = nextPort++;
       const steps = 20;
-      const common = { worldSize: 2, port, batch: 4, steps, teacherForcing };
+      const common = { worldSize: 2, port, batch: 4, steps, teacherForcing, model };
       const [r0, r1, single] = await Promise.all([
         worker({ ...common, rank: 0, seedInit: 1, out: join(dir, `r0-${port}.json`) }),
         worker({ ...common, rank: 1, seedInit: 2, out: join(dir, `r1-${port}.json`) }),
@@ -64,7 +69,7 @@ describe('data-parallel training on c10d (Gloo, two workers on loopback)', () =>
       a!.forEach((weights, step) => expect(b![step], `step ${step + 1}`).toEqual(weights));
       const worst = Math.max(...a!.map((weights, step) => relative(weights, c![step]!)));
       console.log(
-        `2 workers x batch 4 vs 1 worker x batch 8, teacher forcing ${teacherForcing}: weights within ${worst.toExponential(2)} relative over ${steps} steps`,
+        `2 workers x batch 4 vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
       );
       expect(worst).toBeLessThanOrEqual(1e-5);
     });
