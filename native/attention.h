@@ -35,8 +35,8 @@ struct AttentionParts {
   std::vector<at::Tensor> Parameters() const;
 };
 
-// The encoder's outputs [B, S, H] projected once for every step's scores (U h for bahdanau, W h for general,
-// the outputs' half of W for concat; the outputs themselves for dot).
+// The encoder's outputs [B, S, H] projected once for every step's scores (U h for bahdanau, W h for general;
+// the outputs themselves for dot and concat).
 at::Tensor AttentionKeys(AttentionParts& attention, const at::Tensor& memory);
 
 // query [B, H], memory and keys [B, S, H], mask [B, S] (true at source words) -> context [B, H] and the

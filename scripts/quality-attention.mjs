@@ -3,6 +3,7 @@
 // token, corpus BLEU (sacreBLEU's), exact match, and BLEU on the held-out sentences longer than the median.
 //   npm run quality -- --attention [--seconds 120] [--corpus deu.txt] [--instances 10000] [--hidden 128]
 //                                 [--layers 2] [--kinds none,bahdanau,luong-general] [--bidirectional] [--json FILE]
+//                                 [--clauses 3]: demo lines of 1 to 3 sentences joined by and / und
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     hidden: { type: 'string', default: '128' },
     layers: { type: 'string', default: '2' },
     kinds: { type: 'string', default: 'none,bahdanau,luong-general' },
+    clauses: { type: 'string', default: '1' },
     bidirectional: { type: 'boolean', default: false },
     device: { type: 'string', default: 'cpu' },
     json: { type: 'string' },
@@ -39,7 +41,7 @@ const device = values.device;
 let corpusPath = values.corpus;
 if (!corpusPath) {
   corpusPath = join(mkdtempSync(join(tmpdir(), 'quality-attention-')), 'deu-demo.txt');
-  writeFileSync(corpusPath, generateDemoCorpus({ pairs: 20_000, seed: 5 }));
+  writeFileSync(corpusPath, generateDemoCorpus({ pairs: 20_000, seed: 5, clauses: Number(values.clauses) }));
 }
 const data = buildDataset(samplePairs(readCorpus(corpusPath).pairs, Number(values.instances), 0));
 const split = splitHeldOut(data, 0.05, 0);
@@ -109,7 +111,7 @@ for (const attention of values.kinds.split(',')) {
 }
 
 console.log(
-  `\n${values.corpus ?? 'demo corpus'}: ${data.sources.length} sampled pairs, ${split.valid.length} distinct held-out ` +
+  `\n${values.corpus ?? `demo corpus (1 to ${values.clauses} clauses a line)`}: ${data.sources.length} sampled pairs, ${split.valid.length} distinct held-out ` +
     `pairs (${long.length} with sources longer than the median of ${median} tokens); hidden ${values.hidden}, ` +
     `${values.layers} layers, batch 32; ${seconds} s of training each on ${device} (${cpus()[0].model.trim()} x ${cpus().length})\n`,
 );

@@ -9,8 +9,10 @@ export { samplePairs, buildDataset, type Dataset } from './data/dataset.js';
 export { generateDemoCorpus } from './data/demo-grammar.js';
 
 // model
-export { Encoder } from './model/encoder.js';
-export { Decoder } from './model/decoder.js';
+export { Encoder, type EncoderOptions } from './model/encoder.js';
+export { Decoder, type DecoderOptions } from './model/decoder.js';
+export { Attention, ATTENTION_KINDS, isLuong, type AttentionKind } from './model/attention.js';
+export { buildModel, describeModel, fullSizes, isNotebookModel } from './model/architecture.js';
 export { NOTEBOOK_DEFAULTS, resolveConfig, type ModelConfig } from './model/config.js';
 
 // training
@@ -40,17 +42,25 @@ export { importModel, exportModel, readNotebookModel, type NotebookFiles } from 
 
 // translations
 export { greedyDecode, type GreedyOptions } from './decode/greedy.js';
-export { greedyDecodeBatch, type BatchGreedyOptions } from './decode/batch-greedy.js';
+export {
+  greedyDecodeBatch,
+  greedyDecodeWithAttention,
+  type AttendedWords,
+  type BatchGreedyOptions,
+} from './decode/batch-greedy.js';
 export { beamSearchBatch, type BeamOptions, type Hypothesis } from './decode/beam.js';
 export {
   translate,
   translateMany,
   translateBeam,
+  translateWithAttention,
   displayWords,
   UnknownWordsError,
   type Translation,
   type TranslateOptions,
+  type AttendedTranslation,
 } from './decode/translate.js';
+export { attentionHeatmapSvg, writeAttentionPng, formatAttention, type AttentionMap } from './plot/attention-plot.js';
 
 // evaluation
 export { corpusBleu, corpusChrf, tokenize13a, type BleuScore, type ChrfScore } from './eval/index.js';

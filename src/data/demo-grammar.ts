@@ -209,6 +209,12 @@ export interface DemoCorpusOptions {
   pairs?: number;
   /** Seed of the choices; default 1. */
   seed?: number;
+  /**
+   * Most clauses per line: each line joins 1 to `clauses` generated sentences with "and" / "und" (German
+   * keeps each clause's word order after "und"), for sentences long enough to tell attention from the
+   * notebook's fixed-size state. Default 1: the lines are those of earlier versions, draw for draw.
+   */
+  clauses?: number;
 }
 
 const ATTRIBUTION = 'CC-BY 2.0 (France) Attribution: seq2seq-node demo grammar';
@@ -218,7 +224,24 @@ export function generateDemoCorpus(options?: DemoCorpusOptions): string {
   const opts = checkOptions('options', options);
   const pairs = checkInteger('pairs', opts.pairs ?? 5000, 1, 1_000_000);
   const random = new Random(checkInteger('seed', opts.seed ?? 1, 0, Number.MAX_SAFE_INTEGER));
+  const clauses = checkInteger('clauses', opts.clauses ?? 1, 1, 10);
   const lines: string[] = [];
-  for (let i = 0; i < pairs; i++) lines.push(`${generatePair(random).join('\t')}\t${ATTRIBUTION}`);
+  for (let i = 0; i < pairs; i++) {
+    const pair = clauses === 1 ? generatePair(random) : joinClauses(random, 1 + random.int(clauses));
+    lines.push(`${pair.join('\t')}\t${ATTRIBUTION}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** `count` generated sentences as one: "The dog sees the cat and today we eat an apple." */
+function joinClauses(random: Random, count: number): [string, string] {
+  const parts = Array.from({ length: count }, () => generatePair(random));
+  const join = (side: 0 | 1, word: string): string =>
+    parts
+      .map((p, i) => {
+        const text = i === parts.length - 1 ? p[side] : p[side].slice(0, -1); // the last keeps its . or ?
+        return i === 0 ? text : text[0]!.toLowerCase() + text.slice(1);
+      })
+      .join(` ${word} `);
+  return [join(0, 'and'), join(1, 'und')];
 }

@@ -41,6 +41,21 @@ describe('demo corpus', () => {
     expect(words(1).size).toBeLessThan(300);
   });
 
+  it('joins up to `clauses` sentences per line with and / und, the same number on both sides', () => {
+    expect(generateDemoCorpus({ pairs: 50, seed: 4, clauses: 1 })).toBe(generateDemoCorpus({ pairs: 50, seed: 4 }));
+    const lines = generateDemoCorpus({ pairs: 600, seed: 4, clauses: 3 })
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    const counts = lines.map(([en, de]) => {
+      const and = tokenize(en!).filter((w) => w === 'and').length;
+      expect(tokenize(de!).filter((w) => w === 'und').length).toBe(and);
+      return and + 1;
+    });
+    expect(new Set(counts)).toEqual(new Set([1, 2, 3]));
+    expect(() => generateDemoCorpus({ clauses: 0 })).toThrow(/clauses/);
+  });
+
   it('checks its options', () => {
     expect(() => generateDemoCorpus({ pairs: 0 })).toThrow(/pairs/);
     expect(() => generateDemoCorpus({ seed: -1 })).toThrow(/seed/);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { beamSearchBatch } from '../../src/decode/beam.js';
 import { greedyDecodeBatch } from '../../src/decode/batch-greedy.js';
+import { buildModel } from '../../src/model/architecture.js';
 import { Decoder } from '../../src/model/decoder.js';
 import { Encoder } from '../../src/model/encoder.js';
 import * as torch from '../../src/torch/index.js';
@@ -77,6 +78,37 @@ def beam(source):
 out([beam(s) for s in inp['sources']])
 `;
 
+// The same search over an attention model (scripts/reference/attention_model.py, bidirectional encoder): the
+// beam carries the decoder's state (h, c and Luong's attentional state) and each sentence's encoder outputs.
+const REFERENCE_ATTENTION = REFERENCE.replace(
+  `from notebook_model import Encoder, Decoder`,
+  `from attention_model import Encoder, AttentionDecoder, encode`,
+)
+  .replace(
+    `enc, dec = Encoder(V, 16, 8, 2), Decoder(V, 16, 8, 2)`,
+    `enc, dec = Encoder(V, 16, 8, 2, bidirectional=True), AttentionDecoder(V, 16, 8, 2, inp['attention'])`,
+  )
+  .replace(
+    `        h = torch.zeros(2, 1, 16); c = torch.zeros(2, 1, 16)
+        for tok in source:
+            _, (h, c) = enc(torch.tensor([tok]), h, c)
+        h = h.repeat_interleave(K, 1); c = c.repeat_interleave(K, 1)`,
+    `        memory, mask, (h, c) = encode(enc, torch.tensor(source).view(-1, 1), torch.tensor([len(source)]))
+        memory = memory.repeat_interleave(K, 0); mask = mask.repeat_interleave(K, 0)
+        h = h.repeat_interleave(K, 1); c = c.repeat_interleave(K, 1); feed = dec.initial_feed(K, h)`,
+  )
+  .replace(
+    `            emb = dec.embedding(torch.tensor(inputs)).view(1, K, -1)
+            out, (h, c) = dec.lstm(emb, (h, c))
+            logp = torch.log_softmax(dec.dense(out.squeeze(0)), 1).double()`,
+    `            logp, (h, c, feed), _ = dec(torch.tensor(inputs), (h, c, feed), memory, mask)
+            logp = logp.double()`,
+  )
+  .replace(
+    `h = h.index_select(1, rows); c = c.index_select(1, rows)`,
+    `h = h.index_select(1, rows); c = c.index_select(1, rows); feed = feed.index_select(0, rows)`,
+  );
+
 describe('beam search', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beam-'));
   const { encoder, decoder } = model();
@@ -122,6 +154,41 @@ describe('beam search', () => {
       );
       // Best first, and as many as asked when the beam finished that many.
       ours.forEach((hyps) => hyps.forEach((h, n) => n > 0 && expect(h.score).toBeLessThanOrEqual(hyps[n - 1]!.score)));
+    });
+  }
+
+  for (const attention of ['bahdanau', 'luong-concat'] as const) {
+    it(`matches the plain PyTorch beam search over a ${attention} model with a bidirectional encoder (beam 4, n-best 2)`, async () => {
+      torch.manualSeed(8);
+      const { encoder: enc, decoder: dec } = buildModel(V, V, {
+        hidden: 16,
+        embedding: 8,
+        layers: 2,
+        attention,
+        bidirectional: true,
+      });
+      const files = mkdtempSync(join(tmpdir(), 'beam-attention-'));
+      torch.save(enc.stateDict(), join(files, 'enc.pt'));
+      torch.save(dec.stateDict(), join(files, 'dec.pt'));
+      const options = { sos: SOS, eos: EOS, beam: 4, nBest: 2, lengthPenalty: 1, maxLength: 8, device: 'cpu' as const };
+      const ours = await beamSearchBatch(enc, dec, srcs, { ...options, batchSize: 7 });
+      const theirs = pytorch<{ words: number[]; logProb: number; score: number }[][]>(REFERENCE_ATTENTION, {
+        V,
+        K: 4,
+        N: 2,
+        alpha: 1,
+        max_len: 8,
+        sos: SOS,
+        eos: EOS,
+        attention,
+        enc: join(files, 'enc.pt'),
+        dec: join(files, 'dec.pt'),
+        sources: srcs,
+      });
+      expect(ours.map((hyps) => hyps.map((h) => h.words))).toEqual(theirs.map((hyps) => hyps.map((h) => h.words)));
+      ours.forEach((hyps, i) =>
+        hyps.forEach((h, n) => expect(Math.abs(h.score - theirs[i]![n]!.score)).toBeLessThanOrEqual(1e-5)),
+      );
     });
   }
 

@@ -145,10 +145,13 @@ describe('attention decoders and the bidirectional encoder match PyTorch (script
       const parts = modelParts(encoder, decoder);
       const [forced] = await native.forceDecode(parts, [batch], options).promise;
       expect([forced!.steps, forced!.size, forced!.vocab]).toEqual(ref.logProbs.shape);
-      expect(worst(forced!.logProbs, ref.logProbs.data)).toBeLessThanOrEqual(TOL);
+      const logProbError = worst(forced!.logProbs, ref.logProbs.data);
+      expect(logProbError).toBeLessThanOrEqual(TOL);
+      let attentionError = 0;
       if (sizes.attention && sizes.attention !== 'none') {
         expect([forced!.steps, forced!.size, forced!.sourceSteps]).toEqual(ref.attention.shape);
-        expect(worst(forced!.attention!, ref.attention.data)).toBeLessThanOrEqual(TOL);
+        attentionError = worst(forced!.attention!, ref.attention.data);
+        expect(attentionError).toBeLessThanOrEqual(TOL);
         // No attention on padding: sentence 3 has 2 source words of 5.
         for (let t = 0; t < T; t++) {
           for (let s = lengths[3]!; s < S; s++) expect(forced!.attention![(t * B + 3) * S + s]).toBe(0);
@@ -172,12 +175,19 @@ describe('attention decoders and the bidirectional encoder match PyTorch (script
         ...decoder.namedParameters().map(([n, p]) => [`decoder.${n}`, p] as const),
       ];
       expect(named.map(([n]) => n).sort()).toEqual(Object.keys(ref.grads).sort());
+      let gradError = 0;
       for (const [key, param] of named) {
         const grad = param.grad!.toArray() as number[];
         const want = ref.grads[key]!.data;
         const scale = Math.max(...want.map(Math.abs), 1e-8);
-        expect(Math.max(...grad.map((g, i) => Math.abs(g - want[i]!))) / scale, key).toBeLessThanOrEqual(TOL);
+        const error = Math.max(...grad.map((g, i) => Math.abs(g - want[i]!))) / scale;
+        expect(error, key).toBeLessThanOrEqual(TOL);
+        gradError = Math.max(gradError, error);
       }
+      console.log(
+        `${name}: log-probabilities ${logProbError.toExponential(1)}, attention ${attentionError.toExponential(1)}, ` +
+          `gradients ${gradError.toExponential(1)} (max difference relative to max(1, |PyTorch|); gradients to each tensor's largest)`,
+      );
     });
   }
 
