@@ -25,7 +25,7 @@ const outcome = await runTrain({
   out,
   mode: 'batched',
   instances: PAIRS,
-  epochs: Number(process.env.DEMO_EPOCHS ?? 8),
+  epochs: Number(process.env.DEMO_EPOCHS ?? 12),
   hidden: 128,
   embedding: 30,
   // Two layers learn this grammar in a fraction of the steps four need; the notebook's four are `--layers 4`.
