@@ -22,6 +22,9 @@ export class UnknownWordsError extends Error {
  * own `<sos>`, so a trained model starts its output with `<sos>`: that marker and `<eos>` are left out.
  */
 export function translate(model: TrainedModel, text: string, maxLength = 50): string[] {
+  if (model.decoder.attentionKind !== 'none' || model.encoder.bidirectional) {
+    throw new Error("translate() decodes the notebook's model token by token: use translateMany or translateBeam");
+  }
   const sentence = toSentence(text);
   const unknown = model.sourceVocab.unknown(sentence);
   if (unknown.length > 0) throw new UnknownWordsError(unknown);
@@ -45,20 +48,8 @@ export async function translateMany(
   texts: readonly string[],
   maxLength = 50,
 ): Promise<(string[] | UnknownWordsError)[]> {
-  const results: (string[] | UnknownWordsError)[] = [];
-  const sources: number[][] = [];
-  const slots: number[] = [];
-  for (const text of texts) {
-    const sentence = toSentence(text);
-    const unknown = model.sourceVocab.unknown(sentence);
-    if (unknown.length > 0) {
-      results.push(new UnknownWordsError(unknown));
-    } else {
-      slots.push(results.length);
-      results.push([]);
-      sources.push(model.sourceVocab.encode(sentence).reverse());
-    }
-  }
+  const { results, slots, sentences } = readTexts<string[]>(model, texts);
+  const sources = sentences.map((sentence) => model.sourceVocab.encode(sentence).reverse());
   const outputs = await greedyDecodeBatch(model.encoder, model.decoder, sources, {
     sos: model.targetVocab.index(SOS),
     eos: model.targetVocab.index(EOS),
@@ -67,6 +58,29 @@ export async function translateMany(
   });
   outputs.forEach((words, k) => (results[slots[k]!] = displayWords(model.targetVocab.decode(words))));
   return results;
+}
+
+/**
+ * Each text as the notebook's sentence, or its UnknownWordsError in `results`: `results[slots[k]]` is where the
+ * translation of `sentences[k]` goes (meanwhile an empty UnknownWordsError holds its place).
+ */
+function readTexts<T>(
+  model: TrainedModel,
+  texts: readonly string[],
+): { results: (T | UnknownWordsError)[]; slots: number[]; sentences: string[][] } {
+  const results: (T | UnknownWordsError)[] = [];
+  const slots: number[] = [];
+  const sentences: string[][] = [];
+  for (const text of texts) {
+    const sentence = toSentence(text);
+    const unknown = model.sourceVocab.unknown(sentence);
+    if (unknown.length === 0) {
+      slots.push(results.length);
+      sentences.push(sentence);
+    }
+    results.push(new UnknownWordsError(unknown));
+  }
+  return { results, slots, sentences };
 }
 
 /** A translation with its scores. */
@@ -95,20 +109,8 @@ export async function translateBeam(
   texts: readonly string[],
   options: TranslateOptions = {},
 ): Promise<(Translation[] | UnknownWordsError)[]> {
-  const results: (Translation[] | UnknownWordsError)[] = [];
-  const sources: number[][] = [];
-  const slots: number[] = [];
-  for (const text of texts) {
-    const sentence = toSentence(text);
-    const unknown = model.sourceVocab.unknown(sentence);
-    if (unknown.length > 0) {
-      results.push(new UnknownWordsError(unknown));
-    } else {
-      slots.push(results.length);
-      results.push([]);
-      sources.push(model.sourceVocab.encode(sentence).reverse());
-    }
-  }
+  const { results, slots, sentences } = readTexts<Translation[]>(model, texts);
+  const sources = sentences.map((sentence) => model.sourceVocab.encode(sentence).reverse());
   const outputs = await beamSearchBatch(model.encoder, model.decoder, sources, {
     ...options,
     beam: options.beam ?? 1,
@@ -143,20 +145,7 @@ export async function translateWithAttention(
   texts: readonly string[],
   maxLength = 50,
 ): Promise<(AttendedTranslation | UnknownWordsError)[]> {
-  const results: (AttendedTranslation | UnknownWordsError)[] = [];
-  const sentences: string[][] = [];
-  const slots: number[] = [];
-  for (const text of texts) {
-    const sentence = toSentence(text);
-    const unknown = model.sourceVocab.unknown(sentence);
-    if (unknown.length > 0) {
-      results.push(new UnknownWordsError(unknown));
-    } else {
-      slots.push(results.length);
-      results.push(new UnknownWordsError([]));
-      sentences.push(sentence);
-    }
-  }
+  const { results, slots, sentences } = readTexts<AttendedTranslation>(model, texts);
   const outputs = await greedyDecodeWithAttention(
     model.encoder,
     model.decoder,
