@@ -158,6 +158,11 @@ describe('seq2seq command line', () => {
         /--patience needs held-out pairs/,
         1,
       ],
+      [
+        ['train', '--corpus', corpus, '--out', '/tmp/x', '--backend', 'nccl'],
+        /^seq2seq: --backend nccl: NCCL process groups are not built into seq2seq-node yet; use --backend gloo$/,
+        1,
+      ],
     ];
     for (const [args, message, status = 2] of cases) {
       const r = cli(...args);
