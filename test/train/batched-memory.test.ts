@@ -40,10 +40,12 @@ describe('batched training memory', () => {
       const growth = (Math.max(...rss.slice(1)) - rss[0]!) / rss[0]!;
       console.log(
         `RSS after epochs 1..10 (MB): ${rss.map((r) => (r / 2 ** 20).toFixed(0)).join(' ')}; ` +
-          `largest growth over epoch 1: ${(100 * growth).toFixed(1)}% (limit 10%)`,
+          `largest growth over epoch 1: ${(100 * growth).toFixed(1)}% (limit 10%); live tensors ${tensors.join(' ')}`,
       );
       expect(growth).toBeLessThanOrEqual(0.1);
-      expect(new Set(tensors).size).toBe(1);
+      // No live tensor is added by an epoch. (The count may fall: the previous test's modules are finalized
+      // whenever the garbage collector gets to them.)
+      expect(Math.max(...tensors)).toBeLessThanOrEqual(tensors[0]!);
     });
   }
 });
