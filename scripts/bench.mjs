@@ -174,7 +174,8 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const info = torch.buildInfo();
 console.log(
   `\nmachine: ${cpu} x ${cpus().length} cores, ${threads} intra-op threads; libtorch ${info.torchVersion}; device ${device}; ` +
-    `matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s`,
+    `matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s; OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY} ` +
+    `for both sides (the PyTorch runs inherit it; PyTorch's own default, active, spins idle threads)`,
 );
 for (const r of results) {
   console.log(
