@@ -25,7 +25,7 @@ import {
 import { exportRunLosses, exportRunStart } from '../io/run-export.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
 import { buildModel, describeModel, fullSizes, isNotebookModel, type ModelSizes } from '../model/architecture.js';
-import type { AttentionKind } from '../model/attention.js';
+import { isLuong, type AttentionKind } from '../model/attention-kind.js';
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { writeLossPlot } from '../plot/loss-plot.js';
@@ -211,10 +211,11 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
   );
 
   torch.manualSeed(options.seed);
-  const built = buildModel(data.sourceVocab.size, data.targetVocab.size, runSizes(options));
+  const sizes = runSizes(options);
+  const built = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
   const encoder = built.encoder.to(device);
   const decoder = built.decoder.to(device);
-  if (!isNotebookModel(runSizes(options))) say(`model: ${describeModel(runSizes(options))}`);
+  if (!isNotebookModel(sizes)) say(`model: ${describeModel(sizes)}`);
   const optimizers = {
     encoder: new torch.optim.Adam(encoder.parameters(), { lr: options.lr }),
     decoder: new torch.optim.Adam(decoder.parameters(), { lr: options.lr }),
@@ -270,7 +271,7 @@ function freshOptions(cmd: TrainCommand): RunOptions {
       `--mode ${mode} trains the notebook's model: --attention, --bidirectional and --input-feed need --mode batched`,
     );
   }
-  if (cmd.inputFeed !== undefined && !attention.startsWith('luong-')) {
+  if (cmd.inputFeed !== undefined && !isLuong(attention)) {
     throw new Error(
       '--input-feed belongs to Luong attention: use it with --attention luong-dot|luong-general|luong-concat',
     );
