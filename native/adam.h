@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "adam_fused.h"
 #include "convert.h"
 #include "tensor.h"
 
@@ -48,6 +49,7 @@ class AdamWrap : public Wrap<AdamWrap> {
     return DefineClass(env, "AdamHandle",
                        {
                            Method<&AdamWrap::Step>("step"),
+                           Method<&AdamWrap::StepFused>("stepFused"),
                            Method<&AdamWrap::ZeroGrad>("zeroGrad"),
                            Method<&AdamWrap::GetLr>("getLr"),
                            Method<&AdamWrap::SetLr>("setLr"),
@@ -84,6 +86,12 @@ class AdamWrap : public Wrap<AdamWrap> {
  private:
   Napi::Value Step(const Napi::CallbackInfo& info) {
     Get(info.Env()).step();
+    return info.Env().Undefined();
+  }
+
+  // stepFused(): the one-pass step the training jobs take (native/adam_fused.h), for tests.
+  Napi::Value StepFused(const Napi::CallbackInfo& info) {
+    FusedAdamStep(Get(info.Env()));
     return info.Env().Undefined();
   }
 

@@ -1,11 +1,12 @@
 #include "batched_step.h"
 
 #include <ATen/core/grad_mode.h>
-#include <torch/nn/utils/rnn.h>
 
 #include <chrono>
 
 #include "adam.h"
+#include "adam_fused.h"
+#include "lstm_cpu.h"
 
 namespace seq2seq {
 
@@ -14,23 +15,16 @@ Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
   const auto& lstm = parts.encoderLstm->options;
   const int64_t directions = lstm.bidirectional() ? 2 : 1;
   const auto zeros = at::zeros({parts.Layers() * directions, batch.size, lstm.hidden_size()}, embedded.options());
-  const auto state = std::make_tuple(zeros, zeros);
   Encoded e;
-  at::Tensor out;
-  if (batch.sameSourceLength) {
-    auto result = parts.encoderLstm->forward(embedded, state);
-    out = std::get<0>(result);
-    std::tie(e.h, e.c) = std::get<1>(result);
-  } else {
-    const auto packed = torch::nn::utils::rnn::pack_padded_sequence(embedded, batch.sourceLengths,
-                                                                    /*batch_first=*/false, /*enforce_sorted=*/false);
-    auto result = parts.encoderLstm->forward_with_packed_input(packed, state);
-    std::tie(e.h, e.c) = std::get<1>(result);
-    if (parts.attention.On()) {
-      out = std::get<0>(torch::nn::utils::rnn::pad_packed_sequence(std::get<0>(result), /*batch_first=*/false,
-                                                                   /*padding_value=*/0.0, batch.source.size(0)));
-    }
+  std::vector<int64_t> lengths;
+  if (!batch.sameSourceLength) {
+    const auto* l = batch.sourceLengths.data_ptr<int64_t>();
+    lengths.assign(l, l + batch.size);
   }
+  LstmOutput result = RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
+  const at::Tensor out = result.output;
+  e.h = result.h;
+  e.c = result.c;
   if (directions == 2) {
     // [layers x 2, B, H/2] -> [layers, B, H]: each layer's forward and backward states side by side.
     const auto bridge = [&](const at::Tensor& x) {
@@ -60,9 +54,10 @@ at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Te
   const int64_t B = x.size(0);
   const at::Tensor embedded = parts.decoderEmbedding->forward(x);  // [B, E]
   const auto lstm = [&](const at::Tensor& input) {
-    auto step = parts.decoderLstm->forward(input.view({1, B, -1}), std::make_tuple(state.h, state.c));
-    std::tie(state.h, state.c) = std::get<1>(step);
-    return std::get<0>(step).squeeze(0);  // [B, H]
+    LstmOutput step = RunLstm(parts.decoderLstm, input.view({1, B, -1}), state.h, state.c);
+    state.h = step.h;
+    state.c = step.c;
+    return step.output.squeeze(0);  // [B, H]
   };
   at::Tensor features;
   if (!a.On()) {
@@ -93,7 +88,7 @@ at::Tensor NllSum(const at::Tensor& logProbs, const at::Tensor& target) {
 // token is scored.
 BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::Tensor& h, const at::Tensor& c) {
   const at::Tensor embedded = parts.decoderEmbedding->forward(batch.input);  // [T, B, E]
-  const at::Tensor out = std::get<0>(parts.decoderLstm->forward(embedded, std::make_tuple(h, c)));
+  const at::Tensor out = RunLstm(parts.decoderLstm, embedded, h, c).output;
   const at::Tensor scored = out.view({-1, parts.Hidden()}).index_select(0, batch.scored);  // [tokens, H]
   const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(scored), 1);
   const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
@@ -216,8 +211,8 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
     objective.backward();
   }
   if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
-  parts.encoderOpt->step();
-  parts.decoderOpt->step();
+  FusedAdamStep(*parts.encoderOpt);
+  FusedAdamStep(*parts.decoderOpt);
   return {loss.sum.detach(), loss.tokens};
 }
 

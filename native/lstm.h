@@ -5,6 +5,7 @@
 
 #include <tuple>
 
+#include "lstm_cpu.h"
 #include "module.h"
 
 namespace seq2seq {
@@ -12,7 +13,9 @@ namespace seq2seq {
 class LSTMWrap : public ModuleWrap<LSTMWrap, torch::nn::LSTM> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "LSTMHandle", Methods({Method<&LSTMWrap::Forward>("forward")}));
+    return DefineClass(
+        env, "LSTMHandle",
+        Methods({Method<&LSTMWrap::Forward>("forward"), Method<&LSTMWrap::ForwardKernel>("forwardKernel")}));
   }
 
   explicit LSTMWrap(const Napi::CallbackInfo& info) : ModuleWrap(info) {
@@ -48,6 +51,20 @@ class LSTMWrap : public ModuleWrap<LSTMWrap, torch::nn::LSTM> {
     out.Set(0u, TensorWrap::New(info.Env(), std::get<0>(result)));
     out.Set(1u, TensorWrap::New(info.Env(), std::get<0>(std::get<1>(result))));
     out.Set(2u, TensorWrap::New(info.Env(), std::get<1>(std::get<1>(result))));
+    return out;
+  }
+
+  // forwardKernel(input, h0, c0, lengths?) -> [output, hN, cN]: what the training and decoding jobs run
+  // (native/lstm_cpu.h), for tests; lengths: each sequence's length, like a packed sequence.
+  Napi::Value ForwardKernel(const Napi::CallbackInfo& info) {
+    auto& module = Module(info.Env());
+    const std::vector<int64_t> lengths = info[3].IsUndefined() ? std::vector<int64_t>{} : ToShape(info[3], "lengths");
+    const LstmOutput r = RunLstm(module, TensorWrap::From(info[0], "input"), TensorWrap::From(info[1], "h0"),
+                                 TensorWrap::From(info[2], "c0"), lengths);
+    auto out = Napi::Array::New(info.Env(), 3);
+    out.Set(0u, TensorWrap::New(info.Env(), r.output));
+    out.Set(1u, TensorWrap::New(info.Env(), r.h));
+    out.Set(2u, TensorWrap::New(info.Env(), r.c));
     return out;
   }
 };

@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "adam.h"
+#include "adam_fused.h"
 #include "addon.h"
 #include "convert.h"
+#include "lstm_cpu.h"
 #include "parts.h"
 
 namespace seq2seq {
@@ -54,33 +56,45 @@ Napi::Value NotebookStep(const Napi::CallbackInfo& info) {
   const auto longs = at::TensorOptions().dtype(at::kLong);
   const at::Tensor source = at::tensor(src, longs).view({-1, 1}).to(device);  // [srcLen, 1]
   const at::Tensor target = at::tensor(tgt, longs).view({-1, 1}).to(device);  // [tgtLen, 1]
-  const auto floats = at::TensorOptions().dtype(at::kFloat).device(device);
-  at::Tensor loss = at::zeros({}, floats);
+  const auto floats = encLstm->all_weights()[0].options().device(device);     // the model's dtype
   const int64_t layers = encLstm->options.num_layers();
   const int64_t hidden = encLstm->options.hidden_size();
-  at::Tensor h = at::zeros({layers, 1, hidden}, floats);
-  at::Tensor c = at::zeros({layers, 1, hidden}, floats);
+  const at::Tensor zeros = at::zeros({layers, 1, hidden}, floats);
   ClearGrads(encOpt, true);
   ClearGrads(decOpt, true);
 
-  for (int64_t k = 0; k < source.size(0); ++k) {
-    const at::Tensor x = encEmbedding->forward(source[k].unsqueeze(0)).view({1, 1, -1});  // [1, 1, embedding]
-    std::tie(h, c) = std::get<1>(encLstm->forward(x, std::make_tuple(h, c)));
+  // The encoder reads the (reversed) source word by word, as one sequence.
+  const LstmOutput encoded =
+      RunLstm(encLstm, encEmbedding->forward(source).view({source.size(0), 1, -1}), zeros, zeros);
+
+  // Free-running decoding feeds each step the previous step's detached guess, so those inputs are constants of
+  // the graph: find them (and the <eos> stop) step by step without autograd, then run the decoder over them as
+  // one sequence with autograd. Same computation as the notebook's loop; its backward is one pass per layer
+  // instead of a graph node per word and layer.
+  std::vector<int64_t> inputs{sos};
+  {
+    at::NoGradGuard noGrad;
+    at::Tensor h = encoded.h, c = encoded.c;
+    for (int64_t k = 0; k < target.size(0); ++k) {
+      const at::Tensor x = decEmbedding->forward(at::full({1, 1}, inputs.back(), longs.device(device)));
+      LstmOutput step = RunLstm(decLstm, x.view({1, 1, -1}), h, c);
+      h = step.h;
+      c = step.c;
+      const at::Tensor out = at::log_softmax(decDense->forward(step.output.squeeze(0)), 1);  // [1, vocab]
+      const int64_t guess = std::get<1>(out.topk(1)).item<int64_t>();  // a sync with the device, as there
+      if (guess == eos || k + 1 == target.size(0)) break;              // the notebook's stop
+      inputs.push_back(guess);
+    }
   }
-  at::Tensor decInput = at::full({1, 1}, sos, longs.device(device));
-  for (int64_t k = 0; k < target.size(0); ++k) {
-    at::Tensor x = decEmbedding->forward(decInput).view({1, 1, -1});
-    auto step = decLstm->forward(x, std::make_tuple(h, c));
-    x = std::get<0>(step);  // [1, 1, hidden]
-    std::tie(h, c) = std::get<1>(step);
-    const at::Tensor out = at::log_softmax(decDense->forward(x.squeeze(0)), 1);  // [1, vocab]
-    decInput = std::get<1>(out.topk(1)).squeeze().detach();
-    loss = loss.add(at::nll_loss(out, target[k]));
-    if (decInput.item<int64_t>() == eos) break;  // the notebook's stop: a sync with the device, as there
-  }
+  const auto steps = static_cast<int64_t>(inputs.size());
+  const at::Tensor decInputs = at::tensor(inputs, longs).to(device);
+  const at::Tensor embedded = decEmbedding->forward(decInputs).view({steps, 1, -1});
+  const at::Tensor out = RunLstm(decLstm, embedded, encoded.h, encoded.c).output.view({steps, -1});
+  const at::Tensor logProbs = at::log_softmax(decDense->forward(out), 1);  // [steps, vocab]
+  const at::Tensor loss = at::nll_loss(logProbs, target.view({-1}).narrow(0, 0, steps), {}, at::Reduction::Sum);
   loss.backward();
-  encOpt.step();
-  decOpt.step();
+  FusedAdamStep(encOpt);
+  FusedAdamStep(decOpt);
   return Napi::Number::New(env, loss.item<double>());
 }
 

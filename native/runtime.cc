@@ -2,9 +2,13 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
+
+#include <string>
 
 #include "addon.h"
 #include "convert.h"
@@ -68,6 +72,27 @@ Napi::Value LiveTensors(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Data(info.Env()).liveTensors));
 }
 
+// The OpenBLAS loaded with libtorch and the kernels it picked for this CPU ("OpenBLAS 0.3.21 ... Cooperlake"), or
+// "" when the BLAS is another (MKL, reference). Its functions are looked up in each loaded library: libtorch
+// loads it as a local dependency, out of dlsym(RTLD_DEFAULT)'s reach.
+std::string OpenBlasInfo() {
+  std::string found;
+  dl_iterate_phdr(
+      [](dl_phdr_info* lib, size_t, void* out) -> int {
+        if (!lib->dlpi_name || !*lib->dlpi_name) return 0;
+        void* handle = dlopen(lib->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+        if (!handle) return 0;
+        using Text = char* (*)();
+        const auto config = reinterpret_cast<Text>(dlsym(handle, "openblas_get_config"));
+        const auto core = reinterpret_cast<Text>(dlsym(handle, "openblas_get_corename"));
+        if (config && core) *static_cast<std::string*>(out) = std::string(config()) + "; kernels: " + core();
+        dlclose(handle);
+        return config && core ? 1 : 0;
+      },
+      &found);
+  return found;
+}
+
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   auto out = Napi::Object::New(env);
@@ -80,6 +105,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 #endif
   out.Set("parallelInfo", at::get_parallel_info());
   out.Set("config", at::show_config());
+  out.Set("openblas", OpenBlasInfo());
   return out;
 }
 

@@ -58,9 +58,10 @@ class Decoder(nn.Module):
         self.softmax = nn.LogSoftmax(dim=1)
 
 
-encoder = Encoder(len(data["src_vocab"]), config["hidden"], config["embedding"], config["layers"]).to(DEVICE)
-decoder = Decoder(len(deu_words), config["hidden"], config["embedding"], config["layers"]).to(DEVICE)
 init = torch.load(os.path.join(args.rundir, "init.pt"))
+DTYPE = next(iter(init.values())).dtype  # float32, or float64 for exact comparisons
+encoder = Encoder(len(data["src_vocab"]), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
+decoder = Decoder(len(deu_words), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
 encoder.load_state_dict({k[len("encoder."):]: v for k, v in init.items() if k.startswith("encoder.")})
 decoder.load_state_dict({k[len("decoder."):]: v for k, v in init.items() if k.startswith("decoder.")})
 encoder_opt = torch.optim.Adam(encoder.parameters(), lr=config["lr"])
@@ -85,11 +86,11 @@ def train_batch(indices, teacher):
         out, _ = decoder.lstm(decoder.embedding(inp), (h, c))
         out = decoder.softmax(decoder.dense(out.view(-1, decoder.hidden_size)))
         loss_sum = F.nll_loss(out, tgt.view(-1), ignore_index=IGNORE, reduction="sum")
-        tokens = (tgt != IGNORE).sum().float()
+        tokens = (tgt != IGNORE).sum().to(DTYPE)
     else:
         free = ratio <= 0
-        loss_sum = torch.zeros((), device=DEVICE)
-        tokens = torch.zeros((), device=DEVICE) if free else (tgt != IGNORE).sum().float()
+        loss_sum = torch.zeros((), device=DEVICE, dtype=DTYPE)
+        tokens = torch.zeros((), device=DEVICE, dtype=DTYPE) if free else (tgt != IGNORE).sum().to(DTYPE)
         alive = torch.ones(B, dtype=torch.bool, device=DEVICE)
         x = inp[0]
         for t in range(tgt.size(0)):
@@ -99,7 +100,7 @@ def train_batch(indices, teacher):
             target = tgt[t]
             if free:
                 target = torch.where(alive, target, torch.full_like(target, IGNORE))
-                tokens = tokens + (target != IGNORE).sum().float()
+                tokens = tokens + (target != IGNORE).sum().to(DTYPE)
                 alive = alive & (guess != EOS)
             loss_sum = loss_sum + F.nll_loss(out, target, ignore_index=IGNORE, reduction="sum")
             if t + 1 == tgt.size(0):

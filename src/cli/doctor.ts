@@ -15,6 +15,8 @@ export interface DoctorReport {
   cudnn: boolean;
   cxxAbi: string;
   blas: string[];
+  /** OpenBLAS's build and the kernels it picked for this CPU ('' for another BLAS). */
+  openblas: string;
   threads: number;
   parallelBackend: string;
   devices: string[];
@@ -76,6 +78,7 @@ export function doctor(): DoctorReport {
         ? 'unknown'
         : `${info.cxx11Abi ? 'cxx11' : 'pre-cxx11'} (_GLIBCXX_USE_CXX11_ABI=${info.cxx11Abi ? 1 : 0})`,
     blas: loadedBlas(),
+    openblas: info.openblas,
     threads: torch.getNumThreads(),
     parallelBackend: /ATen parallel backend: (.*)/.exec(info.parallelInfo)?.[1]?.trim() ?? 'unknown',
     devices,
@@ -92,6 +95,7 @@ export function formatDoctor(r: DoctorReport): string {
     ['cuDNN', r.cudnn ? 'yes' : 'no'],
     ['C++ ABI', r.cxxAbi],
     ['BLAS', r.blas.length > 0 ? r.blas.join(', ') : 'none loaded (libtorch may link MKL statically)'],
+    ...(r.openblas ? [['OpenBLAS', r.openblas] as [string, string]] : []),
     ['threads', `${r.threads} intra-op (${r.parallelBackend})`],
     ['devices', `${r.devices.join(', ')}; CUDA: ${r.cudaNote}`],
     ...r.selfTest.map((t): [string, string] => [

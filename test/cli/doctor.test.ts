@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { doctor, formatDoctor } from '../../src/cli/doctor.js';
 
@@ -13,6 +14,11 @@ describe('doctor', () => {
     if (process.platform === 'linux' && report.torchDir.startsWith('/usr/lib')) {
       // Debian's libtorch uses whichever libblas.so.3 is selected; CI installs OpenBLAS.
       expect(report.blas.join(' ')).toMatch(/openblas/);
+      // OpenBLAS runs kernels for this CPU's vector units, not its SSE3 fallback for CPUs it does not know.
+      expect(report.openblas).toMatch(/^OpenBLAS .*; kernels: \w+$/);
+      if (/^flags\s*:.*\bavx2\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
+        expect(report.openblas).not.toMatch(/kernels: (Prescott|Core2|Nehalem|Katmai|Northwood)$/);
+      }
     }
   });
 });

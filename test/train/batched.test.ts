@@ -70,13 +70,21 @@ describe('batched training', () => {
     }
   });
 
-  for (const [teacherForcing, batchSize] of [
-    [1, 16],
-    [0.5, 8],
-    [0, 8],
+  // Against plain PyTorch (scripts/reference/batched.py) on the same batches and coins. In float64 the two agree
+  // to 1e-9 after 2 epochs: the same algorithm. In float32 each batch's loss agrees to 1e-5 and the weights after
+  // 2 epochs to 1e-4: the LSTM kernel rounds differently from ATen's LSTM (see lstm-kernel.test.ts), and 56
+  // clipped Adam steps amplify those 1e-7 differences.
+  for (const [teacherForcing, batchSize, dtype] of [
+    [1, 16, 'float32'],
+    [0.5, 8, 'float32'],
+    [0, 8, 'float32'],
+    [1, 16, 'float64'],
+    [0.5, 8, 'float64'],
+    [0, 8, 'float64'],
   ] as const) {
-    it(`matches PyTorch batched training step for step (teacher forcing ${teacherForcing}, batch ${batchSize}, clip 5)`, async () => {
+    it(`matches PyTorch batched training step for step (teacher forcing ${teacherForcing}, batch ${batchSize}, clip 5, ${dtype})`, async () => {
       const run = mkdtempSync(join(tmpdir(), 'batched-'));
+      torch.setDefaultDtype(dtype);
       const [encoder, decoder] = model(3);
       const options: BatchedOptions = {
         epochs: 2,
@@ -97,7 +105,7 @@ describe('batched training', () => {
         options: { teacherForcing, clip: 5, normalize: 'tokens', scoreSos: false },
         epochs: plan,
       });
-      const ours = await trainBatched(encoder, decoder, data, options);
+      const ours = await trainBatched(encoder, decoder, data, options).finally(() => torch.setDefaultDtype('float32'));
 
       const py = spawnSync(PYTHON, ['scripts/reference/batched.py', run, '--device', DEVICE], { encoding: 'utf8' });
       expect(py.status, py.stderr).toBe(0);
@@ -116,11 +124,11 @@ describe('batched training', () => {
         for (let i = 0; i < mine.length; i++) weightRel = Math.max(weightRel, Math.abs(mine[i]! - theirs[i]!) / scale);
       }
       console.log(
-        `batched vs PyTorch (ratio ${teacherForcing}, batch ${batchSize}) on ${DEVICE}: ${ref.epochs.flatMap((e) => e.losses).length} ` +
+        `batched vs PyTorch (ratio ${teacherForcing}, batch ${batchSize}, ${dtype}) on ${DEVICE}: ${ref.epochs.flatMap((e) => e.losses).length} ` +
           `batch losses max relative difference ${lossRel.toExponential(2)}, weights after 2 epochs ${weightRel.toExponential(2)}`,
       );
-      expect(lossRel).toBeLessThanOrEqual(1e-5);
-      expect(weightRel).toBeLessThanOrEqual(1e-5);
+      expect(lossRel).toBeLessThanOrEqual(dtype === 'float64' ? 1e-9 : 1e-5);
+      expect(weightRel).toBeLessThanOrEqual(dtype === 'float64' ? 1e-9 : 1e-4);
     });
   }
 

@@ -23,24 +23,39 @@ function model(seed: number): [Encoder, Decoder] {
 }
 
 describe('the fused notebook step', () => {
-  it('gives the TypeScript mirror’s losses (relative difference <= 1e-5 over 200 sentences and 2 epochs)', async () => {
-    const options = { epochs: 2, lr: 0.01, device: DEVICE };
-    const t0 = performance.now();
-    const mirror = await trainNotebook(...model(11), data, options);
-    const t1 = performance.now();
-    const fused = await trainFused(...model(11), data, options);
-    const t2 = performance.now();
-    let maxRel = 0;
-    mirror.perSentence.forEach((epoch, i) =>
-      epoch.forEach((l, j) => {
-        maxRel = Math.max(maxRel, Math.abs(fused.perSentence[i]![j]! - l) / Math.max(Math.abs(l), 1e-12));
-      }),
-    );
+  // The fused step runs the jobs' LSTM kernel, decodes over the guessed words in one sequence and takes one-pass
+  // Adam steps: the notebook's computation with other roundings. In float64 the 400 losses agree to 1e-7 (the
+  // algorithm); in float32 training amplifies 1e-7 roundings chaotically (to ~1e-4 after 400 Adam steps), so
+  // float32 is compared over the first 20 sentences.
+  it('gives the TypeScript mirror’s losses (float64: relative difference <= 1e-7 over 200 sentences and 2 epochs)', async () => {
+    const compare = async (dtype: 'float32' | 'float64', epochs: number) => {
+      torch.setDefaultDtype(dtype);
+      try {
+        const options = { epochs, lr: 0.01, device: DEVICE };
+        const t0 = performance.now();
+        const mirror = await trainNotebook(...model(11), data, options);
+        const t1 = performance.now();
+        const fused = await trainFused(...model(11), data, options);
+        const t2 = performance.now();
+        const rel = mirror.perSentence
+          .flat()
+          .map((l, i) => Math.abs(fused.perSentence.flat()[i]! - l) / Math.max(Math.abs(l), 1e-12));
+        return { rel, mirror: (t1 - t0) / 1000, fused: (t2 - t1) / 1000 };
+      } finally {
+        torch.setDefaultDtype('float32');
+      }
+    };
+    const exact = await compare('float64', 2);
+    const single = await compare('float32', 1);
+    const first = Math.max(...single.rel.slice(0, 20));
     console.log(
-      `fused vs mirror on ${DEVICE}: 400 sentence losses, max relative difference ${maxRel.toExponential(2)} ` +
-        `(limit 1e-5); mirror ${((t1 - t0) / 1000).toFixed(1)} s, fused ${((t2 - t1) / 1000).toFixed(1)} s (not a benchmark)`,
+      `fused vs mirror on ${DEVICE}: float64, 400 sentence losses, max relative difference ` +
+        `${Math.max(...exact.rel).toExponential(2)} (limit 1e-7); float32, first 20: ${first.toExponential(2)} ` +
+        `(limit 1e-5), all 200: ${Math.max(...single.rel).toExponential(2)}; float32 epoch: mirror ` +
+        `${single.mirror.toFixed(1)} s, fused ${single.fused.toFixed(1)} s (not a benchmark)`,
     );
-    expect(maxRel).toBeLessThanOrEqual(1e-5);
+    expect(Math.max(...exact.rel)).toBeLessThanOrEqual(1e-7);
+    expect(first).toBeLessThanOrEqual(1e-5);
   });
 
   it('rejects indices outside the vocabularies before libtorch sees them', () => {

@@ -57,4 +57,14 @@ export class LSTM extends NativeModule<LSTMHandle> {
       : this.handle.forward(input.handle);
     return [new Tensor(out), [new Tensor(h), new Tensor(c)]];
   }
+
+  /**
+   * @internal The LSTM the training and decoding jobs run (native/lstm_cpu.h): on the CPU one fused pass per
+   * step and a hand-written backward. `lengths`, when given, holds each sequence's length (<= seq), like a packed
+   * sequence: later steps leave that sequence's state alone and its output there is zero.
+   */
+  forwardKernel(input: Tensor, hx: LSTMState, lengths?: number[]): [output: Tensor, state: LSTMState] {
+    const [out, h, c] = this.handle.forwardKernel(input.handle, hx[0].handle, hx[1].handle, lengths);
+    return [new Tensor(out), [new Tensor(h), new Tensor(c)]];
+  }
 }
