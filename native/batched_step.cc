@@ -95,8 +95,9 @@ BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::T
   return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
 }
 
-// Step by step: each step is fed the reference (teacher coin) or the previous guess. Free-running (ratio 0)
-// scores each sentence until its first predicted <eos>, as the notebook does, and stops when none is left.
+// Step by step (attention models: their inputs depend on the state): each step is fed the reference (teacher
+// coin) or the previous guess. Free-running (ratio 0) scores each sentence until its first predicted <eos>, as
+// the notebook does, and stops when none is left.
 BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
   const bool forced = options.teacherForcing >= 1.0;
   const bool freeRunning = options.teacherForcing <= 0.0;
@@ -127,13 +128,52 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& e
   return {sum, tokens};
 }
 
+// The notebook's decoder fed its own guesses (free-running, or teacher forcing below 1): the words fed at each
+// step, references or detached guesses, are constants of the graph. So they are found step by step without
+// autograd (with StepwiseLoss's stops and scoring), and the decoder then runs over them as one sequence with
+// autograd, as under teacher forcing: the same loss and gradients, one backward pass per layer.
+BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded,
+                            const TrainOptions& options) {
+  const bool freeRunning = options.teacherForcing <= 0.0;
+  const int64_t T = batch.target.size(0);
+  const auto floats = encoded.h.options();
+  std::vector<at::Tensor> inputs{batch.input[0]}, targets;
+  {
+    at::NoGradGuard noGrad;
+    at::Tensor alive = at::ones({batch.size}, batch.target.options().dtype(at::kBool));
+    DecoderState state = InitialState(parts, encoded);
+    for (int64_t t = 0; t < T; ++t) {
+      const at::Tensor guess = std::get<1>(DecoderStep(parts, encoded, inputs.back(), state).topk(1)).squeeze(1);
+      at::Tensor target = batch.target[t];
+      if (freeRunning) {
+        target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
+        alive = alive.logical_and(guess.ne(options.eos));
+      }
+      targets.push_back(target);
+      if (t + 1 == T) break;
+      // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
+      if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
+      inputs.push_back(!freeRunning && batch.teacher[t + 1] ? batch.input[t + 1] : guess);
+    }
+  }
+  const auto steps = static_cast<int64_t>(inputs.size());
+  const at::Tensor embedded = parts.decoderEmbedding->forward(at::stack(inputs));  // [steps, B, E]
+  const at::Tensor out = RunLstm(parts.decoderLstm, embedded, encoded.h, encoded.c).output;
+  const at::Tensor target = at::stack(targets).view({-1});
+  const at::Tensor scored = at::nonzero(target.ne(kIgnoreIndex)).squeeze(1);  // syncs once per batch
+  const at::Tensor logProbs =
+      at::log_softmax(parts.decoderDense->forward(out.view({steps * batch.size, -1}).index_select(0, scored)), 1);
+  const at::Tensor sum = NllSum(logProbs, target.index_select(0, scored));
+  const double tokens = freeRunning ? static_cast<double>(scored.size(0)) : static_cast<double>(batch.tokens);
+  return {sum, at::scalar_tensor(tokens, floats)};
+}
+
 }  // namespace
 
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
-  if (options.teacherForcing >= 1.0 && !parts.attention.On()) {
-    return TeacherForcedLoss(parts, batch, encoded.h, encoded.c);
-  }
-  return StepwiseLoss(parts, batch, encoded, options);
+  if (parts.attention.On()) return StepwiseLoss(parts, batch, encoded, options);
+  if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, encoded.h, encoded.c);
+  return GuessedInputsLoss(parts, batch, encoded, options);
 }
 
 std::pair<at::Tensor, at::Tensor> ForcedDecode(Seq2SeqParts& parts, const Batch& batch) {

@@ -6,7 +6,10 @@
 // plus the machine's matmul rate and the share of it that (d) reaches. A benchmark, not a test: run it on an
 // otherwise idle machine and read the medians.
 //   npm run bench -- [--corpus deu.txt] [--instances 2000] [--batch-size 256] [--epochs 3] [--threads N]
-//                    [--device cpu|cuda] [--skip-notebook] [--runs N] [--json FILE]
+//                    [--device cpu|cuda] [--skip-notebook] [--runs N] [--json FILE] [--pytorch-env same|default]
+// The PyTorch runs get the environment this package sets for itself before libtorch loads (OMP_WAIT_POLICY,
+// OPENBLAS_CORETYPE: see src/torch/native.ts), so both sides run the same BLAS kernels and thread policy;
+// `--pytorch-env default` runs them with PyTorch's own defaults instead, as a user of the notebook would.
 //   npm run bench -- --distributed [--workers 2] ...: 1 vs N data-parallel workers (bench-distributed.mjs)
 // With --runs N the whole comparison runs N times and each column reports its median time.
 import { spawnSync } from 'node:child_process';
@@ -33,9 +36,17 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     json: { type: 'string' },
     python: { type: 'string', default: process.env.SEQ2SEQ_PYTHON ?? '/usr/bin/python3' },
+    'pytorch-env': { type: 'string', default: 'same' },
   },
 });
 const torch = await import('../dist/torch/index.js');
+const { packageEnvironment } = await import('../dist/torch/native.js');
+if (!['same', 'default'].includes(values['pytorch-env'])) {
+  console.error(`--pytorch-env: expected same or default, got ${values['pytorch-env']}`);
+  process.exit(2);
+}
+const pytorchEnv = { ...process.env };
+if (values['pytorch-env'] === 'default') for (const name of Object.keys(packageEnvironment)) delete pytorchEnv[name];
 const { readCorpus } = await import('../dist/data/corpus.js');
 const { buildDataset, samplePairs } = await import('../dist/data/dataset.js');
 const { generateDemoCorpus } = await import('../dist/data/demo-grammar.js');
@@ -61,7 +72,7 @@ torch.setNumThreads(threads);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 function python(args) {
-  const r = spawnSync(values.python, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(values.python, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: pytorchEnv });
   if (r.status !== 0) throw new Error(`${values.python} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -174,8 +185,14 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const info = torch.buildInfo();
 console.log(
   `\nmachine: ${cpu} x ${cpus().length} cores, ${threads} intra-op threads; libtorch ${info.torchVersion}; device ${device}; ` +
-    `matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s; OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY} ` +
-    `for both sides (the PyTorch runs inherit it; PyTorch's own default, active, spins idle threads)`,
+    `matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s; ${info.openblas || 'BLAS: not OpenBLAS'}`,
+);
+const shown = (env) =>
+  ['OMP_WAIT_POLICY', 'OPENBLAS_CORETYPE', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS']
+    .map((name) => `${name}=${env[name] ?? '(unset)'}`)
+    .join(' ');
+console.log(
+  `this package: ${shown(process.env)}; PyTorch runs (--pytorch-env ${values['pytorch-env']}): ${shown(pytorchEnv)}`,
 );
 for (const r of results) {
   console.log(

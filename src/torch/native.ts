@@ -348,18 +348,30 @@ function openblasCoreType(): string | undefined {
   return has('avx2', 'fma') ? 'Haswell' : undefined;
 }
 
+/**
+ * @internal The environment variables this package set before libtorch loaded because the user had not (the
+ * benchmark runs PyTorch with or without them).
+ */
+export const packageEnvironment: Record<string, string> = {};
+
+function setDefault(name: string, value: string): void {
+  if (process.env[name] !== undefined) return;
+  process.env[name] = value;
+  packageEnvironment[name] = value;
+}
+
 function load(): Addon {
   const require = createRequire(import.meta.url);
   // libtorch's c10d logs through glog, which reads this when libtorch loads: without it a worker that cannot
   // reach its peers prints glog's banner and socket errors beside our one-line error. A user's setting wins.
-  process.env.GLOG_minloglevel ??= '3';
+  setDefault('GLOG_minloglevel', '3');
   // OpenMP's idle threads spin by default, and so do OpenBLAS's own: with both pools on every core the spinning
   // threads take turns with the working ones (batched training 3x slower at 2 + 2 threads on a 2-core Xeon, most
   // of it system time). Passive OpenMP threads sleep at once; libgomp reads this when libtorch loads.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  setDefault('OMP_WAIT_POLICY', 'PASSIVE');
   // OpenBLAS reads this when it loads. See openblasCoreType.
   const core = openblasCoreType();
-  if (core) process.env.OPENBLAS_CORETYPE ??= core;
+  if (core) setDefault('OPENBLAS_CORETYPE', core);
   const errors: string[] = [];
   for (const path of candidates) {
     if (!existsSync(path)) {
