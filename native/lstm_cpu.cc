@@ -183,10 +183,7 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
       hs.push_back(r[1]);
       cs.push_back(r[2]);
     }
-    x = directions == 2 ? at::cat(outs, 2) : outs[0];
-    if (o.dropout() > 0.0 && lstm->is_training() && layer + 1 < o.num_layers()) {
-      x = at::dropout(x, o.dropout(), true);  // unreachable (Fused refuses), kept for clarity of intent
-    }
+    x = directions == 2 ? at::cat(outs, 2) : outs[0];  // no dropout: Fused leaves that to the module
   }
   return {x, at::stack(hs), at::stack(cs)};
 }
