@@ -8,12 +8,7 @@
 #include <tuple>
 
 #include "adam.h"
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define SEQ2SEQ_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SEQ2SEQ_CPU_CLONES
-#endif
+#include "cpu_dispatch.h"
 
 namespace seq2seq {
 

@@ -3,13 +3,8 @@
 #include <cmath>
 #include <cstring>
 
-// The float passes are compiled for AVX-512, AVX2 and plain x86-64, picked when the addon loads (GCC's function
-// multi-versioning): the compiler vectorises them, exp and tanh included, which the C library's would prevent.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define SEQ2SEQ_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SEQ2SEQ_CPU_CLONES
-#endif
+#include "cpu_dispatch.h"
+
 #define SEQ2SEQ_INLINE inline __attribute__((always_inline))
 
 namespace seq2seq {
@@ -160,6 +155,8 @@ SEQ2SEQ_INLINE void BackwardRows(const CellGrad<T>& s, int64_t begin, int64_t en
 
 }  // namespace
 
+// The float passes are vectorised by the compiler, exp and tanh included (calls to the C library's would prevent
+// it), once per instruction set (cpu_dispatch.h).
 SEQ2SEQ_CPU_CLONES void CellForward(const CellStep<float>& s, int64_t begin, int64_t end) {
   ForwardRows<float, FloatMath>(s, begin, end);
 }
