@@ -160,7 +160,9 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
   const at::Tensor embedded = parts.decoderEmbedding->forward(at::stack(inputs));  // [steps, B, E]
   const at::Tensor out = RunLstm(parts.decoderLstm, embedded, encoded.h, encoded.c).output;
   const at::Tensor target = at::stack(targets).view({-1});
-  const at::Tensor scored = at::nonzero(target.ne(kIgnoreIndex)).squeeze(1);  // syncs once per batch
+  // Under teacher forcing every step runs and the scored positions are the batch's; free-running scores what
+  // was alive, which takes one more sync (it synced at every step anyway).
+  const at::Tensor scored = freeRunning ? at::nonzero(target.ne(kIgnoreIndex)).squeeze(1) : batch.scored;
   const at::Tensor logProbs =
       at::log_softmax(parts.decoderDense->forward(out.view({steps * batch.size, -1}).index_select(0, scored)), 1);
   const at::Tensor sum = NllSum(logProbs, target.index_select(0, scored));
