@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On a GPU machine with a CUDA PyTorch (pip wheel) and a Node binary: builds the addon against that torch
-# and runs the whole suite on `cuda`, the parity tests comparing against the same torch on the same GPU.
+# and runs the whole suite on `cuda`, the parity tests comparing against the same torch on the same GPU, then the
+# benchmark on `cuda`.
 #   bash scripts/gpu-check.sh            # node and node_modules already present
 # The GPU machines used for checks have no network and no Node: bring node as .node/node.xz and carry
 # node_modules (see README: Checking on a GPU).
@@ -22,4 +23,14 @@ node scripts/install.mjs --rebuild
 npx tsc -p tsconfig.build.json
 node dist/cli/main.js doctor
 
-SEQ2SEQ_TEST_DEVICE=cuda SEQ2SEQ_PYTHON="$python" npx vitest run --reporter=default
+status=0
+SEQ2SEQ_TEST_DEVICE=cuda SEQ2SEQ_PYTHON="$python" npx vitest run --reporter=default || status=$?
+
+# The benchmark's CUDA row (README: Benchmarks), whatever the tests said; its JSON lands in $OUT when the device
+# tool provides one. SEQ2SEQ_BENCH_INSTANCES=0 skips it.
+instances=${SEQ2SEQ_BENCH_INSTANCES:-1000}
+if [ "$instances" != 0 ]; then
+  SEQ2SEQ_PYTHON="$python" node scripts/bench.mjs --device cuda --instances "$instances" \
+    --json "${OUT:-/tmp}/bench-cuda.json" || status=$?
+fi
+exit "$status"
