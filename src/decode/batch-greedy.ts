@@ -7,7 +7,7 @@ import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
 import type * as torch from '../torch/index.js';
 import { native } from '../torch/native.js';
-import { awaitJob, inSourceOrder, sourceBatches } from './source-batches.js';
+import { decodeInBatches } from './source-batches.js';
 
 export interface BatchGreedyOptions {
   sos: number;
@@ -27,14 +27,10 @@ export async function greedyDecodeBatch(
   sources: readonly (readonly number[])[],
   options: BatchGreedyOptions,
 ): Promise<number[][]> {
-  const { batches, groups } = sourceBatches(sources, options.maxLength, options.batchSize ?? 64);
-  if (sources.length === 0) return [];
-  const job = native.translateBatches(modelParts(encoder, decoder), batches, {
-    device: options.device,
-    sos: options.sos,
-    eos: options.eos,
-  });
-  return inSourceOrder(groups, await awaitJob(job, options.signal), sources.length);
+  const parts = modelParts(encoder, decoder);
+  return decodeInBatches(sources, options, options.batchSize ?? 64, (batches, jobOptions) =>
+    native.translateBatches(parts, batches, jobOptions),
+  );
 }
 
 /** A greedy translation with the attention weights behind each word (attention models). */
@@ -53,22 +49,19 @@ export async function greedyDecodeWithAttention(
   options: BatchGreedyOptions,
 ): Promise<AttendedWords[]> {
   if (decoder.attentionKind === 'none') throw new Error('this model has no attention (trained with --attention none)');
-  const { batches, groups } = sourceBatches(sources, options.maxLength, options.batchSize ?? 64);
-  if (sources.length === 0) return [];
-  const job = native.translateBatches(modelParts(encoder, decoder), batches, {
-    device: options.device,
-    sos: options.sos,
-    eos: options.eos,
-    withAttention: true,
+  const parts = modelParts(encoder, decoder);
+  return decodeInBatches(sources, options, options.batchSize ?? 64, (batches, jobOptions) => {
+    const job = native.translateBatches(parts, batches, { ...jobOptions, withAttention: true });
+    const promise = job.promise.then(({ words, attention }) =>
+      words.map((batch, i) =>
+        batch.map((sentence, b): AttendedWords => {
+          const flat = attention[i]![b]!;
+          const S = sentence.length > 0 ? flat.length / sentence.length : 0;
+          const weights = sentence.map((_, t) => Array.from(flat.subarray(t * S, (t + 1) * S)));
+          return { words: sentence, weights };
+        }),
+      ),
+    );
+    return { promise, cancel: () => job.cancel() };
   });
-  const { words, attention } = await awaitJob(job, options.signal);
-  const results = words.map((batch, i) =>
-    batch.map((sentence, b) => {
-      const flat = attention[i]![b]!;
-      const S = sentence.length > 0 ? flat.length / sentence.length : 0;
-      const weights = sentence.map((_, t) => Array.from(flat.subarray(t * S, (t + 1) * S)));
-      return { words: sentence, weights };
-    }),
-  );
-  return inSourceOrder(groups, results, sources.length);
 }

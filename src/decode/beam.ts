@@ -9,7 +9,7 @@ import { modelParts } from '../model/parts.js';
 import type * as torch from '../torch/index.js';
 import { native } from '../torch/native.js';
 import { checkInteger, checkNumber } from '../util/check.js';
-import { awaitJob, inSourceOrder, sourceBatches } from './source-batches.js';
+import { decodeInBatches } from './source-batches.js';
 
 export interface BeamOptions {
   sos: number;
@@ -48,15 +48,8 @@ export async function beamSearchBatch(
   const beam = checkInteger('beam', options.beam ?? 5, 1, 1024);
   const nBest = checkInteger('nBest', options.nBest ?? 1, 1, beam);
   const lengthPenalty = checkNumber('lengthPenalty', options.lengthPenalty ?? 1, -10, 10);
-  const { batches, groups } = sourceBatches(sources, options.maxLength, options.batchSize ?? 16);
-  if (sources.length === 0) return [];
-  const job = native.beamBatches(modelParts(encoder, decoder), batches, {
-    device: options.device,
-    sos: options.sos,
-    eos: options.eos,
-    beam,
-    nBest,
-    lengthPenalty,
-  });
-  return inSourceOrder(groups, await awaitJob(job, options.signal), sources.length);
+  const parts = modelParts(encoder, decoder);
+  return decodeInBatches(sources, options, options.batchSize ?? 16, (batches, jobOptions) =>
+    native.beamBatches(parts, batches, { ...jobOptions, beam, nBest, lengthPenalty }),
+  );
 }

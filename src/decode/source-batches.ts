@@ -1,5 +1,5 @@
 /** Sources grouped by length into decoding batches, and the results put back in the order given. */
-import type { BatchArrays } from '../torch/native.js';
+import type { BatchArrays, BatchJobOptions } from '../torch/native.js';
 import { checkInteger } from '../util/check.js';
 
 /** Batches for the addon's decoding jobs, and where each source went. */
@@ -56,4 +56,33 @@ export async function awaitJob<T>(job: { promise: Promise<T>; cancel(): void }, 
   } finally {
     signal?.removeEventListener('abort', cancel);
   }
+}
+
+/** What every batched decoding takes: where to run, the markers, the length limits, the batch size. */
+export interface DecodeInBatchesOptions {
+  sos: number;
+  eos: number;
+  /** The most words to produce: one number for all, or one per source. */
+  maxLength: number | readonly number[];
+  device: BatchJobOptions['device'];
+  signal?: AbortSignal;
+}
+
+/**
+ * Groups `sources` into batches of `batchSize`, runs `job` on them (a native job, cancelled when the signal
+ * aborts) and returns its per-sentence results in the order of the sources.
+ */
+export async function decodeInBatches<T>(
+  sources: readonly (readonly number[])[],
+  options: DecodeInBatchesOptions,
+  batchSize: number,
+  job: (batches: BatchArrays[], jobOptions: BatchJobOptions) => { promise: Promise<T[][]>; cancel(): void },
+): Promise<T[]> {
+  const { batches, groups } = sourceBatches(sources, options.maxLength, batchSize);
+  if (sources.length === 0) return [];
+  const results = await awaitJob(
+    job(batches, { device: options.device, sos: options.sos, eos: options.eos }),
+    options.signal,
+  );
+  return inSourceOrder(groups, results, sources.length);
 }
