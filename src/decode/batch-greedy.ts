@@ -5,19 +5,12 @@
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
-import type * as torch from '../torch/index.js';
 import { native } from '../torch/native.js';
-import { decodeInBatches } from './source-batches.js';
+import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
 
-export interface BatchGreedyOptions {
-  sos: number;
-  eos: number;
-  /** The most words to produce: one number for all, or one per source. */
-  maxLength: number | readonly number[];
-  device: torch.Device;
+export interface BatchGreedyOptions extends DecodeInBatchesOptions {
   /** Sentences decoded together; default 64. */
   batchSize?: number;
-  signal?: AbortSignal;
 }
 
 /** Target indices for each of `sources` (as fed to the encoder, reversed), `<eos>` included when reached. */

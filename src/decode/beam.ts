@@ -6,26 +6,19 @@
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
-import type * as torch from '../torch/index.js';
 import { native } from '../torch/native.js';
 import { checkInteger, checkNumber } from '../util/check.js';
-import { decodeInBatches } from './source-batches.js';
+import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
 
-export interface BeamOptions {
-  sos: number;
-  eos: number;
+export interface BeamOptions extends DecodeInBatchesOptions {
   /** Hypotheses kept per sentence; default 5. */
   beam?: number;
   /** Hypotheses returned per sentence, best first; default 1, at most `beam`. */
   nBest?: number;
   /** Scores are log-probability sums divided by length^lengthPenalty; default 1. */
   lengthPenalty?: number;
-  /** The most words to produce: one number for all, or one per source. */
-  maxLength: number | readonly number[];
-  device: torch.Device;
   /** Sentences decoded together; default 16 (each takes `beam` rows). */
   batchSize?: number;
-  signal?: AbortSignal;
 }
 
 /** One translation hypothesis. */

@@ -1,5 +1,5 @@
 /** Sources grouped by length into decoding batches, and the results put back in the order given. */
-import type { BatchArrays, BatchJobOptions } from '../torch/native.js';
+import type { BatchArrays, BatchJobOptions, Device } from '../torch/native.js';
 import { checkInteger } from '../util/check.js';
 
 /** Batches for the addon's decoding jobs, and where each source went. */
@@ -58,13 +58,14 @@ export async function awaitJob<T>(job: { promise: Promise<T>; cancel(): void }, 
   }
 }
 
-/** What every batched decoding takes: where to run, the markers, the length limits, the batch size. */
+/** What every batched decoding takes (greedy, beam): the markers, the length limits, where to run. */
 export interface DecodeInBatchesOptions {
   sos: number;
   eos: number;
   /** The most words to produce: one number for all, or one per source. */
   maxLength: number | readonly number[];
-  device: BatchJobOptions['device'];
+  device: Device;
+  /** Cancels the decoding; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
