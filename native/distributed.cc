@@ -1,10 +1,13 @@
 // JS side of the c10d process group:
-//   connectGroup({ masterAddr, port, rank, worldSize, timeoutMs })  -> { promise: ProcessGroup, cancel }
-//   broadcastTensors(group, tensors, root)                          -> { promise, cancel }  (in place)
-//   allReduceTensors(group, tensors)                                -> { promise, cancel }  (sums in place)
-//   hasGloo()                                                        -> boolean
+//   connectGroup({ masterAddr, port, rank, worldSize, timeoutMs, backend, device })
+//                                                 -> { promise: ProcessGroup, cancel }
+//   broadcastTensors(group, tensors, root)        -> { promise, cancel }  (in place)
+//   allReduceTensors(group, tensors)              -> { promise, cancel }  (sums in place)
+//   processGroupBackends()                        -> string[]: the backends this build has ("gloo", "nccl")
 // Every call that waits for other processes runs on a thread of its own, so the event loop keeps turning.
 #include "distributed.h"
+
+#include <ATen/core/grad_mode.h>
 
 #include <chrono>
 #include <memory>
@@ -74,6 +77,11 @@ class ConnectJob : public BackgroundJob {
       ThrowRange(env, "rank must be from 0 to worldSize - 1");
     if (!(timeoutMs >= 1)) ThrowRange(env, "timeoutMs must be at least 1");
     options_.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeoutMs));
+    const std::string backend = ToString(Option(opts, "backend"), "backend");
+    if (backend != "gloo" && backend != "nccl") ThrowType(env, "backend must be \"gloo\" or \"nccl\"");
+    options_.backend = backend == "nccl" ? GroupBackend::kNccl : GroupBackend::kGloo;
+    options_.device = ToDevice(Option(opts, "device"));
+    ProcessGroup::Prepare(options_);
   }
 
  protected:
@@ -105,9 +113,14 @@ class CollectiveJob : public BackgroundJob {
  protected:
   void Execute() override {
     if (tensors_.empty()) return;
-    // Gloo reduces one buffer per call well: the tensors travel flattened and come back in place.
+    // One buffer per call reduces best: the tensors travel flattened and come back in place. NCCL moves only
+    // tensors on the rank's GPU: figures kept on the CPU (an epoch's totals) go there and back.
     at::NoGradGuard noGrad;
     std::vector<at::Tensor> flat{at::cat(Flatten(tensors_))};
+    const GroupOptions& options = group_->Options();
+    if (options.backend == GroupBackend::kNccl && flat[0].device() != options.device) {
+      flat[0] = flat[0].to(options.device);
+    }
     if (broadcast_) {
       group_->Broadcast(flat, root_);
     } else {
@@ -149,7 +162,12 @@ Napi::Value AllReduceTensors(const Napi::CallbackInfo& info) {
                               "seq2seq.allreduce");
 }
 
-Napi::Value HasGlooJs(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), HasGloo()); }
+Napi::Value ProcessGroupBackends(const Napi::CallbackInfo& info) {
+  const std::vector<std::string> names = BuiltBackends();
+  Napi::Array array = Napi::Array::New(info.Env(), names.size());
+  for (uint32_t i = 0; i < names.size(); ++i) array.Set(i, names[i]);
+  return array;
+}
 
 }  // namespace
 
@@ -160,7 +178,8 @@ void InitDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("connectGroup", Napi::Function::New(env, &Guarded<&ConnectGroup>, "connectGroup"));
   exports.Set("broadcastTensors", Napi::Function::New(env, &Guarded<&BroadcastTensors>, "broadcastTensors"));
   exports.Set("allReduceTensors", Napi::Function::New(env, &Guarded<&AllReduceTensors>, "allReduceTensors"));
-  exports.Set("hasGloo", Napi::Function::New(env, &Guarded<&HasGlooJs>, "hasGloo"));
+  exports.Set("processGroupBackends",
+              Napi::Function::New(env, &Guarded<&ProcessGroupBackends>, "processGroupBackends"));
 }
 
 }  // namespace seq2seq

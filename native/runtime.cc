@@ -2,6 +2,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
+#include <c10/util/Logging.h>
 #include <dlfcn.h>
 #include <link.h>
 #include <torch/cuda.h>
@@ -112,6 +113,9 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitRuntime(Napi::Env env, Napi::Object exports) {
+  // libtorch's log level from TORCH_CPP_LOG_LEVEL, as Python's torch reads it when it starts (a C++ program must
+  // ask; the package sets it, see src/torch/native.ts).
+  c10::initLogging();
   const auto fn = [&](const char* name, Napi::Function::Callback cb) {
     exports.Set(name, Napi::Function::New(env, cb, name));
   };

@@ -6,7 +6,7 @@
 // CMake files (Debian's python3-torch) falls through to the next one.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 const SYSTEM_DIRS = [
   '/usr/lib/x86_64-linux-gnu/cmake/Torch',
@@ -40,6 +40,17 @@ export function torchConfigVersion(dir) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The install prefix of a libtorch whose CMake files lie in <prefix>/share/cmake/Torch (pip wheels, unzipped
+ * libtorch), or undefined for other layouts (Debian's lib/<arch>/cmake/Torch).
+ */
+export function torchPrefix(dir) {
+  const parts = resolve(dir).split(sep);
+  if (parts.slice(-3).join('/') !== 'share/cmake/Torch') return undefined;
+  const prefix = parts.slice(0, -3).join(sep) || sep;
+  return existsSync(join(prefix, 'lib')) ? prefix : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findLibtorch, torchConfigVersion } from './find-libtorch.mjs';
+import { findLibtorch, torchConfigVersion, torchPrefix } from './find-libtorch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'libgloo-dev', 'python3-torch'];
@@ -70,6 +70,17 @@ try {
 const action = process.argv.includes('--rebuild') ? 'rebuild' : 'compile';
 const jobs = String(Math.max(1, (await import('node:os')).availableParallelism()));
 const args = [cmakeJs, action, '--out', 'build', `--CDTorch_DIR=${found.dir}`, '--parallel', jobs];
+// TorchConfig.cmake looks for Caffe2's CMake files and the torch libraries by name, system folders first: with
+// Debian's libtorch-dev also installed, a pip or unzipped libtorch would be mixed with it (its headers, Debian's
+// libraries). Its own prefix on CMAKE_PREFIX_PATH is searched before the system's.
+const prefix = torchPrefix(found.dir);
+if (prefix) args.push(`--CDCMAKE_PREFIX_PATH=${prefix}`);
+// Extra CMake definitions for unusual installs, e.g. a CUDA toolkit without some library that TorchConfig.cmake
+// asks for: SEQ2SEQ_CMAKE_ARGS="-DCUDA_nvrtc_LIBRARY=/path/libnvrtc.so.13".
+for (const arg of (process.env.SEQ2SEQ_CMAKE_ARGS ?? '').split(/\s+/).filter(Boolean)) {
+  if (!arg.startsWith('-D')) fail([`SEQ2SEQ_CMAKE_ARGS: ${arg} is not a -DNAME=VALUE definition`]);
+  args.push(`--CD${arg.slice(2)}`);
+}
 if (process.env.CMAKE_BUILD_TYPE === 'Debug') args.push('--debug');
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {

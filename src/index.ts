@@ -27,6 +27,16 @@ export {
   type EpochReport,
 } from './train/batched.js';
 export { splitHeldOut, type Split } from './train/split.js';
+export {
+  initProcessGroup,
+  distributedFromEnv,
+  defaultBackend,
+  workerDevice,
+  processGroupBackends,
+  ProcessGroup,
+  type DistributedOptions,
+  type Backend,
+} from './train/distributed.js';
 
 // model folders, checkpoints and PyTorch's files
 export { saveModel, loadModel, resolveModelDir, type TrainedModel, type ModelSizes } from './io/model-files.js';

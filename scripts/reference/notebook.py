@@ -2,8 +2,8 @@
 
 The model classes and the training loop below are the notebook's ("Attention in Neural Networks - 6.
 Sequence-to-Sequence (Seq2Seq) (5)", Buomsoo Kim, 2020), unchanged but for three things the cross-check needs:
-the data, vocabularies and initial weights come from RUNDIR instead of a fresh random draw, DEVICE is taken
-from the command line, and every sentence's loss is recorded. Afterwards it decodes the first sources greedily.
+the data, vocabularies and initial weights (float32, or float64) come from RUNDIR instead of a fresh random
+draw, DEVICE is taken from the command line, and every sentence's loss is recorded. Afterwards it decodes the first sources greedily.
 
 usage: /usr/bin/python3 scripts/reference/notebook.py RUNDIR [--device cpu] [--translate N] [--threads N] > result.json
 """
@@ -46,9 +46,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from notebook_model import Decoder, Encoder  # noqa: E402
 
 
+init = torch.load(os.path.join(args.rundir, "init.pt"))
+# float32, or float64 for comparisons that no rounding order can upset: the run's dtype becomes the default, as
+# the TypeScript side sets it, so that the notebook's own torch.zeros follow.
+torch.set_default_dtype(next(iter(init.values())).dtype)
 encoder = Encoder(ENG_VOCAB_SIZE, HIDDEN_SIZE, EMBEDDING_DIM, NUM_LAYERS).to(DEVICE)
 decoder = Decoder(DEU_VOCAB_SIZE, HIDDEN_SIZE, EMBEDDING_DIM, NUM_LAYERS).to(DEVICE)
-init = torch.load(os.path.join(args.rundir, "init.pt"))
 encoder.load_state_dict({k[len("encoder."):]: v for k, v in init.items() if k.startswith("encoder.")})
 decoder.load_state_dict({k[len("decoder."):]: v for k, v in init.items() if k.startswith("decoder.")})
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as torch from '../torch/index.js';
+import { native } from '../torch/native.js';
 
 /** The facts `doctor` reports. */
 export interface DoctorReport {
@@ -21,6 +22,8 @@ export interface DoctorReport {
   parallelBackend: string;
   devices: string[];
   cudaNote: string;
+  /** c10d backends for data-parallel training in this build ('gloo', 'nccl'). */
+  processGroups: string[];
   selfTest: { device: string; ok: boolean; ms: number; error?: string }[];
 }
 
@@ -31,7 +34,10 @@ function loadedBlas(): string[] {
     const libs = new Set<string>();
     for (const line of maps.split('\n')) {
       const path = line.slice(line.indexOf('/'));
-      if (line.includes('/') && /(blas|mkl|lapack|accelerate)[^/]*\.so/i.test(path)) libs.add(path);
+      // cuBLAS is the GPU's: a pip CUDA torch maps it too.
+      if (line.includes('/') && /(blas|mkl|lapack|accelerate)[^/]*\.so/i.test(path) && !/cublas/i.test(path)) {
+        libs.add(path);
+      }
     }
     return [...libs];
   } catch {
@@ -83,6 +89,7 @@ export function doctor(): DoctorReport {
     parallelBackend: /ATen parallel backend: (.*)/.exec(info.parallelInfo)?.[1]?.trim() ?? 'unknown',
     devices,
     cudaNote,
+    processGroups: native.processGroupBackends(),
     selfTest: devices.map(selfTest),
   };
 }
@@ -98,6 +105,12 @@ export function formatDoctor(r: DoctorReport): string {
     ...(r.openblas ? [['OpenBLAS', r.openblas] as [string, string]] : []),
     ['threads', `${r.threads} intra-op (${r.parallelBackend})`],
     ['devices', `${r.devices.join(', ')}; CUDA: ${r.cudaNote}`],
+    [
+      'data-parallel',
+      r.processGroups.length > 0
+        ? `c10d ${r.processGroups.join(', ')}`
+        : 'none: built without Gloo headers (libgloo-dev) and without a CUDA libtorch with NCCL',
+    ],
     ...r.selfTest.map((t): [string, string] => [
       `self-test ${t.device}`,
       t.ok ? `ok (LSTM forward, backward, Adam step: ${t.ms} ms)` : `FAILED: ${t.error}`,

@@ -145,15 +145,13 @@ program
   .option('--master-port <port>', 'port on rank 0 (default: MASTER_PORT, else 29500)', integer(1))
   .option('--timeout <s>', 'seconds to wait for the other workers and for each exchange', positiveNumber, 300)
   .addOption(
-    new Option('--backend <name>', 'c10d backend: gloo (CPU; NCCL for CUDA is not available yet)')
-      .choices(['gloo', 'nccl'])
-      .default('gloo'),
+    new Option(
+      '--backend <name>',
+      'c10d backend (default: nccl with --device cuda when built with it, else gloo)',
+    ).choices(['gloo', 'nccl']),
   )
-  .action(async (options: TrainCommand & { backend: string }, command: Command) => {
+  .action(async (options: TrainCommand, command: Command) => {
     const { runTrain } = await import('./train.js');
-    if (options.backend === 'nccl') {
-      throw new Error('--backend nccl: NCCL process groups are not built into seq2seq-node yet; use --backend gloo');
-    }
     if (!options.resume && (!options.corpus || !options.out)) {
       throw new Error('train needs --corpus FILE and --out DIR (or --resume DIR)');
     }

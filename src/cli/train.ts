@@ -37,7 +37,14 @@ import {
   type BatchedResult,
   type EpochReport,
 } from '../train/batched.js';
-import { distributedFromEnv, initProcessGroup, type ProcessGroup } from '../train/distributed.js';
+import {
+  defaultBackend,
+  distributedFromEnv,
+  initProcessGroup,
+  workerDevice,
+  type Backend,
+  type ProcessGroup,
+} from '../train/distributed.js';
 import { trainFused } from '../train/fused.js';
 import { trainNotebook, type NotebookLosses } from '../train/notebook.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -78,6 +85,8 @@ export interface TrainCommand
   masterPort?: number;
   /** Seconds to wait for the other workers and for every collective; default 300. */
   timeout?: number;
+  /** c10d backend; default NCCL on CUDA (when built with it), else Gloo. */
+  backend?: Backend;
   /** Sample translations printed at the end. */
   samples?: number;
   /** Options given explicitly (on the command line), checked against `resume`. */
@@ -163,7 +172,6 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
     throw new Error(`${out} already holds a training run: continue it with --resume ${out}, or choose another --out`);
   }
   const options = checkpoint ? resumedOptions(checkpoint.trainer.options, cmd) : freshOptions(cmd);
-  const device = cmd.device ?? 'cpu';
   if (options.mode !== 'batched' && options.patience !== undefined) {
     throw new Error('--patience needs held-out pairs: use it with --mode batched');
   }
@@ -191,6 +199,11 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
   }
   if (dist && dist.rank >= dist.worldSize)
     throw new Error(`rank ${dist.rank} is not below the world size ${dist.worldSize}`);
+  // In a job, `cuda` is this worker's own GPU (LOCAL_RANK), as torchrun's users choose it.
+  const device = dist && dist.worldSize > 1 ? workerDevice(cmd.device ?? 'cpu', dist.rank) : (cmd.device ?? 'cpu');
+  if (cmd.backend === 'nccl' && !device.startsWith('cuda')) {
+    throw new Error('--backend nccl moves CUDA tensors: train with --device cuda, or use --backend gloo');
+  }
   // Every worker computes the same figures; only rank 0 speaks and writes files.
   const quiet = dist !== undefined && dist.worldSize > 1 && dist.rank !== 0;
   const say = quiet ? () => {} : log;
@@ -227,10 +240,11 @@ export async function runTrain(cmd: TrainCommand): Promise<TrainOutcome> {
   const trainer = checkpoint ? { ...checkpoint.trainer, options } : newTrainerState(options, options.seed);
   let group: ProcessGroup | undefined;
   if (dist && dist.worldSize > 1) {
+    const backend = cmd.backend ?? defaultBackend(device);
     log(
-      `rank ${dist.rank} of ${dist.worldSize}: waiting for the others at ${dist.masterAddr ?? '127.0.0.1'}:${dist.masterPort ?? 29500}`,
+      `rank ${dist.rank} of ${dist.worldSize} (${backend}, ${device}): waiting for the others at ${dist.masterAddr ?? '127.0.0.1'}:${dist.masterPort ?? 29500}`,
     );
-    group = await initProcessGroup({ ...dist, timeout: cmd.timeout ?? dist.timeout });
+    group = await initProcessGroup({ ...dist, timeout: cmd.timeout ?? dist.timeout, device, backend });
   }
   const run: Run = {
     cmd,

@@ -191,7 +191,7 @@ export interface BatchJobOptions {
   group?: ProcessGroupHandle;
 }
 
-/** @internal A c10d process group (Gloo). */
+/** @internal A c10d process group (Gloo or NCCL). */
 export interface ProcessGroupHandle {
   rank(): number;
   worldSize(): number;
@@ -205,6 +205,9 @@ export interface GroupOptions {
   rank: number;
   worldSize: number;
   timeoutMs: number;
+  backend: 'gloo' | 'nccl';
+  /** Where this rank's tensors live (NCCL: its own GPU). */
+  device: Device;
 }
 
 /** @internal A job running on its own thread. */
@@ -273,7 +276,8 @@ export interface Addon {
   connectGroup(options: GroupOptions): NativeJob<ProcessGroupHandle>;
   broadcastTensors(group: ProcessGroupHandle, tensors: TensorHandle[], root: number): NativeJob<void>;
   allReduceTensors(group: ProcessGroupHandle, tensors: TensorHandle[]): NativeJob<void>;
-  hasGloo(): boolean;
+  /** The c10d backends this build has. */
+  processGroupBackends(): ('gloo' | 'nccl')[];
   beamBatches(
     parts: PartsHandles,
     batches: BatchArrays[],
@@ -362,9 +366,11 @@ function setDefault(name: string, value: string): void {
 
 function load(): Addon {
   const require = createRequire(import.meta.url);
-  // libtorch's c10d logs through glog, which reads this when libtorch loads: without it a worker that cannot
-  // reach its peers prints glog's banner and socket errors beside our one-line error. A user's setting wins.
+  // libtorch's c10d logs socket errors and retries (with C++ backtraces in libtorch 2) beside our one-line error
+  // when a worker cannot reach its peers: through glog in Debian's build, which reads the first when libtorch
+  // loads, through c10's own logging in pip's, which reads the second. A user's setting wins.
   setDefault('GLOG_minloglevel', '3');
+  setDefault('TORCH_CPP_LOG_LEVEL', 'FATAL');
   // OpenMP's idle threads spin by default, and so do OpenBLAS's own: with both pools on every core the spinning
   // threads take turns with the working ones (batched training 3x slower at 2 + 2 threads on a 2-core Xeon, most
   // of it system time). Passive OpenMP threads sleep at once; libgomp reads this when libtorch loads.

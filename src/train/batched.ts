@@ -12,7 +12,7 @@ import * as torch from '../torch/index.js';
 import { native, type BatchJobOptions, type BatchLosses, type NativeJob } from '../torch/native.js';
 import { checkInteger, checkNumber, checkOneOf } from '../util/check.js';
 import { planBatches, type BatchPlanOptions } from './batches.js';
-import { broadcastModel, type ProcessGroup } from './distributed.js';
+import { broadcastModel, sameDevice, type ProcessGroup } from './distributed.js';
 import { splitHeldOut, type Split } from './split.js';
 
 export interface BatchedOptions {
@@ -188,6 +188,9 @@ export async function trainBatched(
   };
   const group = options.group;
   const shard = group ? { rank: group.rank, worldSize: group.worldSize } : undefined;
+  if (group && !sameDevice(group.device, o.device)) {
+    throw new Error(`this worker's process group is on ${group.device} but training runs on ${o.device}`);
+  }
   if (group) {
     jobOptions.group = group.handle;
     await broadcastModel(group, encoder, decoder);

@@ -1,13 +1,14 @@
 /**
- * Data-parallel training on torch.distributed's engine, c10d (Gloo on the CPU): workers meet through a
- * TCPStore that rank 0 hosts at MASTER_ADDR:MASTER_PORT, as `torchrun` and `init_process_group('env://')` do,
- * start from rank 0's weights, train their shares of each global batch and average gradients before every
- * Adam step (see native/process_group.cc and TrainBatch).
+ * Data-parallel training on torch.distributed's engine, c10d (Gloo on the CPU, NCCL on GPUs): workers meet
+ * through a TCPStore that rank 0 hosts at MASTER_ADDR:MASTER_PORT, as `torchrun` and
+ * `init_process_group('env://')` do, start from rank 0's weights, train their shares of each global batch and
+ * average gradients before every Adam step (see native/process_group.cc and TrainBatch).
  */
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import type { Tensor } from '../torch/index.js';
-import { native, type ProcessGroupHandle } from '../torch/native.js';
+import { native, type Device, type ProcessGroupHandle } from '../torch/native.js';
+import { cuda } from '../torch/runtime.js';
 import { checkInteger, checkNumber } from '../util/check.js';
 
 /** Where and how a worker joins its job. */
@@ -20,6 +21,18 @@ export interface DistributedOptions {
   masterPort?: number;
   /** Seconds to wait for the other workers, and for any collective; default 300. */
   timeout?: number;
+  /** Where this worker trains; default cpu. With NCCL each worker needs a GPU of its own (see {@link workerDevice}). */
+  device?: Device;
+  /** c10d backend; default NCCL on CUDA devices when this build has it, else Gloo (CPU or CUDA tensors). */
+  backend?: Backend;
+}
+
+/** A c10d backend: Gloo (CPU and CUDA tensors, over TCP) or NCCL (CUDA tensors, one GPU per worker). */
+export type Backend = 'gloo' | 'nccl';
+
+/** The c10d backends this build of the addon has. */
+export function processGroupBackends(): Backend[] {
+  return native.processGroupBackends();
 }
 
 /** A joined group of workers. */
@@ -28,12 +41,17 @@ export class ProcessGroup {
   readonly handle: ProcessGroupHandle;
   readonly rank: number;
   readonly worldSize: number;
+  readonly backend: Backend;
+  /** Where this worker's tensors live: the model must train there. */
+  readonly device: Device;
 
   /** @internal Use {@link initProcessGroup}. */
-  constructor(handle: ProcessGroupHandle) {
+  constructor(handle: ProcessGroupHandle, backend: Backend, device: Device) {
     this.handle = handle;
     this.rank = handle.rank();
     this.worldSize = handle.worldSize();
+    this.backend = backend;
+    this.device = device;
   }
 
   /** Copies `root`'s values of `tensors` into every worker's, in place. */
@@ -69,16 +87,44 @@ export async function initProcessGroup(options: DistributedOptions): Promise<Pro
   const port = checkInteger('masterPort', options.masterPort ?? 29500, 1, 65535);
   const timeout = checkNumber('timeout', options.timeout ?? 300, 0.001);
   const masterAddr = options.masterAddr ?? '127.0.0.1';
-  if (!native.hasGloo()) {
-    throw new Error('this build has no Gloo: install libgloo-dev and rebuild (npm rebuild seq2seq-node)');
-  }
-  const handle = await native.connectGroup({ masterAddr, port, rank, worldSize, timeoutMs: timeout * 1000 }).promise;
-  return new ProcessGroup(handle);
+  const device = options.device ?? 'cpu';
+  const backend = options.backend ?? defaultBackend(device);
+  // The addon checks that it has the backend and that the backend can serve the device, before anyone waits.
+  const handle = await native.connectGroup({
+    masterAddr,
+    port,
+    rank,
+    worldSize,
+    timeoutMs: timeout * 1000,
+    backend,
+    device,
+  }).promise;
+  return new ProcessGroup(handle, backend, device);
+}
+
+/** NCCL for CUDA devices when this build has it (as torch.distributed picks), else Gloo. */
+export function defaultBackend(device: Device): Backend {
+  return device.startsWith('cuda') && processGroupBackends().includes('nccl') ? 'nccl' : 'gloo';
 }
 
 /**
- * The torchrun variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT; LOCAL_RANK is read by callers that pick
- * a GPU), or undefined when WORLD_SIZE is not set. Malformed values throw, naming the variable.
+ * The device a worker trains on: `cuda` means the worker's own GPU, cuda:(LOCAL_RANK mod the GPUs visible) as
+ * torchrun's users pick it (`--rank` stands in when LOCAL_RANK is not set); `cpu` and `cuda:N` are kept.
+ */
+export function workerDevice(
+  device: Device,
+  rank: number,
+  env: NodeJS.ProcessEnv = process.env,
+  gpus: number = cuda.deviceCount(),
+): Device {
+  if (device !== 'cuda' || gpus < 1) return device;
+  const local = env.LOCAL_RANK !== undefined && /^\d+$/.test(env.LOCAL_RANK) ? Number(env.LOCAL_RANK) : rank;
+  return `cuda:${local % gpus}`;
+}
+
+/**
+ * The torchrun variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT; LOCAL_RANK is read by
+ * {@link workerDevice}), or undefined when WORLD_SIZE is not set. Malformed values throw, naming the variable.
  */
 export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): DistributedOptions | undefined {
   if (env.WORLD_SIZE === undefined) return undefined;
@@ -95,6 +141,12 @@ export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): Distri
     masterAddr: env.MASTER_ADDR ?? '127.0.0.1',
     masterPort: env.MASTER_PORT === undefined ? 29500 : int('MASTER_PORT', 1),
   };
+}
+
+/** @internal Whether two device names mean one device (`cuda` is `cuda:0`). */
+export function sameDevice(a: Device, b: Device): boolean {
+  const full = (d: Device): string => (d === 'cuda' ? 'cuda:0' : d);
+  return full(a) === full(b);
 }
 
 /** Rank 0's weights to every worker, so that all start from the same model. */

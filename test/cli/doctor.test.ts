@@ -11,7 +11,11 @@ describe('doctor', () => {
     expect(report.threads).toBeGreaterThan(0);
     expect(report.devices[0]).toBe('cpu');
     expect(report.selfTest.every((t) => t.ok)).toBe(true);
+    // NCCL comes only with a CUDA libtorch.
+    if (report.processGroups.includes('nccl')) expect(report.cudaBuild).toBe(true);
     if (process.platform === 'linux' && report.torchDir.startsWith('/usr/lib')) {
+      // CI installs libgloo-dev: data-parallel training on the CPU is built in.
+      expect(report.processGroups).toContain('gloo');
       // Debian's libtorch uses whichever libblas.so.3 is selected; CI installs OpenBLAS.
       expect(report.blas.join(' ')).toMatch(/openblas/);
       // OpenBLAS runs kernels for this CPU's vector units, not its SSE3 fallback for CPUs it does not know.

@@ -160,7 +160,7 @@ describe('seq2seq command line', () => {
       ],
       [
         ['train', '--corpus', corpus, '--out', '/tmp/x', '--backend', 'nccl'],
-        /^seq2seq: --backend nccl: NCCL process groups are not built into seq2seq-node yet; use --backend gloo$/,
+        /^seq2seq: --backend nccl moves CUDA tensors: train with --device cuda, or use --backend gloo$/,
         1,
       ],
     ];

@@ -2,7 +2,9 @@
 //   node test/helpers/dp-worker.mjs '{"rank":0,"worldSize":2,"port":29600,"batch":4,"steps":20,"out":"r0.json"}'
 // Trains `steps` batches one addon call at a time and writes every parameter after every step to `out`.
 // Options: teacherForcing (1), seedInit (initial weights; differs per rank to show that rank 0's win),
-// timeout (s), dieAfter (the step before which this worker kills itself), model ({ attention, bidirectional }).
+// timeout (s), dieAfter (the step before which this worker kills itself), model ({ attention, bidirectional }),
+// device (cpu; `cuda` is this worker's own GPU), backend (the default for the device), group (a group even for a
+// world of 1).
 import { writeFileSync } from 'node:fs';
 
 const torch = await import('../../dist/torch/index.js');
@@ -14,7 +16,7 @@ const { EOS, SOS } = await import('../../dist/data/tokenize.js');
 const { buildModel } = await import('../../dist/model/architecture.js');
 const { modelParts } = await import('../../dist/model/parts.js');
 const { planBatches } = await import('../../dist/train/batches.js');
-const { initProcessGroup, broadcastModel } = await import('../../dist/train/distributed.js');
+const { initProcessGroup, broadcastModel, workerDevice } = await import('../../dist/train/distributed.js');
 
 const cfg = JSON.parse(process.argv[2]);
 try {
@@ -23,17 +25,22 @@ try {
   const data = buildDataset(samplePairs(parseCorpus(text, 'demo').pairs, 400, 0));
   torch.manualSeed(cfg.seedInit ?? 1);
   const sizes = { hidden: 16, embedding: 8, layers: 2, ...cfg.model };
-  const { encoder, decoder } = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
+  const device = workerDevice(cfg.device ?? 'cpu', cfg.rank);
+  const built = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
+  const encoder = built.encoder.to(device);
+  const decoder = built.decoder.to(device);
   const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: 0.01 });
   const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: 0.01 });
   const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
   let group;
-  if (cfg.worldSize > 1) {
+  if (cfg.worldSize > 1 || cfg.group) {
     group = await initProcessGroup({
       rank: cfg.rank,
       worldSize: cfg.worldSize,
       masterPort: cfg.port,
       timeout: cfg.timeout ?? 60,
+      device,
+      backend: cfg.backend,
     });
     await broadcastModel(group, encoder, decoder);
   }
@@ -55,7 +62,7 @@ try {
   for (let step = 0; step < cfg.steps; step++) {
     if (cfg.dieAfter === step) process.kill(process.pid, 'SIGKILL');
     await native.trainEpoch(parts, [batches[step]], {
-      device: 'cpu',
+      device,
       sos: data.targetVocab.index(SOS),
       eos: data.targetVocab.index(EOS),
       teacherForcing: cfg.teacherForcing ?? 1,

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { findLibtorch } from '../../scripts/find-libtorch.mjs';
+import { findLibtorch, torchPrefix } from '../../scripts/find-libtorch.mjs';
 
 type Found = { dir?: string; source?: string; searched: string[] };
 const find = findLibtorch as (env: Record<string, string | undefined>) => Found;
+const prefixOf = torchPrefix as (dir: string) => string | undefined;
 
 function fakeLibtorch(): string {
   const root = mkdtempSync(join(tmpdir(), 'libtorch-'));
@@ -37,5 +38,15 @@ describe('find-libtorch', () => {
     expect(found.searched.some((s) => s.startsWith('python3'))).toBe(true);
     expect(found.searched.some((s) => s.startsWith('/usr/bin/python3'))).toBe(true);
     expect(found.dir).toBeDefined();
+  });
+
+  it("puts a pip or unzipped libtorch's own prefix first, so that a Debian libtorch-dev beside it is not mixed in", () => {
+    const root = fakeLibtorch();
+    expect(prefixOf(join(root, 'share', 'cmake', 'Torch'))).toBeUndefined(); // no lib/ folder: not a libtorch
+    mkdirSync(join(root, 'lib'));
+    expect(prefixOf(join(root, 'share', 'cmake', 'Torch'))).toBe(root);
+    expect(prefixOf(join(root, 'share', 'cmake', 'Torch') + '/')).toBe(root);
+    // Debian's layout: its prefix is /usr, which is searched anyway.
+    expect(prefixOf('/usr/lib/x86_64-linux-gnu/cmake/Torch')).toBeUndefined();
   });
 });

@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { initProcessGroup, processGroupBackends, workerDevice } from '../../src/train/distributed.js';
+import { cuda } from '../../src/torch/index.js';
+import { DEVICE, ON_CUDA } from '../helpers/device.js';
 
 // The workers run from dist/ (built by `npm install`'s prepare step); rebuilt here to match the source.
 beforeAll(() => {
@@ -44,34 +47,48 @@ function relative(a: readonly number[], b: readonly number[]): number {
   return Math.sqrt(diff / norm);
 }
 
-describe('data-parallel training on c10d (Gloo, two workers on loopback)', () => {
+const hasNccl = processGroupBackends().includes('nccl');
+// Gloo needs its headers at build time: CI's Debian build always has them (test/cli/doctor.test.ts checks), a pip
+// torch's build only where libgloo-dev is installed.
+const hasGloo = processGroupBackends().includes('gloo');
+
+/** Runs 2 workers with batch 4 and 1 worker with batch 8 on the same data; checks and returns the worst gap. */
+async function twoWorkersMatchOne(what: string, extra: Record<string, unknown>): Promise<void> {
+  const port = nextPort++;
+  const steps = 20;
+  const common = { worldSize: 2, port, batch: 4, steps, ...extra };
+  const [r0, r1, single] = await Promise.all([
+    worker({ ...common, rank: 0, seedInit: 1, out: join(dir, `r0-${port}.json`) }),
+    worker({ ...common, rank: 1, seedInit: 2, out: join(dir, `r1-${port}.json`) }),
+    worker({ ...common, worldSize: 1, rank: 0, batch: 8, seedInit: 1, out: join(dir, `single-${port}.json`) }),
+  ]);
+  for (const r of [r0, r1, single]) expect(r.code, r.stderr).toBe(0);
+  const [a, b, c] = ['r0', 'r1', 'single'].map((name) => snapshots(join(dir, `${name}-${port}.json`)));
+  expect(a).toHaveLength(steps);
+  // Rank 1 started from other weights (seed 2): the broadcast and the averaged gradients make it rank 0.
+  a!.forEach((weights, step) => expect(b![step], `step ${step + 1}`).toEqual(weights));
+  const worst = Math.max(...a!.map((weights, step) => relative(weights, c![step]!)));
+  console.log(
+    `2 workers x batch 4 vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
+  );
+  expect(worst).toBeLessThanOrEqual(1e-5);
+}
+
+describe.runIf(hasGloo)('data-parallel training on c10d (Gloo, two workers on loopback)', () => {
   for (const [teacherForcing, model] of [
     [1, undefined],
     [0.5, undefined],
     [0.5, { attention: 'luong-general', bidirectional: true }],
   ] as const) {
     const what = `teacher forcing ${teacherForcing}${model ? `, ${model.attention} attention, bidirectional encoder` : ''}`;
-    it(`keeps the workers identical after every step and makes the updates of one worker with twice the batch (${what})`, async () => {
-      const port = nextPort++;
-      const steps = 20;
-      const common = { worldSize: 2, port, batch: 4, steps, teacherForcing, model };
-      const [r0, r1, single] = await Promise.all([
-        worker({ ...common, rank: 0, seedInit: 1, out: join(dir, `r0-${port}.json`) }),
-        worker({ ...common, rank: 1, seedInit: 2, out: join(dir, `r1-${port}.json`) }),
-        worker({ ...common, worldSize: 1, rank: 0, batch: 8, seedInit: 1, out: join(dir, `single-${port}.json`) }),
-      ]);
-      for (const r of [r0, r1, single]) expect(r.code, r.stderr).toBe(0);
-      const [a, b, c] = [r0, r1, single].map((_, k) =>
-        snapshots(join(dir, `${['r0', 'r1', 'single'][k]}-${port}.json`)),
-      );
-      expect(a).toHaveLength(steps);
-      // Rank 1 started from other weights (seed 2): the broadcast and the averaged gradients make it rank 0.
-      a!.forEach((weights, step) => expect(b![step], `step ${step + 1}`).toEqual(weights));
-      const worst = Math.max(...a!.map((weights, step) => relative(weights, c![step]!)));
-      console.log(
-        `2 workers x batch 4 vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
-      );
-      expect(worst).toBeLessThanOrEqual(1e-5);
+    it(`keeps the workers identical after every step and makes the updates of one worker with twice the batch (${what}, ${DEVICE})`, async () => {
+      // Gloo also reduces CUDA tensors (through the host): on a GPU machine both workers share its GPU.
+      await twoWorkersMatchOne(`${what}, gloo on ${DEVICE}`, {
+        teacherForcing,
+        model,
+        device: DEVICE,
+        backend: 'gloo',
+      });
     });
   }
 
@@ -114,7 +131,50 @@ describe('data-parallel training on c10d (Gloo, two workers on loopback)', () =>
   });
 });
 
-describe('seq2seq launch', () => {
+describe('data-parallel training on NCCL', () => {
+  // NCCL gives each worker a GPU of its own: two workers need two GPUs.
+  it.runIf(hasNccl && ON_CUDA && cuda.deviceCount() >= 2)(
+    'keeps two workers on two GPUs identical and makes the updates of one worker with twice the batch',
+    async () => {
+      await twoWorkersMatchOne('nccl, one GPU each', { teacherForcing: 0.5, device: 'cuda', backend: 'nccl' });
+    },
+  );
+
+  it.runIf(hasNccl && ON_CUDA)('trains a world of one through an NCCL group as it trains alone', async () => {
+    const port = nextPort++;
+    const common = { worldSize: 1, rank: 0, port, batch: 8, steps: 20, device: 'cuda', teacherForcing: 0.5 };
+    const [grouped, alone] = await Promise.all([
+      worker({ ...common, group: true, backend: 'nccl', out: join(dir, `nccl1-${port}.json`) }),
+      worker({ ...common, out: join(dir, `alone-${port}.json`) }),
+    ]);
+    for (const r of [grouped, alone]) expect(r.code, r.stderr).toBe(0);
+    const [a, b] = [`nccl1-${port}`, `alone-${port}`].map((name) => snapshots(join(dir, `${name}.json`)));
+    const worst = Math.max(...a!.map((weights, step) => relative(weights, b![step]!)));
+    console.log(`NCCL group of one vs no group: within ${worst.toExponential(2)} relative over 20 steps`);
+    expect(worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('refuses what NCCL cannot do with one clear error, before waiting for anyone', async () => {
+    const start = initProcessGroup({ worldSize: 2, rank: 0, masterPort: nextPort++, backend: 'nccl', device: 'cpu' });
+    await expect(start).rejects.toThrow(
+      hasNccl
+        ? /^the nccl backend moves CUDA tensors: train on a cuda device, or use the gloo backend$/
+        : /^this build of seq2seq-node has no NCCL \(it needs a CUDA libtorch built with NCCL/,
+    );
+  });
+
+  it("gives each worker its own GPU: cuda means cuda:(LOCAL_RANK mod the GPUs), else the rank's", () => {
+    expect(workerDevice('cuda', 3, { LOCAL_RANK: '1' }, 2)).toBe('cuda:1');
+    expect(workerDevice('cuda', 3, {}, 2)).toBe('cuda:1');
+    expect(workerDevice('cuda', 2, {}, 2)).toBe('cuda:0');
+    expect(workerDevice('cuda', 5, { LOCAL_RANK: '5' }, 1)).toBe('cuda:0');
+    expect(workerDevice('cuda:1', 0, { LOCAL_RANK: '0' }, 2)).toBe('cuda:1'); // an explicit GPU is kept
+    expect(workerDevice('cpu', 1, { LOCAL_RANK: '1' }, 2)).toBe('cpu');
+    expect(workerDevice('cuda', 1, {}, 0)).toBe('cuda'); // no GPU: training fails on it, saying so
+  });
+});
+
+describe.runIf(hasGloo)('seq2seq launch', () => {
   it('runs a two-worker training job on this machine; rank 0 writes the checkpoints, output comes prefixed', () => {
     const out = join(dir, 'launch-run');
     const corpus = join(dir, 'demo.txt');

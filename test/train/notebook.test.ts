@@ -23,11 +23,13 @@ interface Reference {
   translations: number[][];
 }
 
-describe('the notebook loop', () => {
-  it('gives PyTorch’s per-sentence losses (relative difference <= 1e-5 over 200 sentences, 2 epochs) and translations', async () => {
+/** Trains the mirror on 200 demo pairs, replays the run in PyTorch, returns both sides' figures. */
+async function crosscheck(dtype: 'float32' | 'float64', epochs: number) {
+  torch.setDefaultDtype(dtype);
+  try {
     const config = resolveConfig({
       instances: 200,
-      epochs: 2,
+      epochs,
       hidden: 32,
       embedding: 30,
       layers: 4,
@@ -62,20 +64,43 @@ describe('the notebook loop', () => {
         count++;
       }),
     );
-    console.log(
-      `crosscheck on ${DEVICE}: ${count} sentence losses, max relative difference ${maxRel.toExponential(2)} (limit 1e-5)`,
-    );
-    expect(count).toBe(400);
-    expect(maxRel).toBeLessThanOrEqual(1e-5);
-    expect(losses.currentLoss).toHaveLength(2);
-
     const sos = data.targetVocab.index(SOS);
     const eos = data.targetVocab.index(EOS);
-    const ours = data.sources
+    const translations = data.sources
       .slice(0, 20)
       .map((s, j) =>
         greedyDecode(encoder, decoder, s, { sos, eos, maxLength: data.targets[j]!.length, device: DEVICE }),
       );
-    expect(ours).toEqual(ref.translations);
+    return { maxRel, count, losses, ref, translations };
+  } finally {
+    torch.setDefaultDtype('float32');
+  }
+}
+
+describe('the notebook loop', () => {
+  // Same libtorch, same operations, same order: the losses agree to the last bits or nearly. But float32 training
+  // is chaotic: where the BLAS rounds one product differently (MKL, the BLAS of pip's torch, picks kernels by
+  // memory alignment), a difference of 1e-7 grows to 1e-1 within a few hundred Adam steps. So the float32 run is
+  // compared over one epoch, and the long run in float64, where such roundings stay far below the limit.
+  it('gives PyTorch’s per-sentence losses (float32: relative difference <= 1e-5 over 200 sentences) and translations', async () => {
+    const { maxRel, count, losses, ref, translations } = await crosscheck('float32', 1);
+    console.log(
+      `crosscheck on ${DEVICE}, float32: ${count} sentence losses, max relative difference ${maxRel.toExponential(2)} (limit 1e-5)`,
+    );
+    expect(count).toBe(200);
+    expect(maxRel).toBeLessThanOrEqual(1e-5);
+    expect(losses.currentLoss).toHaveLength(1);
+    expect(translations).toEqual(ref.translations);
+  });
+
+  it('gives PyTorch’s per-sentence losses over 2 epochs (float64: relative difference <= 1e-9 over 400 sentences) and translations', async () => {
+    const { maxRel, count, losses, ref, translations } = await crosscheck('float64', 2);
+    console.log(
+      `crosscheck on ${DEVICE}, float64: ${count} sentence losses, max relative difference ${maxRel.toExponential(2)} (limit 1e-9)`,
+    );
+    expect(count).toBe(400);
+    expect(maxRel).toBeLessThanOrEqual(1e-9);
+    expect(losses.currentLoss).toHaveLength(2);
+    expect(translations).toEqual(ref.translations);
   });
 });
