@@ -124,6 +124,7 @@ json.dump(
         "mean_loss": [sum(l) / len(l) for l in per_sentence],
         "translations": translations,
         "train_seconds": train_seconds,
+        "torch_version": torch.__version__,
     },
     os.sys.stdout,
 )
