@@ -1,5 +1,5 @@
 // JS side of the c10d process group:
-//   connectGroup({ masterAddr, port, rank, worldSize, timeoutMs, backend, device })
+//   connectGroup({ masterAddr, port, rank, worldSize, timeoutMs, backend, device, agentStoreAttempt? })
 //                                                 -> { promise: ProcessGroup, cancel }
 //   broadcastTensors(group, tensors, root)        -> { promise, cancel }  (in place)
 //   allReduceTensors(group, tensors)              -> { promise, cancel }  (sums in place)
@@ -81,6 +81,10 @@ class ConnectJob : public BackgroundJob {
     if (backend != "gloo" && backend != "nccl") ThrowType(env, "backend must be \"gloo\" or \"nccl\"");
     options_.backend = backend == "nccl" ? GroupBackend::kNccl : GroupBackend::kGloo;
     options_.device = ToDevice(Option(opts, "device"));
+    if (const Napi::Value attempt = Option(opts, "agentStoreAttempt"); !attempt.IsUndefined()) {
+      options_.agentStoreAttempt = static_cast<int>(ToInt(attempt, "agentStoreAttempt"));
+      if (options_.agentStoreAttempt < 0) ThrowRange(env, "agentStoreAttempt must be at least 0");
+    }
     ProcessGroup::Prepare(options_);
   }
 

@@ -7,6 +7,7 @@
 
 #if defined(SEQ2SEQ_WITH_GLOO) || defined(SEQ2SEQ_WITH_NCCL)
 #define SEQ2SEQ_WITH_C10D 1
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "c10d_group.h"
@@ -69,17 +70,23 @@ std::runtime_error CollectiveError(const GroupOptions& options, const char* what
 }
 
 std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const GroupOptions& options) {
+  const bool agentStore = options.agentStoreAttempt >= 0;
   c10d::TCPStoreOptions storeOptions;
   storeOptions.port = static_cast<std::uint16_t>(options.port);
-  storeOptions.isServer = options.rank == 0;
+  storeOptions.isServer = options.rank == 0 && !agentStore;
   storeOptions.numWorkers = options.worldSize;
-  storeOptions.waitWorkers = true;
+  storeOptions.waitWorkers = !agentStore;
   storeOptions.timeout = options.timeout;
   c10::intrusive_ptr<c10d::Store> store;
   try {
     store = c10::make_intrusive<c10d::TCPStore>(options.masterAddr, storeOptions);
   } catch (const std::exception& e) {
     throw MeetError(options, e);
+  }
+  if (agentStore) {
+    // torch.distributed's key space under torchrun: the agent's store outlives a restart of the workers.
+    store =
+        c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(options.agentStoreAttempt), store);
   }
 #ifdef SEQ2SEQ_WITH_NCCL
   if (options.backend == GroupBackend::kNccl) return ConnectNccl(options, store);

@@ -22,6 +22,9 @@ struct GroupOptions {
   std::chrono::milliseconds timeout{300000};  // rendezvous and every collective
   GroupBackend backend = GroupBackend::kGloo;
   c10::Device device{c10::DeviceType::CPU};  // where this rank's tensors live (NCCL: its GPU)
+  // >= 0: a launcher (torchrun's elastic agent) hosts the store at masterAddr:port; every rank is its client
+  // and keeps to the keys of this restart attempt, as torch.distributed does under torchrun.
+  int agentStoreAttempt = -1;
 };
 
 class ProcessGroup {

@@ -208,6 +208,8 @@ export interface GroupOptions {
   backend: 'gloo' | 'nccl';
   /** Where this rank's tensors live (NCCL: its own GPU). */
   device: Device;
+  /** A launcher's store (torchrun's agent) at masterAddr:port, this restart attempt's keys. */
+  agentStoreAttempt?: number;
 }
 
 /** @internal A job running on its own thread. */

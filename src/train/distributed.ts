@@ -25,6 +25,12 @@ export interface DistributedOptions {
   device?: Device;
   /** c10d backend; default NCCL on CUDA devices when this build has it, else Gloo (CPU or CUDA tensors). */
   backend?: Backend;
+  /**
+   * Under torchrun, whose elastic agent hosts the rendezvous store at masterAddr:masterPort itself: every worker
+   * is its client, and keys are this restart attempt's (TORCHELASTIC_RESTART_COUNT). Set by
+   * {@link distributedFromEnv} from TORCHELASTIC_USE_AGENT_STORE.
+   */
+  agentStoreAttempt?: number;
 }
 
 /** A c10d backend: Gloo (CPU and CUDA tensors, over TCP) or NCCL (CUDA tensors, one GPU per worker). */
@@ -98,6 +104,9 @@ export async function initProcessGroup(options: DistributedOptions): Promise<Pro
     timeoutMs: timeout * 1000,
     backend,
     device,
+    ...(options.agentStoreAttempt === undefined
+      ? {}
+      : { agentStoreAttempt: checkInteger('agentStoreAttempt', options.agentStoreAttempt, 0) }),
   }).promise;
   return new ProcessGroup(handle, backend, device);
 }
@@ -123,8 +132,8 @@ export function workerDevice(
 }
 
 /**
- * The torchrun variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT; LOCAL_RANK is read by
- * {@link workerDevice}), or undefined when WORLD_SIZE is not set. Malformed values throw, naming the variable.
+ * The torchrun variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT, TORCHELASTIC_USE_AGENT_STORE and
+ * TORCHELASTIC_RESTART_COUNT; LOCAL_RANK is read by {@link workerDevice}), or undefined when WORLD_SIZE is not set. Malformed values throw, naming the variable.
  */
 export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): DistributedOptions | undefined {
   if (env.WORLD_SIZE === undefined) return undefined;
@@ -140,6 +149,8 @@ export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): Distri
     rank: int('RANK', 0),
     masterAddr: env.MASTER_ADDR ?? '127.0.0.1',
     masterPort: env.MASTER_PORT === undefined ? 29500 : int('MASTER_PORT', 1),
+    // torchrun's agent hosts the store on MASTER_ADDR:MASTER_PORT (as torch.distributed's env:// then assumes).
+    ...(env.TORCHELASTIC_USE_AGENT_STORE === 'True' ? { agentStoreAttempt: int('TORCHELASTIC_RESTART_COUNT', 0) } : {}),
   };
 }
 

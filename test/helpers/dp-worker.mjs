@@ -4,7 +4,7 @@
 // Options: teacherForcing (1), seedInit (initial weights; differs per rank to show that rank 0's win),
 // timeout (s), dieAfter (the step before which this worker kills itself), model ({ attention, bidirectional }),
 // device (cpu; `cuda` is this worker's own GPU), backend (the default for the device), group (a group even for a
-// world of 1).
+// world of 1), agentStoreAttempt (a launcher hosts the store, as torchrun's agent does).
 import { writeFileSync } from 'node:fs';
 
 const torch = await import('../../dist/torch/index.js');
@@ -41,6 +41,7 @@ try {
       timeout: cfg.timeout ?? 60,
       device,
       backend: cfg.backend,
+      agentStoreAttempt: cfg.agentStoreAttempt,
     });
     await broadcastModel(group, encoder, decoder);
   }

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initProcessGroup, processGroupBackends, workerDevice } from '../../src/train/distributed.js';
 import { cuda } from '../../src/torch/index.js';
 import { DEVICE, ON_CUDA } from '../helpers/device.js';
+import { PYTHON } from '../helpers/pytorch.js';
 
 // The workers run from dist/ (built by `npm install`'s prepare step); rebuilt here to match the source.
 beforeAll(() => {
@@ -91,6 +92,34 @@ describe.runIf(hasGloo)('data-parallel training on c10d (Gloo, two workers on lo
       });
     });
   }
+
+  it("joins a store that the launcher hosts, as under torchrun (its agent's store): every worker is a client", async () => {
+    const port = nextPort++;
+    // The agent's part, in the reference PyTorch: a TCPStore server at MASTER_ADDR:MASTER_PORT.
+    const agent = spawn(
+      PYTHON,
+      [
+        '-c',
+        `import datetime, time, torch.distributed as d
+store = d.TCPStore('127.0.0.1', ${port}, None, True, datetime.timedelta(seconds=60), wait_for_workers=False)
+time.sleep(120)`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const common = { worldSize: 2, port, batch: 4, steps: 5, agentStoreAttempt: 3, timeout: 30 };
+      const [r0, r1] = await Promise.all([
+        worker({ ...common, rank: 0, seedInit: 1, out: join(dir, `agent-r0-${port}.json`) }),
+        worker({ ...common, rank: 1, seedInit: 2, out: join(dir, `agent-r1-${port}.json`) }),
+      ]);
+      for (const r of [r0, r1]) expect(r.code, r.stderr).toBe(0);
+      const [a, b] = ['r0', 'r1'].map((name) => snapshots(join(dir, `agent-${name}-${port}.json`)));
+      expect(a).toHaveLength(5);
+      expect(b).toEqual(a);
+    } finally {
+      agent.kill();
+    }
+  });
 
   it('ends with a clear error, not a hang, when a worker dies', async () => {
     const port = nextPort++;
