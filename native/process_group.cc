@@ -88,6 +88,7 @@ std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const GroupOptions& options)
     store =
         c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(options.agentStoreAttempt), store);
   }
+  store = c10::make_intrusive<c10d::PrefixStore>("seq2seq", store);
 #ifdef SEQ2SEQ_WITH_NCCL
   if (options.backend == GroupBackend::kNccl) return ConnectNccl(options, store);
 #endif

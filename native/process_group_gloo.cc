@@ -1,7 +1,6 @@
 // c10d's Gloo backend: CPU tensors (and CUDA ones, staged through the host), over TCP.
 #ifdef SEQ2SEQ_WITH_GLOO
 
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
 #include "c10d_group.h"
@@ -12,10 +11,9 @@ std::shared_ptr<ProcessGroup> ConnectGloo(const GroupOptions& options, const c10
   auto glooOptions = c10d::ProcessGroupGloo::Options::create(options.timeout);
   // The interface that reaches the master address (loopback for a local job).
   glooOptions->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(options.masterAddr));
-  auto prefixed = c10::make_intrusive<c10d::PrefixStore>("seq2seq", store);
   c10::intrusive_ptr<c10d::ProcessGroupGloo> backend;
   try {
-    backend = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, options.rank, options.worldSize, glooOptions);
+    backend = c10::make_intrusive<c10d::ProcessGroupGloo>(store, options.rank, options.worldSize, glooOptions);
   } catch (const std::exception& e) {
     throw MeetError(options, e);  // the peers exchange their addresses through the store: a missing one times out
   }

@@ -4,7 +4,6 @@
 #include <c10/core/DeviceGuard.h>
 
 #include <cstdlib>
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 
 #include "c10d_group.h"
@@ -25,11 +24,10 @@ void PrepareNccl(const GroupOptions& options) {
 std::shared_ptr<ProcessGroup> ConnectNccl(const GroupOptions& options, const c10::intrusive_ptr<c10d::Store>& store) {
   auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
   ncclOptions->timeout = options.timeout;
-  auto prefixed = c10::make_intrusive<c10d::PrefixStore>("seq2seq", store);
   const c10::DeviceGuard onDevice(options.device);
   std::shared_ptr<ProcessGroup> group;
   try {
-    auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, options.rank, options.worldSize, ncclOptions);
+    auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, options.rank, options.worldSize, ncclOptions);
     group = std::make_shared<C10dGroup<c10d::ProcessGroupNCCL>>(options, store, backend);
   } catch (const std::exception& e) {
     throw MeetError(options, e);

@@ -3,7 +3,8 @@
 The model classes and the training loop below are the notebook's ("Attention in Neural Networks - 6.
 Sequence-to-Sequence (Seq2Seq) (5)", Buomsoo Kim, 2020), unchanged but for three things the cross-check needs:
 the data, vocabularies and initial weights (float32, or float64) come from RUNDIR instead of a fresh random
-draw, DEVICE is taken from the command line, and every sentence's loss is recorded. Afterwards it decodes the first sources greedily.
+draw, DEVICE is taken from the command line, and every sentence's loss is recorded. Afterwards it decodes the
+first sources greedily.
 
 usage: /usr/bin/python3 scripts/reference/notebook.py RUNDIR [--device cpu] [--translate N] [--threads N] > result.json
 """
