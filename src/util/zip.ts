@@ -40,6 +40,11 @@ export class ZipArchive {
     this.entries = readDirectory(this.#bytes);
   }
 
+  /** The entry's data as stored in the archive: deflated when `entry.method` is 8. */
+  raw(entry: ZipEntry): Uint8Array {
+    return this.#bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  }
+
   /**
    * The bytes of `entry` (a view into the archive when stored, a new buffer when deflated). `maxBytes` refuses
    * an entry that would inflate to more, before anything is allocated.
@@ -48,7 +53,7 @@ export class ZipArchive {
     if (entry.size > maxBytes) {
       throw new ZipError(`${entry.name} would take ${entry.size} bytes, more than the ${maxBytes} allowed`);
     }
-    const data = this.#bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+    const data = this.raw(entry);
     if (entry.method === 0) return data;
     const out = new Uint8Array(entry.size);
     let inflated: Uint8Array;
