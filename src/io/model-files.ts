@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { EOS, SOS } from '../data/tokenize.js';
 import { Vocab } from '../data/vocab.js';
 import { ATTENTION_KINDS } from '../model/attention.js';
-import { buildModel, fullSizes, type ModelSizes } from '../model/architecture.js';
+import { buildModel, checkModelFits, fullSizes, type ModelSizes } from '../model/architecture.js';
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
@@ -111,6 +111,11 @@ export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedMod
   const sizes = configSizes(file, configPath);
   const sourceVocab = readVocab(join(folder, 'src_vocab.json'));
   const targetVocab = readVocab(join(folder, 'tgt_vocab.json'));
+  try {
+    checkModelFits(sourceVocab.size, targetVocab.size, sizes);
+  } catch (err) {
+    throw new Error(`${configPath}: ${(err as Error).message}`);
+  }
   const { encoder, decoder } = buildModel(sourceVocab.size, targetVocab.size, sizes);
   loadWeights(encoder, join(folder, 'encoder.pt'));
   loadWeights(decoder, join(folder, 'decoder.pt'));

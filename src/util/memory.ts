@@ -41,15 +41,18 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * Throws when `bytes` cannot fit: "`what` needs about 75 GiB, more than the 24 GiB of physical memory".
- * `share` is the part of the limit the work may take.
+ * Throws when `bytes` cannot fit in `share` of the memory this process may use: "`what` needs about 75 GiB,
+ * more than the 21.6 GiB it may use (90% of the 24 GiB of physical memory)".
  */
 export function checkFits(what: string, bytes: number, share = 1): void {
   const limit = memoryLimit();
   if (!(bytes <= limit.bytes * share)) {
+    const of = `${formatBytes(limit.bytes)} of ${limit.source}`;
     throw new RangeError(
-      `${what} needs about ${formatBytes(bytes)}, more than the ${formatBytes(limit.bytes)} of ${limit.source}` +
-        (share < 1 ? ` allows it (${Math.round(share * 100)}%)` : ''),
+      `${what} needs about ${formatBytes(bytes)}, more than ` +
+        (share < 1
+          ? `the ${formatBytes(limit.bytes * share)} it may use (${Math.round(share * 100)}% of the ${of})`
+          : `the ${of}`),
     );
   }
 }
