@@ -7,7 +7,8 @@
 import { formatReport, readCorpus } from '../data/corpus.js';
 import { buildDataset, samplePairs } from '../data/dataset.js';
 import { newTrainerState, restoreCheckpoint, type EpochRecord } from '../io/checkpoint.js';
-import { buildModel, describeModel, isNotebookModel } from '../model/architecture.js';
+import type { TrainedModel } from '../io/model-files.js';
+import { buildModel, describeModel, fullSizes, isNotebookModel } from '../model/architecture.js';
 import * as torch from '../torch/index.js';
 import {
   defaultBackend,
@@ -45,6 +46,11 @@ export interface TrainResult {
   samples: SampleTranslation[];
   /** Notebook modes: the losses of the epochs this call trained, as the notebook keeps them. */
   losses?: NotebookLosses;
+  /**
+   * The model as training left it (the last epoch's weights, in training mode); `loadModel(out)` reads the best
+   * checkpoint instead.
+   */
+  model: TrainedModel;
 }
 
 /** Trains a model as the options say, in a new training folder or continuing one; see {@link TrainOptions}. */
@@ -139,5 +145,13 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     history: trainer.history,
     ...(trainer.best ? { bestEpoch: trainer.best.epoch } : trainer.epoch > 0 ? { bestEpoch: trainer.epoch } : {}),
     ...outcome,
+    model: {
+      sizes: fullSizes(runOptions),
+      sourceVocab: data.sourceVocab,
+      targetVocab: data.targetVocab,
+      encoder,
+      decoder,
+      device,
+    },
   };
 }
