@@ -15,6 +15,7 @@ export const integer =
     return Number(value);
   };
 
+/** A finite number above 0. */
 export const positiveNumber = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
@@ -35,12 +36,14 @@ export const number =
     return n;
   };
 
+/** A device name: cpu, cuda or cuda:N. */
 export const device = (value: string): Device => {
   if (!/^(cpu|cuda(:\d+)?)$/.test(value))
     throw new InvalidArgumentError(`expected cpu, cuda or cuda:N, got "${value}"`);
   return value as Device;
 };
 
+/** A comma-separated list of bleu and chrf. */
 export const metrics = (value: string): ('bleu' | 'chrf')[] => {
   const list = value.split(',').map((m) => m.trim().toLowerCase());
   const bad = list.find((m) => m !== 'bleu' && m !== 'chrf');

@@ -61,6 +61,7 @@ export interface TrainOptions extends Partial<ModelSizes> {
   device?: Device;
   /** libtorch's intra-op threads; default: every core. */
   threads?: number;
+  /** `batched` (mini-batches in C++ on a thread of its own), `notebook` (op by op) or `fused` (one call per sentence). */
   mode?: TrainMode;
   /** Batched: sentences per mini-batch. */
   batchSize?: number;
@@ -74,6 +75,7 @@ export interface TrainOptions extends Partial<ModelSizes> {
   normalize?: 'tokens' | 'sentences';
   /** Batched: stop after this many epochs without a better validation measure. */
   patience?: number;
+  /** Batched: the validation measure that picks the best checkpoint and drives `patience`. */
   bestMetric?: BestMetric;
   /** Translate from the corpus's second column to its first. */
   swap?: boolean;
