@@ -147,7 +147,7 @@ export async function evaluateLoss(
 ): Promise<number> {
   if (indices.length === 0) throw new RangeError('Expected at least one pair to evaluate');
   const batches = planBatches(data.sources, data.targets, indices, 0, {
-    batchSize: options.batchSize ?? 64,
+    batchSize: options.batchSize ?? runOptionDefault('batchSize'),
     seed: 0,
     scoreSos: options.scoreSos,
   });
