@@ -6,11 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDataset, samplePairs } from '../../src/data/dataset.js';
 import { parseCorpus } from '../../src/data/corpus.js';
 import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
 import { buildModel } from '../../src/model/architecture.js';
+import { Decoder } from '../../src/model/decoder.js';
+import { Encoder } from '../../src/model/encoder.js';
 import { train, type TrainResult } from '../../src/train/run.js';
 import type { TrainOptions } from '../../src/train/run-options.js';
 import { exactMatch, inEvalMode, sampleTranslations, validationBleu } from '../../src/train/validation.js';
@@ -116,6 +118,30 @@ describe('a training folder shared by the library and the command line', () => {
     expect(resumed.history.map((e) => e.epoch)).toEqual([1, 2]);
     expect(lines).toContain(`resuming ${split} after epoch 1 of 2`);
     expectSameRun(join(root, 'whole'), split);
+  });
+
+  it("has the modules in training mode again after each epoch's validation", async () => {
+    // train() builds its own modules: catch them as they move to the device.
+    const built: torch.nn.Module[] = [];
+    const to = torch.nn.Module.prototype.to;
+    const spy = vi.spyOn(torch.nn.Module.prototype, 'to').mockImplementation(function (this: torch.nn.Module, target) {
+      if (this instanceof Encoder || this instanceof Decoder) built.push(this);
+      return to.call(this, target);
+    });
+    const modes: boolean[][] = [];
+    try {
+      await train(
+        { ...options, out: join(root, 'modes'), epochs: 2 },
+        { onEpoch: () => void modes.push(built.map((m) => m.training)) },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(built).toHaveLength(2);
+    expect(modes).toEqual([
+      [true, true],
+      [true, true],
+    ]);
   });
 
   it('refuses, on resuming, an option the run keeps', async () => {
