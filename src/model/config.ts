@@ -21,8 +21,6 @@ export interface ModelConfig {
   device: Device;
 }
 
-const FIELDS = ['instances', 'epochs', 'hidden', 'embedding', 'layers', 'lr', 'seed', 'device'] as const;
-
 /** The notebook's values: src/train/run-options.ts holds them. */
 export const NOTEBOOK_DEFAULTS: ModelConfig = {
   instances: runOptionDefault('instances'),
@@ -35,12 +33,20 @@ export const NOTEBOOK_DEFAULTS: ModelConfig = {
   device: runOptionDefault('device'),
 };
 
-/** The defaults overridden by `options`, each checked and named when wrong. */
+/** The defaults overridden by `options`, each checked (by the run option table) and named when wrong. */
 export function resolveConfig(options: Partial<ModelConfig> = {}): ModelConfig {
-  const c = { ...NOTEBOOK_DEFAULTS };
-  for (const name of FIELDS) {
+  const pick = <K extends keyof ModelConfig>(name: K): ModelConfig[K] => {
     const value = options[name];
-    if (value !== undefined) (c as Record<string, unknown>)[name] = checkRunOption(name, value);
-  }
-  return c;
+    return value === undefined ? NOTEBOOK_DEFAULTS[name] : (checkRunOption(name, value) as ModelConfig[K]);
+  };
+  return {
+    instances: pick('instances'),
+    epochs: pick('epochs'),
+    hidden: pick('hidden'),
+    embedding: pick('embedding'),
+    layers: pick('layers'),
+    lr: pick('lr'),
+    seed: pick('seed'),
+    device: pick('device'),
+  };
 }

@@ -1,9 +1,13 @@
 /** The run option table: one place for every option's default, check, help text and flag. */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addTrainCommand } from '../../src/cli/train.js';
 import { NOTEBOOK_DEFAULTS, resolveConfig } from '../../src/model/config.js';
 import { resolveBatchedOptions } from '../../src/train/batched.js';
+import { train } from '../../src/train/run.js';
 import {
   RUN_OPTIONS,
   RUN_OPTION_NAMES,
@@ -89,7 +93,7 @@ describe('the run option table', () => {
     }
   });
 
-  it('refuses a bad value naming the option, in the library and on the command line', () => {
+  it('refuses a bad value naming the option, in the library and on the command line', async () => {
     expect(() => checkTrainOptions({ epochs: 0 })).toThrow('Expected a positive integer for epochs but received 0');
     expect(() => checkTrainOptions({ teacherForcing: 2 })).toThrow(
       'Expected a number between 0 and 1 for teacherForcing but received 2 of type number',
@@ -101,6 +105,11 @@ describe('the run option table', () => {
     expect(() => checkTrainOptions({ batchsize: 8 } as unknown as TrainOptions)).toThrow(
       /^Unknown training option batchsize: expected one of corpus, out, resume, /,
     );
+    const out = join(tmpdir(), `never-${process.pid}`);
+    await expect(train({ corpus: 'deu.txt', out, teacherForcing: 2 })).rejects.toThrow(
+      'Expected a number between 0 and 1 for teacherForcing',
+    );
+    expect(existsSync(out)).toBe(false); // refused before any work
     expect(parse(['--teacher-forcing', '2'])).toBe(
       `error: option '--teacher-forcing <ratio>' argument '2' is invalid. expected a number from 0 to 1, got "2"`,
     );
