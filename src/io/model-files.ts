@@ -9,7 +9,7 @@
  * attention or a bidirectional encoder load into scripts/reference/attention_model.py's classes, whose extra keys
  * (`attention.*`, `combine.weight`, `lstm.*_reverse`) are listed there.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { EOS, SOS } from '../data/tokenize.js';
 import { Vocab } from '../data/vocab.js';
@@ -19,6 +19,7 @@ import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readRegularFile } from '../util/files.js';
 
 const FORMAT = 'seq2seq-node/model@2';
 
@@ -173,13 +174,12 @@ export function readVocab(path: string): Vocab {
   return new Vocab(words as string[]);
 }
 
+/** JSON files of a model or run: vocabularies of a million words take tens of MB; beyond this, a mistake. */
+const MAX_JSON_BYTES = 256 << 20;
+
+/** A JSON file of a model or training folder: regular files only (a FIFO would block), of bounded size. */
 export function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readRegularFile(path, 'file', MAX_JSON_BYTES).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
