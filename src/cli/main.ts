@@ -22,8 +22,16 @@ const finite = number(-10, 10);
 const program = new Command()
   .name('seq2seq')
   .description('Sutskever-style sequence-to-sequence translators on libtorch')
-  // One line per error: commander's "(Did you mean ...?)" hint joins the message instead of following it.
-  .configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/\n+/g, ' ')}\n`) })
+  // Usage errors look like every other error: one `seq2seq: ` line (commander's "(Did you mean ...?)" hint joins it).
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        `seq2seq: ${text
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\n+/g, ' ')}\n`,
+      ),
+  })
   .exitOverride()
   .addHelpText(
     'after',
@@ -56,6 +64,7 @@ program
   .option('--json', 'print one JSON object per sentence: source, translations with tokens and scores')
   .option('--show-attention', 'print the attention weights behind each word (greedy; models with --attention)')
   .option('--attention-png <file>', 'draw the attention as a heat map PNG (several sentences: FILE-N.png)')
+  .option('--force', 'replace existing --attention-png files')
   .argument('[sentences...]', 'sentences to translate (default: read lines from stdin)')
   .action(async (sentences: string[], options: TranslateCommand) => {
     const { runTranslate } = await import('./translate.js');
@@ -76,6 +85,7 @@ program
   .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
   .option('--hyps-out <file>', 'write the scored translations there, one per line')
   .option('--refs-out <file>', 'write the references they were scored against, one per line')
+  .option('--force', 'replace existing --hyps-out and --refs-out files')
   .option('--json', 'print the scores as JSON')
   .action(async (options: EvalCommand) => {
     const { runEval } = await import('./eval.js');
