@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
+import { MAX_BEAM, MAX_DECODE_LENGTH } from '../decode/limits.js';
 import type { Device } from '../torch/index.js';
 import { device, integer, metrics, number } from './arguments.js';
 import type { EvalCommand } from './eval.js';
@@ -57,9 +58,9 @@ program
   .description('translate sentences (arguments, or one per line from stdin) with a trained model')
   .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
-  .option('--max-length <n>', 'most tokens in a translation', integer(1), 50)
-  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1), 1)
-  .option('--n-best <n>', 'translations printed per sentence, best first (at most --beam)', integer(1), 1)
+  .option('--max-length <n>', 'most tokens in a translation', integer(1, MAX_DECODE_LENGTH), 50)
+  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1, MAX_BEAM), 1)
+  .option('--n-best <n>', 'translations printed per sentence, best first (at most --beam)', integer(1, MAX_BEAM), 1)
   .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
   .option('--json', 'print one JSON object per sentence: source, translations with tokens and scores')
   .option('--show-attention', 'print the attention weights behind each word (greedy; models with --attention)')
@@ -80,8 +81,8 @@ program
   .option('--seed <n>', 'seed of the drawing', integer(0), 0)
   .option('--swap', 'translate from the second column to the first')
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
-  .option('--max-length <n>', 'most tokens in a translation', integer(1), 50)
-  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1), 1)
+  .option('--max-length <n>', 'most tokens in a translation', integer(1, MAX_DECODE_LENGTH), 50)
+  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1, MAX_BEAM), 1)
   .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
   .option('--hyps-out <file>', 'write the scored translations there, one per line')
   .option('--refs-out <file>', 'write the references they were scored against, one per line')

@@ -51,6 +51,8 @@ describe('usage errors', () => {
     expectOneLine(cli('train', '--timeout', '1e300'), /expected a positive number of at most 604800/, 2);
     expectOneLine(cli('train', '--seed', '99999999999999999999'), /--seed <n>' argument/, 2);
     expectOneLine(cli('nonsense'), /unknown command 'nonsense'/, 2);
+    expectOneLine(cli('translate', '--model', run, '--beam', '100000', 'go'), /expected an integer from 1 to 1024/, 2);
+    expectOneLine(cli('translate', '--model', run, '--max-length', '1000000000', 'go'), /from 1 to 10000/, 2);
   });
 });
 
@@ -72,6 +74,19 @@ describe('special files', () => {
       spawnSync('mkfifo', [join(model, 'config.json')]);
       expectOneLine(cli('translate', '--model', model, 'hi'), /config\.json: it is a FIFO/, 1);
     }
+  });
+});
+
+describe('inputs', () => {
+  it('a line of stdin without end is refused by number, not buffered until V8 gives up', () => {
+    const result = spawnSync(process.execPath, ['dist/cli/main.js', 'translate', '--model', run], {
+      input: 'Go.\n' + 'a'.repeat(3 << 20),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // The command stops reading at the bad line: the rest of the input meets a closed pipe (EPIPE), as it should.
+    expect(result.stderr.trimEnd()).toMatch(/^seq2seq: line 2 of the input is longer than 1\.0 MiB$/);
+    expect(result.status).toBe(1);
   });
 });
 
