@@ -12,10 +12,11 @@ const { translate } = await import('../dist/decode/translate.js');
 const { writeFileAtomic } = await import('../dist/util/atomic.js');
 
 const out = 'runs/demo';
-// runs/demo holds only what the demo generates: each run starts afresh (train refuses to overwrite a run).
+// runs/demo is the demo's training folder and starts afresh each time (train writes only into a new or empty
+// folder, or continues its own run); the corpus lies beside it.
 rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
-const corpus = join(out, 'deu-demo.txt');
+mkdirSync('runs', { recursive: true });
+const corpus = join('runs', 'deu-demo.txt');
 const PAIRS = Number(process.env.DEMO_PAIRS ?? 10_000);
 writeFileAtomic(corpus, generateDemoCorpus({ pairs: PAIRS, seed: 1 }));
 
