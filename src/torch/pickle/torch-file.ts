@@ -5,8 +5,8 @@
  * as Python's OrderedDicts, optimizer state with integer keys), which libtorch's C++ reader does not offer.
  */
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import type { DType } from '../native.js';
-import { native } from '../native.js';
+import type { DType } from '../addon-types.js';
+import { native } from '../addon.js';
 import { tidy } from '../scope.js';
 import { Tensor } from '../tensor.js';
 import { pickle, PyCall, PyGlobal, PyPersistentId, PyTuple } from './pickle.js';
