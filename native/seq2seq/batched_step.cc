@@ -138,6 +138,9 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
   const int64_t T = batch.target.size(0);
   const auto floats = encoded.h.options();
   std::vector<at::Tensor> inputs{batch.input[0]}, targets;
+  // One sentence free-running (the fused notebook step): it is alive at every step it is scored, up to and with
+  // its first <eos> guess, so reading the guess is the whole stop, without the batch's masks.
+  const bool alone = freeRunning && batch.size == 1;
   {
     at::NoGradGuard noGrad;
     at::Tensor alive = at::ones({batch.size}, batch.target.options().dtype(at::kBool));
@@ -145,6 +148,13 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
     for (int64_t t = 0; t < T; ++t) {
       const at::Tensor guess = std::get<1>(DecoderStep(parts, encoded, inputs.back(), state).topk(1)).squeeze(1);
       at::Tensor target = batch.target[t];
+      if (alone) {
+        targets.push_back(target);
+        // The notebook's stop: a sync per step, as there.
+        if (t + 1 == T || guess.item<int64_t>() == options.eos) break;
+        inputs.push_back(guess);
+        continue;
+      }
       if (freeRunning) {
         target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
         alive = alive.logical_and(guess.ne(options.eos));
@@ -160,6 +170,11 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
   const at::Tensor embedded = parts.decoderEmbedding->forward(at::stack(inputs));  // [steps, B, E]
   const at::Tensor out = RunLstm(parts.decoderLstm, embedded, encoded.h, encoded.c).output;
   const at::Tensor target = at::stack(targets).view({-1});
+  if (alone && batch.tokens == T) {
+    // Every step run is scored (no padding): the output layer takes the decoder's output as it is.
+    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(out.view({steps, -1})), 1);
+    return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(steps), floats)};
+  }
   // Under teacher forcing every step runs and the scored positions are the batch's; free-running scores what
   // was alive, which takes one more sync (it synced at every step anyway).
   const at::Tensor scored = freeRunning ? at::nonzero(target.ne(kIgnoreIndex)).squeeze(1) : batch.scored;
@@ -248,8 +263,10 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
     loss.sum.backward();
     AverageAcrossWorkers(parts, batch, loss, options, step);
   } else {
-    const at::Tensor objective =
-        options.perToken ? loss.sum / loss.tokens.clamp_min(1.0) : loss.sum / static_cast<double>(batch.size);
+    // A sentence's summed loss is its own objective (the fused notebook step): no division by one.
+    const at::Tensor objective = options.perToken  ? loss.sum / loss.tokens.clamp_min(1.0)
+                                 : batch.size == 1 ? loss.sum
+                                                   : loss.sum / static_cast<double>(batch.size);
     objective.backward();
   }
   if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
