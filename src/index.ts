@@ -27,6 +27,31 @@ export {
   type EpochReport,
 } from './train/batched.js';
 export { splitHeldOut, type Split } from './train/split.js';
+export { train, type TrainResult } from './train/run.js';
+export type { TrainHooks, TrainProgress } from './train/run-context.js';
+export {
+  RUN_OPTIONS,
+  RUN_OPTION_NAMES,
+  runOptionDefault,
+  checkRunOption,
+  checkTrainOptions,
+  type TrainOptions,
+  type RunOptions,
+  type RunOptionSpec,
+  type OptionKind,
+  type TrainMode,
+  type BestMetric,
+  type DefaultedOption,
+} from './train/run-options.js';
+export { updateBest, patienceExhausted } from './train/early-stopping.js';
+export {
+  validationBleu,
+  exactMatch,
+  sampleTranslations,
+  inEvalMode,
+  type SampleTranslation,
+  type ValidationModel,
+} from './train/validation.js';
 export {
   initProcessGroup,
   distributedFromEnv,

@@ -4,6 +4,7 @@ import { evaluateModel, pickPairs } from '../eval/evaluate.js';
 import { loadModel } from '../io/model-files.js';
 import type { Device } from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { checkOutputFile } from '../util/output.js';
 import { formatBleu } from './score.js';
 
 export interface EvalCommand {
@@ -19,9 +20,14 @@ export interface EvalCommand {
   hypsOut?: string;
   refsOut?: string;
   json?: boolean;
+  /** Replace existing --hyps-out and --refs-out files. */
+  force?: boolean;
 }
 
 export async function runEval(options: EvalCommand): Promise<void> {
+  // Checked before any work: a refusal after minutes of decoding would waste them.
+  if (options.hypsOut) checkOutputFile(options.hypsOut, '--hyps-out', options.force);
+  if (options.refsOut) checkOutputFile(options.refsOut, '--refs-out', options.force);
   const model = loadModel(options.model, options.device);
   const corpus = readCorpus(options.corpus, { swap: options.swap });
   if (corpus.pairs.length === 0) throw new Error(`${options.corpus}: no usable pairs`);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ATTENTION_KINDS } from '../model/attention-kind.js';
+import { Command, CommanderError } from 'commander';
 import type { Device } from '../torch/index.js';
+import { device, integer, metrics, number } from './arguments.js';
 import type { EvalCommand } from './eval.js';
 import type { ScoreCommand } from './score.js';
-import type { TrainCommand } from './train.js';
+import { addTrainCommand } from './train.js';
 import type { TranslateCommand } from './translate.js';
 
 interface ImportCommand {
@@ -17,53 +17,7 @@ interface ImportCommand {
   force?: boolean;
 }
 
-const integer = (min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min) {
-    throw new InvalidArgumentError(`expected an integer of at least ${min}, got "${value}"`);
-  }
-  return Number(value);
-};
-
-const positiveNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  }
-  return n;
-};
-
-const nonNegativeNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`expected a number of at least 0, got "${value}"`);
-  }
-  return n;
-};
-
-const between = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-};
-const ratio = between(0, 1);
-const finite = between(-10, 10);
-
-const metrics = (value: string): ('bleu' | 'chrf')[] => {
-  const list = value.split(',').map((m) => m.trim().toLowerCase());
-  const bad = list.find((m) => m !== 'bleu' && m !== 'chrf');
-  if (bad !== undefined || list.length === 0)
-    throw new InvalidArgumentError(`expected bleu, chrf or bleu,chrf, got "${value}"`);
-  return [...new Set(list)] as ('bleu' | 'chrf')[];
-};
-const fraction = between(0, 0.5);
-
-const device = (value: string): Device => {
-  if (!/^(cpu|cuda(:\d+)?)$/.test(value))
-    throw new InvalidArgumentError(`expected cpu, cuda or cuda:N, got "${value}"`);
-  return value as Device;
-};
+const finite = number(-10, 10);
 
 const program = new Command()
   .name('seq2seq')
@@ -77,95 +31,7 @@ const program = new Command()
       '2 usage error (unknown option, bad value); 130 stopped by Ctrl-C (training keeps its last checkpoint).',
   );
 
-program
-  .command('train')
-  .description("train the notebook's model on a manythings corpus (deu.txt or deu-eng.zip), or resume a run")
-  .option('--corpus <file>', 'corpus: English<TAB>German<TAB>attribution per line, or the zip holding it')
-  .option('--out <dir>', 'training folder to create: checkpoints/, last, best, loss.json, loss.png')
-  .option('--resume <dir>', 'continue the run in this training folder with its own options (--epochs may grow)')
-  .option('--instances <n>', 'pairs drawn with replacement (NUM_INSTANCES)', integer(1), 50_000)
-  .option('--epochs <n>', 'NUM_EPOCHS (with --resume: the new total)', integer(1), 10)
-  .option('--hidden <n>', 'HIDDEN_SIZE', integer(1), 128)
-  .option('--embedding <n>', 'EMBEDDING_DIM', integer(1), 30)
-  .option('--layers <n>', 'NUM_LAYERS', integer(1), 4)
-  .addOption(
-    new Option(
-      '--attention <kind>',
-      "batched: attention over the encoder's outputs: none (the notebook's model), bahdanau (additive), " +
-        'luong-dot, luong-general, luong-concat',
-    )
-      .choices([...ATTENTION_KINDS])
-      .default('none'),
-  )
-  .option('--bidirectional', 'batched: bidirectional encoder, hidden/2 per direction, states concatenated per layer')
-  .option('--input-feed', 'batched, Luong attention: feed the attentional state to the next step (the default)')
-  .option('--no-input-feed', 'batched, Luong attention: no input feeding')
-  .option('--lr <x>', "Adam's learning rate", positiveNumber, 0.01)
-  .option('--seed <n>', 'seed of the sampling, the initial weights, the split and the batches', integer(0), 0)
-  .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
-  .option(
-    '--threads <n>',
-    "libtorch's intra-op threads (default: every core; 1 is fastest for this loop's tiny steps)",
-    integer(1),
-  )
-  .addOption(
-    new Option(
-      '--mode <mode>',
-      'batched: mini-batches in C++ off the main thread; notebook: the TypeScript mirror, op by op; ' +
-        'fused: the notebook in one addon call per sentence, same losses',
-    )
-      .choices(['batched', 'notebook', 'fused'])
-      .default('batched'),
-  )
-  .option('--batch-size <n>', 'batched: sentences per mini-batch (grouped by length)', integer(1), 64)
-  .option(
-    '--teacher-forcing <ratio>',
-    'batched: probability of feeding the reference word at each decoder step (0: free-running, as the notebook)',
-    ratio,
-    1,
-  )
-  .option('--clip <norm>', 'batched: largest gradient norm (0: no clipping)', nonNegativeNumber, 5)
-  .option('--valid-fraction <x>', 'batched: share of the distinct pairs held out for validation', fraction, 0.05)
-  .addOption(
-    new Option('--normalize <what>', 'batched: average the loss over target tokens or sentences before backward')
-      .choices(['tokens', 'sentences'])
-      .default('tokens'),
-  )
-  .option('--patience <n>', 'batched: stop after this many epochs without a better validation measure', integer(1))
-  .addOption(
-    new Option('--best-metric <metric>', 'batched: validation measure that picks the best checkpoint')
-      .choices(['loss', 'bleu'])
-      .default('loss'),
-  )
-  .option('--swap', 'translate from the second column to the first (German to English)')
-  .option('--export-run <dir>', 'also write data.json, init.pt and losses.json for the PyTorch cross-check')
-  .option('--world-size <n>', 'batched: workers in the data-parallel job (default: WORLD_SIZE, else 1)', integer(1))
-  .option('--rank <r>', "batched: this worker's rank, 0 to world size - 1 (default: RANK)", integer(0))
-  .option('--master-addr <host>', 'host of rank 0, where the workers meet (default: MASTER_ADDR, else 127.0.0.1)')
-  .option('--master-port <port>', 'port on rank 0 (default: MASTER_PORT, else 29500)', integer(1))
-  .option('--timeout <s>', 'seconds to wait for the other workers and for each exchange', positiveNumber, 300)
-  .addOption(
-    new Option(
-      '--backend <name>',
-      'c10d backend (default: nccl with --device cuda when built with it, else gloo)',
-    ).choices(['gloo', 'nccl']),
-  )
-  .action(async (options: TrainCommand, command: Command) => {
-    const { runTrain } = await import('./train.js');
-    if (!options.resume && (!options.corpus || !options.out)) {
-      throw new Error('train needs --corpus FILE and --out DIR (or --resume DIR)');
-    }
-    const given = new Set(Object.keys(options).filter((k) => command.getOptionValueSource(k) === 'cli'));
-    // Ctrl-C: training stops after the current batch (or sentence); a second Ctrl-C quits at once.
-    const controller = new AbortController();
-    process.once('SIGINT', () => {
-      console.error('seq2seq: stopping after the current batch (Ctrl-C again to quit at once)');
-      controller.abort();
-      process.once('SIGINT', () => process.exit(130));
-    });
-    const outcome = await runTrain({ ...options, given, signal: controller.signal });
-    if (outcome.stopped) process.exitCode = 130;
-  });
+addTrainCommand(program);
 
 program
   .command('launch')

@@ -4,6 +4,7 @@ import { translateBeam, translateWithAttention, UnknownWordsError } from '../dec
 import { loadModel, type TrainedModel } from '../io/model-files.js';
 import { formatAttention, writeAttentionPng } from '../plot/attention-plot.js';
 import type { Device } from '../torch/index.js';
+import { checkOutputFile } from '../util/output.js';
 
 export interface TranslateCommand {
   model: string;
@@ -17,6 +18,8 @@ export interface TranslateCommand {
   showAttention?: boolean;
   /** Draw each translation's attention as a heat map PNG there (`-N` before `.png` for the N-th sentence). */
   attentionPng?: string;
+  /** Replace existing PNG files. */
+  force?: boolean;
 }
 
 /** Sentences translated together when reading stdin: enough for full batches, few enough to print as it goes. */
@@ -106,6 +109,7 @@ async function translateAttended(
       const n = before + i + 1;
       const single = texts.length === 1 && before === 0;
       const path = single ? options.attentionPng : options.attentionPng.replace(/(\.png)?$/i, `-${n}.png`);
+      checkOutputFile(path, '--attention-png', options.force);
       await writeAttentionPng(path, result.attention, texts[i]);
     }
   }

@@ -2,11 +2,14 @@
  * The notebook's data processing: NUM_INSTANCES pairs drawn uniformly with replacement, tokenized into
  * `<sos> ... <eos>` sentences, one vocabulary per language, then indices, with every source reversed.
  */
+import { getHeapStatistics } from 'node:v8';
 import { checkInteger } from '../util/check.js';
+import { formatBytes } from '../util/memory.js';
 import { Random } from '../util/random.js';
 import type { Pair } from './corpus.js';
 import { toSentence } from './tokenize.js';
 import { Vocab } from './vocab.js';
+import { maxOf } from '../util/array.js';
 
 export interface Dataset {
   /** Index sentences as fed to the encoder: reversed, `<eos>` first and `<sos>` last. */
@@ -24,8 +27,31 @@ export interface Dataset {
 /** Draws `instances` pairs with replacement using `seed`, as `np.random.randint(len(sentences))` does. */
 export function samplePairs(pairs: readonly Pair[], instances: number, seed: number): Pair[] {
   checkInteger('instances', instances, 1);
+  checkDatasetFits(pairs, instances);
   const random = new Random(seed);
   return Array.from({ length: instances }, () => pairs[random.int(pairs.length)]!);
+}
+
+/**
+ * Refuses a draw whose dataset cannot fit in V8's heap (tokens, index sentences), by name and before anything is
+ * allocated: past the heap's limit V8 aborts the process instead of throwing.
+ */
+function checkDatasetFits(pairs: readonly Pair[], instances: number): void {
+  let chars = 0;
+  const sample = Math.min(pairs.length, 10_000);
+  for (let i = 0; i < sample; i++) chars += pairs[i]!.source.length + pairs[i]!.target.length;
+  // Per pair: the drawn reference, two token arrays and two index arrays (~4 characters a token), line number.
+  const bytesPerInstance = 200 + 12 * (chars / Math.max(sample, 1));
+  const heap = getHeapStatistics();
+  const free = heap.heap_size_limit - heap.used_heap_size;
+  const needed = instances * bytesPerInstance;
+  if (needed > 0.8 * free) {
+    throw new RangeError(
+      `${instances} instances would need about ${formatBytes(needed)} of JavaScript heap, more than the ` +
+        `${formatBytes(free)} free of ${formatBytes(heap.heap_size_limit)}: draw fewer, or give Node more with ` +
+        'NODE_OPTIONS=--max-old-space-size=MB',
+    );
+  }
 }
 
 /** Tokenizes, builds the vocabularies and indexes the drawn pairs, reversing each source. */
@@ -40,6 +66,6 @@ export function buildDataset(drawn: readonly Pair[]): Dataset {
     sourceVocab,
     targetVocab,
     lines: drawn.map((p) => p.line),
-    maxSentLen: Math.max(...sourceSentences.map((s) => s.length)),
+    maxSentLen: maxOf(sourceSentences, (s) => s.length),
   };
 }

@@ -1,6 +1,7 @@
 /** Sources grouped by length into decoding batches, and the results put back in the order given. */
 import type { BatchArrays, BatchJobOptions, Device } from '../torch/addon-types.js';
 import { checkInteger } from '../util/check.js';
+import { maxOf } from '../util/array.js';
 
 /** Batches for the addon's decoding jobs, and where each source went. */
 export interface SourceBatches {
@@ -26,7 +27,7 @@ export function sourceBatches(
   for (let i = 0; i < order.length; i += batchSize) groups.push(order.slice(i, i + batchSize));
   const batches = groups.map((group) => {
     const B = group.length;
-    const S = Math.max(...group.map((j) => sources[j]!.length));
+    const S = maxOf(group, (j) => sources[j]!.length);
     const source = new Int32Array(S * B);
     group.forEach((j, b) => sources[j]!.forEach((word, s) => (source[s * B + b] = word)));
     return {

@@ -11,6 +11,7 @@ import { evaluateLoss } from '../train/batched.js';
 import { Random } from '../util/random.js';
 import { corpusBleu, type BleuScore } from './bleu.js';
 import { corpusChrf, type ChrfScore } from './chrf.js';
+import { maxOf } from '../util/array.js';
 
 /** What {@link evaluateModel} measured. */
 export interface Evaluation {
@@ -89,7 +90,7 @@ export async function evaluateModel(
             sourceVocab: model.sourceVocab,
             targetVocab: model.targetVocab,
             lines: [],
-            maxSentLen: Math.max(...lossSources.map((s) => s.length)),
+            maxSentLen: maxOf(lossSources, (s) => s.length),
           },
           lossSources.map((_, i) => i),
           { device: model.device },

@@ -6,12 +6,21 @@
  * Models with attention or a bidirectional encoder go the same way, to and from the classes of
  * scripts/reference/attention_model.py; their kind is read from the state dicts' keys.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, fullSizes } from '../model/architecture.js';
 import { isLuong, type AttentionKind } from '../model/attention.js';
 import * as torch from '../torch/index.js';
-import { loadModel, readVocab, saveModel, writeJson, type ModelSizes, type TrainedModel } from './model-files.js';
+import { prepareOutputFolder } from '../util/output.js';
+import {
+  loadModel,
+  MODEL_FILES,
+  readVocab,
+  saveModel,
+  writeJson,
+  type ModelSizes,
+  type TrainedModel,
+} from './model-files.js';
 
 /** The four files of a model in the notebook's terms. */
 export interface NotebookFiles {
@@ -125,6 +134,7 @@ export function importModel(files: NotebookFiles, out: string, options: { force?
   if (!options.force && existsSync(join(out, 'config.json'))) {
     throw new Error(`${out} already holds a model: choose another --out (or --force to replace it)`);
   }
+  prepareOutputFolder(out, { flag: '--out', own: MODEL_FILES, replaces: MODEL_FILES, force: options.force });
   const model = readNotebookModel(files);
   saveModel(out, model);
   return model.sizes;
@@ -132,12 +142,8 @@ export function importModel(files: NotebookFiles, out: string, options: { force?
 
 /** `seq2seq export`: a model folder (or a training folder's best checkpoint) to the notebook's four files. */
 export function exportModel(modelDir: string, out: string, options: { force?: boolean } = {}): ModelSizes {
-  const existing = EXPORTED_FILES.filter((f) => existsSync(join(out, f)));
-  if (!options.force && existing.length > 0) {
-    throw new Error(`${join(out, existing[0]!)} exists: choose another --out (or --force to replace it)`);
-  }
+  prepareOutputFolder(out, { flag: '--out', own: EXPORTED_FILES, replaces: EXPORTED_FILES, force: options.force });
   const model = loadModel(modelDir);
-  mkdirSync(out, { recursive: true });
   torch.save(model.encoder.stateDict(), join(out, 'encoder.pt'));
   torch.save(model.decoder.stateDict(), join(out, 'decoder.pt'));
   writeJson(join(out, 'src_vocab.json'), model.sourceVocab.toJSON());

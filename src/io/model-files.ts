@@ -9,16 +9,17 @@
  * attention or a bidirectional encoder load into scripts/reference/attention_model.py's classes, whose extra keys
  * (`attention.*`, `combine.weight`, `lstm.*_reverse`) are listed there.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { EOS, SOS } from '../data/tokenize.js';
 import { Vocab } from '../data/vocab.js';
 import { ATTENTION_KINDS } from '../model/attention.js';
-import { buildModel, fullSizes, type ModelSizes } from '../model/architecture.js';
+import { buildModel, checkModelFits, fullSizes, type ModelSizes } from '../model/architecture.js';
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readRegularFile } from '../util/files.js';
 
 const FORMAT = 'seq2seq-node/model@2';
 
@@ -110,6 +111,11 @@ export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedMod
   const sizes = configSizes(file, configPath);
   const sourceVocab = readVocab(join(folder, 'src_vocab.json'));
   const targetVocab = readVocab(join(folder, 'tgt_vocab.json'));
+  try {
+    checkModelFits(sourceVocab.size, targetVocab.size, sizes);
+  } catch (err) {
+    throw new Error(`${configPath}: ${(err as Error).message}`);
+  }
   const { encoder, decoder } = buildModel(sourceVocab.size, targetVocab.size, sizes);
   loadWeights(encoder, join(folder, 'encoder.pt'));
   loadWeights(decoder, join(folder, 'decoder.pt'));
@@ -173,13 +179,12 @@ export function readVocab(path: string): Vocab {
   return new Vocab(words as string[]);
 }
 
+/** JSON files of a model or run: vocabularies of a million words take tens of MB; beyond this, a mistake. */
+const MAX_JSON_BYTES = 256 << 20;
+
+/** A JSON file of a model or training folder: regular files only (a FIFO would block), of bounded size. */
 export function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readRegularFile(path, 'file', MAX_JSON_BYTES).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -3,7 +3,6 @@
  * `data.json` (vocabularies, sampled corpus lines, index sentences as fed), `init.pt` (the initial weights,
  * keys `encoder.*` and `decoder.*`, readable by torch.load) and `losses.json`.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import type { Decoder } from '../model/decoder.js';
@@ -12,9 +11,13 @@ import type { ModelConfig } from '../model/config.js';
 import type { NotebookLosses } from '../train/notebook.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { prepareOutputFolder } from '../util/output.js';
 import { jointStateDict } from './model-files.js';
 
-/** Writes `data.json` and `init.pt`; call before training. */
+/** The files of a run export. */
+export const RUN_EXPORT_FILES = ['data.json', 'init.pt', 'losses.json', 'plan.json'] as const;
+
+/** Writes `data.json` and `init.pt` into a new or empty folder; call before training. */
 export function exportRunStart(
   dir: string,
   data: Dataset,
@@ -22,7 +25,7 @@ export function exportRunStart(
   decoder: Decoder,
   config: ModelConfig,
 ): void {
-  mkdirSync(dir, { recursive: true });
+  prepareOutputFolder(dir, { flag: '--export-run', own: RUN_EXPORT_FILES, replaces: RUN_EXPORT_FILES });
   const json = {
     src_vocab: data.sourceVocab.toJSON(),
     tgt_vocab: data.targetVocab.toJSON(),

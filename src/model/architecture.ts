@@ -2,6 +2,7 @@
 import { isLuong, type AttentionKind } from './attention.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
+import { checkFits } from '../util/memory.js';
 
 /** The sizes and options that define a model's weights; absent options are the notebook's model. */
 export interface ModelSizes {
@@ -34,12 +35,54 @@ export function isNotebookModel(sizes: ModelSizes): boolean {
   return (sizes.attention ?? 'none') === 'none' && !sizes.bidirectional;
 }
 
-/** A fresh encoder and decoder with libtorch's default initialisation (seed it first). */
+/** The number of weights of a model with these vocabularies and sizes, counted without building it. */
+export function parameterCount(sourceWords: number, targetWords: number, sizes: ModelSizes): number {
+  const s = fullSizes(sizes);
+  const H = s.hidden;
+  // One LSTM: per layer and direction 4h x (input + h) weights and two 4h biases.
+  const lstm = (input: number, h: number, layers: number, directions: number): number =>
+    directions * (4 * h * (input + h) + 8 * h + (layers - 1) * (4 * h * (h * directions + h) + 8 * h));
+  const encoder =
+    sourceWords * s.embedding +
+    (s.bidirectional ? lstm(s.embedding, H / 2, s.layers, 2) : lstm(s.embedding, H, s.layers, 1));
+  const wideInput = s.attention === 'bahdanau' || s.inputFeed;
+  const attention = {
+    none: 0,
+    bahdanau: 2 * H * H + H,
+    'luong-dot': 0,
+    'luong-general': H * H,
+    'luong-concat': 2 * H * H + H,
+  }[s.attention];
+  const decoder =
+    targetWords * s.embedding +
+    lstm(s.embedding + (wideInput ? H : 0), H, s.layers, 1) +
+    attention +
+    (isLuong(s.attention) ? 2 * H * H : 0) +
+    (s.attention === 'bahdanau' ? 2 * H : H) * targetWords +
+    targetWords;
+  return encoder + decoder;
+}
+
+/**
+ * Refuses a model whose weights, times `copies` (weights, gradients and Adam's two moments make 4 in training),
+ * cannot fit in this machine's memory (float32), naming the estimate and the limit.
+ */
+export function checkModelFits(sourceWords: number, targetWords: number, sizes: ModelSizes, copies = 1): void {
+  const bytes = 4 * copies * parameterCount(sourceWords, targetWords, sizes);
+  const what = `a model of ${describeModel(sizes)} (${sourceWords} source, ${targetWords} target words)`;
+  checkFits(copies > 1 ? `training ${what}` : what, bytes, 0.9);
+}
+
+/**
+ * A fresh encoder and decoder with libtorch's default initialisation (seed it first). A model too large for
+ * this machine's memory is refused before anything is allocated.
+ */
 export function buildModel(
   sourceWords: number,
   targetWords: number,
   sizes: ModelSizes,
 ): { encoder: Encoder; decoder: Decoder } {
+  checkModelFits(sourceWords, targetWords, sizes);
   const s = fullSizes(sizes);
   const encoder = new Encoder(sourceWords, s.hidden, s.embedding, s.layers, { bidirectional: s.bidirectional });
   const decoder = new Decoder(targetWords, s.hidden, s.embedding, s.layers, {

@@ -1,6 +1,6 @@
-/** The sizes of a model and of its training, with the notebook's values as defaults, in one place. */
+/** The sizes of a model and of its training, with the notebook's values as defaults (from the run option table). */
 import type { Device } from '../torch/index.js';
-import { checkInteger, checkNumber } from '../util/check.js';
+import { checkRunOption, runOptionDefault } from '../train/run-options.js';
 
 export interface ModelConfig {
   /** NUM_INSTANCES: pairs drawn from the corpus, with replacement. */
@@ -21,26 +21,32 @@ export interface ModelConfig {
   device: Device;
 }
 
+/** The notebook's values: src/train/run-options.ts holds them. */
 export const NOTEBOOK_DEFAULTS: ModelConfig = {
-  instances: 50_000,
-  epochs: 10,
-  hidden: 128,
-  embedding: 30,
-  layers: 4,
-  lr: 0.01,
-  seed: 0,
-  device: 'cpu',
+  instances: runOptionDefault('instances'),
+  epochs: runOptionDefault('epochs'),
+  hidden: runOptionDefault('hidden'),
+  embedding: runOptionDefault('embedding'),
+  layers: runOptionDefault('layers'),
+  lr: runOptionDefault('lr'),
+  seed: runOptionDefault('seed'),
+  device: runOptionDefault('device'),
 };
 
-/** The defaults overridden by `options`, each checked and named when wrong. */
+/** The defaults overridden by `options`, each checked (by the run option table) and named when wrong. */
 export function resolveConfig(options: Partial<ModelConfig> = {}): ModelConfig {
-  const c = { ...NOTEBOOK_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
-  checkInteger('instances', c.instances, 1);
-  checkInteger('epochs', c.epochs, 1);
-  checkInteger('hidden', c.hidden, 1);
-  checkInteger('embedding', c.embedding, 1);
-  checkInteger('layers', c.layers, 1);
-  checkNumber('lr', c.lr, Number.MIN_VALUE);
-  checkInteger('seed', c.seed, 0, Number.MAX_SAFE_INTEGER);
-  return c;
+  const pick = <K extends keyof ModelConfig>(name: K): ModelConfig[K] => {
+    const value = options[name];
+    return value === undefined ? NOTEBOOK_DEFAULTS[name] : (checkRunOption(name, value) as ModelConfig[K]);
+  };
+  return {
+    instances: pick('instances'),
+    epochs: pick('epochs'),
+    hidden: pick('hidden'),
+    embedding: pick('embedding'),
+    layers: pick('layers'),
+    lr: pick('lr'),
+    seed: pick('seed'),
+    device: pick('device'),
+  };
 }

@@ -3,8 +3,8 @@
  * `weights_only=True`), and what Python's `torch.save` wrote (state dicts, optimizer states, nested dicts
  * and lists of tensors and numbers), `load` reads.
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readRegularFile } from '../util/files.js';
 import { decodeTorchFile, encodeTorchFile } from './pickle/torch-file.js';
 import type { PickleValue } from './pickle/unpickle.js';
 import { Tensor } from './tensor.js';
@@ -27,12 +27,7 @@ export function save(value: unknown, path: string): void {
 
 /** Reads what `save` or Python's `torch.save` wrote; every failure names the file and what is wrong. */
 export function load(path: string): Loaded {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  const bytes = readRegularFile(path, 'PyTorch file');
   try {
     return decodeTorchFile(bytes);
   } catch (err) {
@@ -51,12 +46,14 @@ export function loadTensors(path: string): Record<string, Tensor> {
   return Object.fromEntries(entries) as Record<string, Tensor>;
 }
 
-/** Disposes every tensor inside a loaded value. */
-export function disposeAll(value: unknown): void {
+/** Disposes every tensor inside a loaded value, visiting each shared value once. */
+export function disposeAll(value: unknown, seen = new Set<unknown>()): void {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return;
+  seen.add(value);
   if (value instanceof Tensor) value.dispose();
-  else if (Array.isArray(value)) value.forEach(disposeAll);
-  else if (value instanceof Map) value.forEach((v) => disposeAll(v));
-  else if (isRecord(value)) Object.values(value).forEach(disposeAll);
+  else if (Array.isArray(value)) value.forEach((v) => disposeAll(v, seen));
+  else if (value instanceof Map) value.forEach((v) => disposeAll(v, seen));
+  else if (isRecord(value)) Object.values(value).forEach((v) => disposeAll(v, seen));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -10,9 +10,10 @@ import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
 import * as torch from '../torch/index.js';
 import { native, type BatchJobOptions, type BatchLosses, type NativeJob } from '../torch/native.js';
-import { checkInteger, checkNumber, checkOneOf } from '../util/check.js';
+import { checkInteger, checkOneOf } from '../util/check.js';
 import { planBatches, type BatchPlanOptions } from './batches.js';
 import { broadcastModel, sameDevice, type ProcessGroup } from './distributed.js';
+import { checkRunOption, runOptionDefault, type TrainOptions } from './run-options.js';
 import { splitHeldOut, type Split } from './split.js';
 
 export interface BatchedOptions {
@@ -22,7 +23,7 @@ export interface BatchedOptions {
   device: torch.Device;
   /** Seeds the held-out split, the batches and the teacher-forcing coins. */
   seed: number;
-  /** Sentences per batch; default 64. */
+  /** Sentences per batch; default 64 (defaults: src/train/run-options.ts). */
   batchSize?: number;
   /** Probability of feeding the reference token at each decoder step; default 1. 0: free-running like the notebook. */
   teacherForcing?: number;
@@ -98,30 +99,24 @@ export type ResolvedBatchedOptions = Required<
   Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch' | 'group'>
 >;
 
-/** Resolves the defaults and checks every option, naming the one that is wrong. */
+/** Resolves the defaults and checks every option against the run option table, naming the one that is wrong. */
 export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
+  const pick = <K extends 'batchSize' | 'teacherForcing' | 'clip' | 'normalize' | 'validFraction'>(
+    name: K,
+  ): NonNullable<TrainOptions[K]> => checkRunOption(name, options[name] ?? runOptionDefault(name));
   const o: ResolvedBatchedOptions = {
-    epochs: options.epochs,
-    lr: options.lr,
+    epochs: checkRunOption('epochs', options.epochs),
+    lr: checkRunOption('lr', options.lr),
     device: options.device,
-    seed: options.seed,
-    batchSize: options.batchSize ?? 64,
-    teacherForcing: options.teacherForcing ?? 1,
-    clip: options.clip ?? 5,
-    normalize: options.normalize ?? 'tokens',
-    validFraction: options.validFraction ?? 0.05,
-    order: options.order ?? 'length',
+    seed: checkRunOption('seed', options.seed),
+    batchSize: pick('batchSize'),
+    teacherForcing: pick('teacherForcing'),
+    clip: pick('clip'),
+    normalize: pick('normalize'),
+    validFraction: pick('validFraction'),
+    order: checkOneOf('order', options.order ?? 'length', ['length', 'sequential']),
     scoreSos: options.scoreSos ?? false,
   };
-  checkInteger('epochs', o.epochs, 1);
-  checkNumber('lr', o.lr, Number.MIN_VALUE);
-  checkInteger('batchSize', o.batchSize, 1, 65_536);
-  checkNumber('teacherForcing', o.teacherForcing, 0, 1);
-  checkNumber('clip', o.clip, 0);
-  checkOneOf('normalize', o.normalize, ['tokens', 'sentences']);
-  checkNumber('validFraction', o.validFraction, 0, 0.5);
-  checkOneOf('order', o.order, ['length', 'sequential']);
-  checkInteger('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
   return o;
 }
 
@@ -152,7 +147,7 @@ export async function evaluateLoss(
 ): Promise<number> {
   if (indices.length === 0) throw new RangeError('Expected at least one pair to evaluate');
   const batches = planBatches(data.sources, data.targets, indices, 0, {
-    batchSize: options.batchSize ?? 64,
+    batchSize: options.batchSize ?? runOptionDefault('batchSize'),
     seed: 0,
     scoreSos: options.scoreSos,
   });

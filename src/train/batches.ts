@@ -6,6 +6,7 @@
 import type { BatchArrays } from '../torch/native.js';
 import { checkInteger, checkNumber } from '../util/check.js';
 import { Random } from '../util/random.js';
+import { maxOf } from '../util/array.js';
 
 /** nll_loss's ignore_index: target positions holding it are not scored. */
 export const IGNORE_INDEX = -100;
@@ -52,8 +53,8 @@ export function padBatch(
   targets: readonly (readonly number[])[],
 ): Omit<PlannedBatch, 'indices'> {
   const B = sources.length;
-  const S = Math.max(...sources.map((s) => s.length));
-  const T = Math.max(...targets.map((t) => t.length));
+  const S = maxOf(sources, (s) => s.length);
+  const T = maxOf(targets, (t) => t.length);
   const source = new Int32Array(S * B);
   const target = new Int32Array(T * B).fill(IGNORE_INDEX);
   const sourceLengths = new Int32Array(B);
@@ -105,7 +106,7 @@ export function planBatches(
   const planned: PlannedBatch[] = [];
   for (const global of groups) {
     // The coins are drawn for the global batch, in the same order whatever the sharding.
-    const steps = Math.max(...global.map((j) => scored(j).length));
+    const steps = maxOf(global, (j) => scored(j).length);
     const coins =
       ratio > 0 && ratio < 1 ? Uint8Array.from({ length: steps }, () => (random.next() < ratio ? 1 : 0)) : undefined;
     if (global.length < worldSize) continue;

@@ -9,7 +9,8 @@ import type { Encoder } from '../model/encoder.js';
 import type { Tensor } from '../torch/index.js';
 import { native, type Device, type ProcessGroupHandle } from '../torch/native.js';
 import { cuda } from '../torch/runtime.js';
-import { checkInteger, checkNumber } from '../util/check.js';
+import { checkInteger } from '../util/check.js';
+import { checkRunOption, runOptionDefault } from './run-options.js';
 
 /** Where and how a worker joins its job. */
 export interface DistributedOptions {
@@ -91,7 +92,7 @@ export async function initProcessGroup(options: DistributedOptions): Promise<Pro
   const worldSize = checkInteger('worldSize', options.worldSize, 1);
   const rank = checkInteger('rank', options.rank, 0, worldSize - 1);
   const port = checkInteger('masterPort', options.masterPort ?? 29500, 1, 65535);
-  const timeout = checkNumber('timeout', options.timeout ?? 300, 0.001);
+  const timeout = checkRunOption('timeout', options.timeout ?? runOptionDefault('timeout'));
   const masterAddr = options.masterAddr ?? '127.0.0.1';
   const device = options.device ?? 'cpu';
   const backend = options.backend ?? defaultBackend(device);

@@ -4,7 +4,7 @@
  * so that held-out scores measure generalisation, not recall.
  */
 import type { Dataset } from '../data/dataset.js';
-import { checkNumber } from '../util/check.js';
+import { checkRunOption } from './run-options.js';
 import { Random } from '../util/random.js';
 
 export interface Split {
@@ -16,7 +16,7 @@ export interface Split {
 
 /** Holds out `fraction` of the distinct pairs of `data` (at least one when the fraction is positive). */
 export function splitHeldOut(data: Pick<Dataset, 'sources' | 'targets'>, fraction: number, seed: number): Split {
-  checkNumber('validFraction', fraction, 0, 0.5);
+  checkRunOption('validFraction', fraction);
   const firstIndex = new Map<string, number>();
   const keys = data.sources.map((source, i) => {
     const key = `${source.join(' ')}|${data.targets[i]!.join(' ')}`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCorpus } from '../../src/data/corpus.js';
 import { buildDataset, samplePairs } from '../../src/data/dataset.js';
+import { planBatches } from '../../src/train/batches.js';
 
 const { pairs } = readCorpus(new URL('../fixtures/deu-small.txt', import.meta.url).pathname);
 
@@ -30,5 +31,22 @@ describe('dataset', () => {
     expect(() => samplePairs(pairs, 0, 1)).toThrow(
       'Expected a positive integer for instances but received 0 of type number',
     );
+  });
+
+  it('draws and indexes 200,000 instances (no argument spreads over data) and plans their batches', () => {
+    const d = buildDataset(samplePairs(pairs, 200_000, 1));
+    expect(d.sources.length).toBe(200_000);
+    expect(d.maxSentLen).toBe(6);
+    const indices = d.sources.map((_, i) => i);
+    const batches = planBatches(d.sources, d.targets, indices, 1, { batchSize: 200_000, seed: 1 });
+    expect(batches.reduce((n, b) => n + b.indices.length, 0)).toBe(200_000);
+  });
+
+  it('refuses an instance count whose dataset cannot fit in the heap, by name, before allocating', () => {
+    const before = process.memoryUsage().heapUsed;
+    expect(() => samplePairs(pairs, 1e9, 1)).toThrow(
+      /^1000000000 instances would need about \d+ GiB of JavaScript heap, more than the .* free/,
+    );
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 << 20);
   });
 });

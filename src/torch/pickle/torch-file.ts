@@ -4,9 +4,11 @@
  * Written and read here in TypeScript so that any picklable structure crosses in both directions (state dicts
  * as Python's OrderedDicts, optimizer state with integer keys), which libtorch's C++ reader does not offer.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import type { DType } from '../addon-types.js';
 import { native } from '../addon.js';
+import { formatBytes, memoryLimit, type MemoryLimit } from '../../util/memory.js';
+import { ZipArchive, ZipError } from '../../util/zip.js';
 import { tidy } from '../scope.js';
 import { Tensor } from '../tensor.js';
 import { pickle, PyCall, PyGlobal, PyPersistentId, PyTuple } from './pickle.js';
@@ -66,29 +68,36 @@ export function encodeTorchFile(value: unknown): Uint8Array {
   return zipSync(files, { level: 0, mtime: new Date('2000-01-01T00:00:00Z') });
 }
 
-/** What a `torch.save` file holds; tensors come to the CPU. Throws an UnpickleError-based Error otherwise. */
+/** What a `torch.save` file holds; tensors come to the CPU. Throws an Error naming what is wrong otherwise. */
 export function decodeTorchFile(bytes: Uint8Array): PickleValue {
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
     throw new Error('this is the legacy format of PyTorch before 1.6; save it again with a newer torch.save');
   }
-  let files: Record<string, Uint8Array>;
+  let archive: ZipArchive;
   try {
-    files = unzipSync(bytes);
+    archive = new ZipArchive(bytes);
   } catch (err) {
-    throw new Error(`not a PyTorch file (not a zip archive: ${(err as Error).message})`);
+    throw new Error(`not a PyTorch file (${(err as Error).message})`);
   }
-  const pkl = Object.keys(files).find((name) => /^[^/]+\/data\.pkl$/.test(name));
+  const names = [...archive.entries.keys()];
+  const pkl = names.find((name) => /^[^/]+\/data\.pkl$/.test(name));
   if (!pkl) {
-    const script = Object.keys(files).some((name) => name.endsWith('/constants.pkl'));
+    const script = names.some((name) => name.endsWith('/constants.pkl'));
     throw new Error(script ? 'a TorchScript archive, not a torch.save file' : 'not a PyTorch file (no data.pkl)');
   }
   const prefix = pkl.slice(0, -'data.pkl'.length);
+  const stray = names.find((name) => !name.startsWith(prefix));
+  if (stray !== undefined) throw new Error(`not a PyTorch file (${stray} lies outside the archive's folder ${prefix})`);
+  // What the tensors may take: their storages' bytes, twice over (views of one storage are copied apart), and
+  // never more than half the memory this process may use.
+  const memory = memoryLimit();
+  const budget = new TensorBudget(Math.min(2 * bytes.length + (64 << 20), memory.bytes / 2), memory);
   const storages = new Map<string, Storage>();
   const tensors: Tensor[] = [];
   try {
-    return unpickle(files[pkl]!, {
+    const value = unpickle(archive.read(archive.entries.get(pkl)!, budget.remaining), {
       findClass: findClass((storage, offset, size, stride) => {
-        const t = rebuildTensor(storage, offset, size, stride);
+        const t = rebuildTensor(storage, offset, size, stride, budget);
         tensors.push(t);
         return t;
       }),
@@ -102,17 +111,56 @@ export function decodeTorchFile(bytes: Uint8Array): PickleValue {
         if (typeof key !== 'string') throw new UnpickleError('unexpected storage key');
         let storage = storages.get(key);
         if (!storage) {
-          const record = files[`${prefix}data/${key}`];
-          if (!record) throw new UnpickleError(`storage record data/${key} missing`);
-          storage = readStorage(type.name, record);
+          const entry = archive.entries.get(`${prefix}data/${key}`);
+          if (!entry) throw new UnpickleError(`storage record data/${key} missing`);
+          storage = readStorage(type.name, archive.read(entry, budget.remaining), pid[4]);
           storages.set(key, storage);
         }
+        if (storage.dtype !== STORAGES[type.name]!.dtype)
+          throw new UnpickleError(`storage ${key} named twice as two types`);
         return storage;
       },
     });
+    // Tensors the pickle built and then dropped (POP, an overwritten memo) are freed here, not left to leak.
+    const kept = reachableTensors(value);
+    for (const t of tensors) if (!kept.has(t)) t.dispose();
+    return value;
   } catch (err) {
     for (const t of tensors) t.dispose();
+    if (err instanceof ZipError) throw new Error(`corrupt PyTorch file (${err.message})`);
     throw err;
+  }
+}
+
+function reachableTensors(value: unknown, found = new Set<Tensor>(), seen = new Set<unknown>()): Set<Tensor> {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return found;
+  seen.add(value);
+  if (value instanceof Tensor) found.add(value);
+  else if (Array.isArray(value) || value instanceof Map) value.forEach((v) => reachableTensors(v, found, seen));
+  else if (!(value instanceof Uint8Array)) Object.values(value).forEach((v) => reachableTensors(v, found, seen));
+  return found;
+}
+
+/** Counts the bytes of tensors built from one file against what the file may cost. */
+class TensorBudget {
+  #used = 0;
+  constructor(
+    readonly total: number,
+    readonly memory: MemoryLimit,
+  ) {}
+
+  get remaining(): number {
+    return this.total - this.#used;
+  }
+
+  spend(bytes: number, what: string): void {
+    if (bytes > this.remaining) {
+      throw new UnpickleError(
+        `${what} would take ${formatBytes(bytes)}: more than a file of this size can hold ` +
+          `(${formatBytes(this.remaining)} left; ${formatBytes(this.memory.bytes)} of ${this.memory.source})`,
+      );
+    }
+    this.#used += bytes;
   }
 }
 
@@ -122,7 +170,7 @@ function findClass(rebuild: (storage: Storage, offset: number, size: number[], s
     const [storage, offset, size, stride] = args;
     if (
       !isStorage(storage) ||
-      typeof offset !== 'number' ||
+      !isIndex(offset) ||
       !isIntArray(size) ||
       !isIntArray(stride) ||
       size.length !== stride.length
@@ -136,7 +184,10 @@ function findClass(rebuild: (storage: Storage, offset: number, size: number[], s
       return (...args) => tensorArgs(args);
     }
     if (module === 'torch._utils' && (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state')) {
-      return (data) => data;
+      return (data) => {
+        if (!(data instanceof Tensor)) throw new UnpickleError('a parameter that is not a tensor');
+        return data;
+      };
     }
     if (module === 'torch' && STORAGES[name]) {
       const type = new StorageType(name);
@@ -146,9 +197,10 @@ function findClass(rebuild: (storage: Storage, offset: number, size: number[], s
       throw new UnpickleError(`tensors stored as torch.${name} are not supported`);
     }
     if (module === 'collections' && name === 'OrderedDict') return () => newDict();
-    if (module === 'torch' && name === 'device') return (device) => String(device);
+    // Strings only: String() of a crafted nest of shared lists would take exponential time.
+    if (module === 'torch' && name === 'device') return (device) => pickleString(device, 'torch.device');
     if (module === '_codecs' && name === 'encode') {
-      return (text) => Uint8Array.from(String(text), (c) => c.charCodeAt(0) & 0xff);
+      return (text) => Uint8Array.from(pickleString(text, '_codecs.encode'), (c) => c.charCodeAt(0) & 0xff);
     }
     return undefined;
   };
@@ -158,14 +210,27 @@ function isStorage(v: unknown): v is Storage {
   return typeof v === 'object' && v !== null && 'dtype' in v && 'values' in v;
 }
 
-function isIntArray(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
+function pickleString(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new UnpickleError(`${what} of something that is not a string`);
+  return v;
 }
 
-function readStorage(name: string, record: Uint8Array): Storage {
+const isIndex = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+/** A shape or strides: at most 64 dimensions (PyTorch's own limit), each a whole number of at least 0. */
+function isIntArray(v: unknown): v is number[] {
+  return Array.isArray(v) && v.length <= 64 && v.every(isIndex);
+}
+
+function readStorage(name: string, record: Uint8Array, numel: unknown): Storage {
   const spec = STORAGES[name]!;
   if (record.length % spec.size !== 0) throw new UnpickleError(`storage of ${name} has a partial element`);
-  const buffer = record.slice().buffer; // aligned copy
+  if (numel !== undefined && numel !== record.length / spec.size) {
+    throw new UnpickleError(
+      `storage of ${name} holds ${record.length / spec.size} elements, not the ${String(numel)} named`,
+    );
+  }
+  const buffer = new Uint8Array(record).buffer; // an aligned copy (a Buffer's slice() would share memory)
   const n = record.length / spec.size;
   switch (spec.dtype) {
     case 'float32':
@@ -183,28 +248,62 @@ function readStorage(name: string, record: Uint8Array): Storage {
   }
 }
 
-function rebuildTensor(storage: Storage, offset: number, size: number[], stride: number[]): Tensor {
-  const numel = size.reduce((a, b) => a * b, 1);
-  const values = storage.values as ArrayLike<number> & { constructor: new (n: number) => ArrayLike<number> };
+function rebuildTensor(
+  storage: Storage,
+  offset: number,
+  size: number[],
+  stride: number[],
+  budget: TensorBudget,
+): Tensor {
+  // The element count is checked as it grows, so that no product overflows or exceeds what may be allocated.
+  const elementSize = DTYPE_BYTES[storage.dtype];
+  let numel = 1;
+  for (const s of size) {
+    numel *= s;
+    if (numel * elementSize > budget.remaining)
+      budget.spend(numel * elementSize, `a tensor of shape [${size.join(', ')}]`);
+  }
+  budget.spend(numel * elementSize, `a tensor of shape [${size.join(', ')}]`);
+  const values = storage.values as ArrayLike<number> & {
+    constructor: new (n: number) => ArrayLike<number>;
+    subarray(a: number, b: number): ArrayLike<number>;
+  };
   if (numel > 0) {
     const last = offset + size.reduce((at, s, d) => at + (s - 1) * stride[d]!, 0);
-    if (offset < 0 || last >= values.length) throw new UnpickleError('tensor reaches past its storage');
+    if (last >= values.length) throw new UnpickleError('tensor reaches past its storage');
   }
-  // The elements in row-major order, gathered through the strides (views of a shared storage, transposes).
-  const out = new values.constructor(numel) as ArrayLike<number> & { [i: number]: number };
-  const index = new Array<number>(size.length).fill(0);
-  for (let i = 0; i < numel; i++) {
-    let at = offset;
-    for (let d = 0; d < size.length; d++) at += index[d]! * stride[d]!;
-    out[i] = values[at]!;
-    for (let d = size.length - 1; d >= 0; d--) {
-      if (++index[d]! < size[d]!) break;
-      index[d] = 0;
+  let out: ArrayLike<number>;
+  const dense = contiguousStrides(size);
+  if (stride.every((s, d) => size[d] === 1 || s === dense[d])) {
+    out = values.subarray(offset, offset + numel);
+  } else {
+    // The elements in row-major order, gathered through the strides (views of a shared storage, transposes).
+    const gathered = new values.constructor(numel) as ArrayLike<number> & { [i: number]: number };
+    const index = new Array<number>(size.length).fill(0);
+    for (let i = 0; i < numel; i++) {
+      let at = offset;
+      for (let d = 0; d < size.length; d++) at += index[d]! * stride[d]!;
+      gathered[i] = values[at]!;
+      for (let d = size.length - 1; d >= 0; d--) {
+        if (++index[d]! < size[d]!) break;
+        index[d] = 0;
+      }
     }
+    out = gathered;
   }
   const handle = native.TensorHandle.fromData(out as unknown as Float32Array, size, storage.dtype, 'cpu');
   return new Tensor(handle);
 }
+
+const DTYPE_BYTES: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 4, // held as float32 here
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  bool: 1,
+};
 
 function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length).fill(1);

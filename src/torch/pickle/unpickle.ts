@@ -46,6 +46,7 @@ export function unpickle(
   const memo = new Map<number, unknown>();
 
   const need = (n: number): number => {
+    if (n < 0) throw new UnpickleError(`negative length ${n} at byte ${pos}`);
     if (pos + n > bytes.length) throw new UnpickleError('truncated pickle');
     const at = pos;
     pos += n;
@@ -88,6 +89,8 @@ export function unpickle(
   };
   const longLE = (b: Uint8Array): number => {
     if (b.length === 0) return 0;
+    // Beyond 2^64 a number loses its meaning here, and a long run of bytes would cost quadratic time.
+    if (b.length > 9) throw new UnpickleError(`an integer of ${b.length} bytes is too large`);
     let value = 0n;
     for (let i = b.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(b[i]!);
     if (b[b.length - 1]! & 0x80) value -= 1n << BigInt(8 * b.length);
@@ -99,7 +102,10 @@ export function unpickle(
     return found;
   };
   const call = (fn: unknown, args: unknown): unknown => {
-    if (typeof fn !== 'function' || !Array.isArray(args)) throw new UnpickleError('malformed REDUCE');
+    // The allowed classes take a few arguments: a huge tuple spread into a call would overflow the stack.
+    if (typeof fn !== 'function' || !Array.isArray(args) || args.length > MAX_ARGS) {
+      throw new UnpickleError('malformed REDUCE');
+    }
     return (fn as (...a: unknown[]) => unknown)(...args);
   };
   const setItems = (target: unknown, items: unknown[]): void => {
@@ -108,7 +114,7 @@ export function unpickle(
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
     if (!Array.isArray(target)) throw new UnpickleError('APPENDS on something that is not a list');
-    target.push(...items);
+    for (const item of items) target.push(item);
   };
 
   for (;;) {
@@ -365,17 +371,40 @@ function parseNumber(text: string): number {
   return n;
 }
 
-/** Turns the unpickler's dicts into objects (all keys strings) or Maps, keeping shared values shared. */
-function finish(value: unknown, seen = new Map<unknown, unknown>()): PickleValue {
+const MAX_ARGS = 16;
+/** Deeper nests than this are refused: PyTorch's files nest a few levels, and recursion must stay bounded. */
+const MAX_DEPTH = 1000;
+
+/**
+ * Turns the unpickler's dicts into objects (all keys strings) or Maps, keeping shared values shared. A value
+ * that contains itself is refused: no PyTorch file holds one, and whoever walks it would never finish.
+ */
+function finish(value: unknown, seen = new Map<unknown, unknown>(), open = new Set<unknown>(), depth = 0): PickleValue {
+  if (!(value instanceof PyDict) && !Array.isArray(value)) return value as PickleValue;
+  if (open.has(value)) throw new UnpickleError('a pickled value contains itself');
+  if (seen.has(value)) return seen.get(value) as PickleValue;
+  if (depth > MAX_DEPTH) throw new UnpickleError(`values nested more than ${MAX_DEPTH} deep`);
+  open.add(value);
+  const result = finishContainer(value, seen, open, depth);
+  open.delete(value);
+  return result;
+}
+
+function finishContainer(
+  value: PyDict | unknown[],
+  seen: Map<unknown, unknown>,
+  open: Set<unknown>,
+  depth: number,
+): PickleValue {
+  const inner = (v: unknown): PickleValue => finish(v, seen, open, depth + 1);
   if (value instanceof PyDict) {
-    if (seen.has(value)) return seen.get(value) as PickleValue;
     const stringKeys = [...value.map.keys()].every((k) => typeof k === 'string');
     if (stringKeys) {
       const out: Record<string, PickleValue> = {};
       seen.set(value, out);
       for (const [k, v] of value.map)
         Object.defineProperty(out, k as string, {
-          value: finish(v, seen),
+          value: inner(v),
           enumerable: true,
           writable: true,
           configurable: true,
@@ -384,15 +413,11 @@ function finish(value: unknown, seen = new Map<unknown, unknown>()): PickleValue
     }
     const out = new Map<PickleKey, PickleValue>();
     seen.set(value, out);
-    for (const [k, v] of value.map) out.set(k as PickleKey, finish(v, seen));
+    for (const [k, v] of value.map) out.set(k as PickleKey, inner(v));
     return out;
   }
-  if (Array.isArray(value)) {
-    if (seen.has(value)) return seen.get(value) as PickleValue;
-    const out: PickleValue[] = [];
-    seen.set(value, out);
-    for (const v of value) out.push(finish(v, seen));
-    return out;
-  }
-  return value as PickleValue;
+  const out: PickleValue[] = [];
+  seen.set(value, out);
+  for (const v of value) out.push(inner(v));
+  return out;
 }

@@ -1,0 +1,67 @@
+/** Parsers of command-line values: each refuses a bad value with what it expected and what it got. */
+import { InvalidArgumentError } from 'commander';
+import type { Device } from '../torch/index.js';
+import type { OptionKind } from '../train/run-options.js';
+
+/** An integer of at least `min` (and at most `max`, when the bound is one a user could reach). */
+export const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string): number => {
+    const expected =
+      max < Number.MAX_SAFE_INTEGER ? `an integer from ${min} to ${max}` : `an integer of at least ${min}`;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`expected ${expected}, got "${value}"`);
+    }
+    return Number(value);
+  };
+
+/** A finite number above 0. */
+export const positiveNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  }
+  return n;
+};
+
+/** A number of at least `min`, and at most `max` when given. */
+export const number =
+  (min: number, max?: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || (max !== undefined && n > max)) {
+      const expected = max === undefined ? `a number of at least ${min}` : `a number from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected ${expected}, got "${value}"`);
+    }
+    return n;
+  };
+
+/** A device name: cpu, cuda or cuda:N. */
+export const device = (value: string): Device => {
+  if (!/^(cpu|cuda(:\d+)?)$/.test(value))
+    throw new InvalidArgumentError(`expected cpu, cuda or cuda:N, got "${value}"`);
+  return value as Device;
+};
+
+/** A comma-separated list of bleu and chrf. */
+export const metrics = (value: string): ('bleu' | 'chrf')[] => {
+  const list = value.split(',').map((m) => m.trim().toLowerCase());
+  const bad = list.find((m) => m !== 'bleu' && m !== 'chrf');
+  if (bad !== undefined || list.length === 0)
+    throw new InvalidArgumentError(`expected bleu, chrf or bleu,chrf, got "${value}"`);
+  return [...new Set(list)] as ('bleu' | 'chrf')[];
+};
+
+/** The parser of a run option's value (none for flags, choices and free text). */
+export function parserFor(kind: OptionKind): ((value: string) => unknown) | undefined {
+  switch (kind.type) {
+    case 'integer':
+      return integer(kind.min, kind.max);
+    case 'number':
+      return kind.positive ? positiveNumber : number(kind.min, kind.max);
+    case 'device':
+      return device;
+    default:
+      return undefined;
+  }
+}

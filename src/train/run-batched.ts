@@ -1,0 +1,79 @@
+/**
+ * The batched mode of a run: `trainBatched` with, after every epoch, held-out BLEU, the checkpoint and loss
+ * files, and early stopping; at the end the held-out exact-match rate and sample translations.
+ */
+import type { EpochRecord } from '../io/checkpoint.js';
+import { trainBatched, type BatchedResult, type EpochReport } from './batched.js';
+import { patienceExhausted } from './early-stopping.js';
+import { writesFiles, type RunContext, type RunOutcome } from './run-context.js';
+import { saveEpoch, writeLossFiles } from './run-files.js';
+import { exactMatch, sampleTranslations, validationBleu } from './validation.js';
+
+/** Trains the run's remaining epochs in mini-batches. */
+export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
+  const { options, data, encoder, decoder, say, device, trainer, hooks } = run;
+  let validIndices: readonly number[] = [];
+  const result: BatchedResult = await trainBatched(encoder, decoder, data, {
+    epochs: options.epochs,
+    lr: options.lr,
+    device,
+    seed: options.seed,
+    batchSize: options.batchSize,
+    teacherForcing: options.teacherForcing,
+    clip: options.clip,
+    validFraction: options.validFraction,
+    normalize: options.normalize,
+    signal: hooks.signal,
+    startEpoch: trainer.epoch,
+    optimizers: run.optimizers,
+    group: run.group,
+    onProgress: hooks.onProgress
+      ? (p) => hooks.onProgress!({ unit: 'batch', ...p, done: p.batch, total: p.batches })
+      : undefined,
+    onEpoch: async (e: EpochReport, split) => {
+      validIndices = split.valid;
+      const bleu = split.valid.length > 0 ? await validationBleu(run, split.valid) : undefined;
+      const record: EpochRecord = { epoch: e.epoch, train_loss: e.trainLoss, seconds: e.seconds };
+      if (e.validLoss !== undefined) record.valid_loss = e.validLoss;
+      if (bleu !== undefined) record.valid_bleu = bleu;
+      const isBest = saveEpoch(run, record);
+      await writeLossFiles(run);
+      const valid =
+        e.validLoss === undefined ? '' : `, held-out loss ${e.validLoss.toFixed(4)}, BLEU ${bleu!.toFixed(2)}`;
+      say(
+        `epoch ${e.epoch}/${options.epochs}: training loss ${e.trainLoss.toFixed(4)} per token${valid}${isBest && valid ? ' (best)' : ''} ` +
+          `(${e.sentences} sentences in ${e.seconds.toFixed(1)} s, ${(e.sentences / e.seconds).toFixed(0)} sentences/s)`,
+      );
+      await hooks.onEpoch?.(record, trainer);
+      if (patienceExhausted(trainer, e.epoch, options.patience)) {
+        const best = trainer.best!;
+        say(`early stop: no better ${best.metric} for ${options.patience} epochs (best: epoch ${best.epoch})`);
+        return 'stop';
+      }
+      return undefined;
+    },
+  });
+  await writeLossFiles(run);
+  run.group?.close();
+  if (result.stopped) {
+    say(`stopped: the checkpoint of the last complete epoch is in ${run.out}/last`);
+    return { stopped: true, earlyStopped: false, samples: [] };
+  }
+  const earlyStopped = result.earlyStopped;
+  if (!writesFiles(run)) return { stopped: false, earlyStopped, samples: [] };
+  const valid = validIndices.length > 0 ? validIndices : result.split.valid;
+  if (valid.length > 0) say(`held out for validation: ${valid.length} distinct pairs never trained on`);
+  const heldOutExactMatch = valid.length > 0 ? await exactMatch(run, valid) : undefined;
+  if (heldOutExactMatch !== undefined) {
+    say(`held-out exact match of greedy translations: ${(100 * heldOutExactMatch).toFixed(1)}%`);
+  }
+  const samples = await sampleTranslations(run, (valid.length > 0 ? valid : result.split.train).slice(0, run.samples));
+  for (const s of samples) say(`  ${s.source}  ->  ${s.translation}`);
+  say(`checkpoints (last, best), loss.json and loss.png written to ${run.out}`);
+  return {
+    stopped: false,
+    earlyStopped,
+    ...(heldOutExactMatch !== undefined ? { heldOutExactMatch } : {}),
+    samples,
+  };
+}

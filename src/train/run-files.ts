@@ -1,0 +1,71 @@
+/**
+ * The files a run writes after every epoch: its checkpoint (io/checkpoint.ts: checkpoints/epoch-N, last, and
+ * best when the epoch is the best so far), loss.json (the losses per epoch, as the notebook's lists) and
+ * loss.png (their plot). Only the process that writes files writes them.
+ */
+import { join } from 'node:path';
+import { writeCheckpoint, type EpochRecord } from '../io/checkpoint.js';
+import { writeLossPlot, type LossSeries } from '../plot/loss-plot.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { updateBest } from './early-stopping.js';
+import { writesFiles, type RunContext } from './run-context.js';
+
+/** Records an epoch in the trainer state, writes its checkpoint, and says whether it is the best so far. */
+export function saveEpoch(run: RunContext, record: EpochRecord): boolean {
+  const { trainer, options } = run;
+  trainer.epoch = record.epoch;
+  trainer.history.push(record);
+  trainer.rng.next_epoch = record.epoch + 1;
+  const isBest = updateBest(trainer, record, options.bestMetric);
+  const model = {
+    sizes: run.options,
+    sourceVocab: run.data.sourceVocab,
+    targetVocab: run.data.targetVocab,
+    encoder: run.encoder,
+    decoder: run.decoder,
+  };
+  if (writesFiles(run)) writeCheckpoint(run.out, model, run.optimizers, trainer, isBest);
+  return isBest;
+}
+
+/** Writes loss.json and loss.png from the run's history. */
+export async function writeLossFiles(run: RunContext): Promise<void> {
+  if (!writesFiles(run)) return;
+  const { history } = run.trainer;
+  const notebook = run.options.mode !== 'batched';
+  const lossJson = notebook
+    ? {
+        mode: run.options.mode,
+        current_loss: history.map((e) => e.current_loss ?? null),
+        mean_loss: history.map((e) => e.train_loss),
+        seconds: history.map((e) => e.seconds),
+      }
+    : {
+        mode: 'batched',
+        train_loss: history.map((e) => e.train_loss),
+        valid_loss: history.map((e) => e.valid_loss ?? null),
+        valid_bleu: history.map((e) => e.valid_bleu ?? null),
+        seconds: history.map((e) => e.seconds),
+        best_epoch: run.trainer.best?.epoch ?? null,
+      };
+  writeFileAtomic(join(run.out, 'loss.json'), `${JSON.stringify(lossJson, null, 2)}\n`);
+  if (history.length === 0) return;
+  const series: LossSeries[] = notebook
+    ? [
+        {
+          values: history.map((e) => e.current_loss ?? NaN),
+          label: 'current_loss (last sentence of the epoch)',
+          color: 'red',
+        },
+        { values: history.map((e) => e.train_loss), label: 'mean sentence loss of the epoch', color: '#1f77b4' },
+      ]
+    : [{ values: history.map((e) => e.train_loss), label: 'training loss per token', color: 'red' }];
+  if (!notebook && history.some((e) => e.valid_loss !== undefined)) {
+    series.push({
+      values: history.map((e) => e.valid_loss ?? NaN),
+      label: 'held-out loss per token',
+      color: '#1f77b4',
+    });
+  }
+  await writeLossPlot(join(run.out, 'loss.png'), series);
+}

@@ -1,0 +1,75 @@
+/**
+ * The notebook modes of a run: the notebook's loop op by op (`notebook`) or its per-sentence step in one addon
+ * call (`fused`), with a checkpoint and the loss files after every epoch and, for `exportRun`, the run written
+ * out for the PyTorch cross-check.
+ */
+import { exportRunLosses, exportRunStart } from '../io/run-export.js';
+import { trainFused } from './fused.js';
+import { trainNotebook, type NotebookLosses } from './notebook.js';
+import type { RunContext, RunOutcome } from './run-context.js';
+import { saveEpoch, writeLossFiles } from './run-files.js';
+import { sampleTranslations } from './validation.js';
+
+/** Trains the run's remaining epochs one sentence at a time, as the notebook does. */
+export async function trainNotebookRun(run: RunContext): Promise<RunOutcome> {
+  const { options, data, encoder, decoder, say, device, hooks } = run;
+  if (run.exportRun) {
+    const { instances, epochs, hidden, embedding, layers, lr, seed } = options;
+    exportRunStart(run.exportRun, data, encoder, decoder, {
+      instances,
+      epochs,
+      hidden,
+      embedding,
+      layers,
+      lr,
+      seed,
+      device,
+    });
+  }
+  let losses: NotebookLosses;
+  let started = performance.now();
+  try {
+    const loop = options.mode === 'fused' ? trainFused : trainNotebook;
+    losses = await loop(encoder, decoder, data, {
+      epochs: options.epochs,
+      lr: options.lr,
+      device,
+      signal: hooks.signal,
+      startEpoch: run.trainer.epoch,
+      optimizers: run.optimizers,
+      onProgress: hooks.onProgress
+        ? (p) =>
+            hooks.onProgress!({ unit: 'sentence', ...p, done: p.sentence, total: p.sentences, sentences: p.sentence })
+        : undefined,
+      onEpoch: async (epoch, sentenceLosses) => {
+        const mean = sentenceLosses.reduce((a, b) => a + b, 0) / sentenceLosses.length;
+        const current = sentenceLosses[sentenceLosses.length - 1]!;
+        const seconds = (performance.now() - started) / 1000;
+        say(
+          `epoch ${epoch}/${options.epochs}: current_loss ${current.toFixed(3)}, mean ${mean.toFixed(3)} (${seconds.toFixed(1)} s)`,
+        );
+        const record = { epoch, train_loss: mean, current_loss: current, seconds };
+        saveEpoch(run, record);
+        await writeLossFiles(run);
+        await hooks.onEpoch?.(record, run.trainer);
+        started = performance.now();
+      },
+    });
+  } catch (err) {
+    if (hooks.signal?.aborted) {
+      say(`stopped: the checkpoint of the last complete epoch is in ${run.out}/last`);
+      return {
+        stopped: true,
+        earlyStopped: false,
+        samples: [],
+        losses: { perSentence: [], currentLoss: [], meanLoss: [] },
+      };
+    }
+    throw err;
+  }
+  if (run.exportRun) exportRunLosses(run.exportRun, losses);
+  const samples = await sampleTranslations(run, data.sources.map((_, i) => i).slice(0, run.samples));
+  for (const s of samples) say(`  ${s.source}  ->  ${s.translation}`);
+  say(`checkpoints, loss.json and loss.png written to ${run.out}`);
+  return { stopped: false, earlyStopped: false, samples, losses };
+}

@@ -1,0 +1,418 @@
+/**
+ * Every option of a training run in one table: its default, its check, its help text, its command-line flag
+ * and whether a resumed run may change it. The library's `train()` checks with it, the CLI builds its `train`
+ * flags from it, and `resolveConfig` and `resolveBatchedOptions` take their defaults from it. Nothing here
+ * loads libtorch (the CLI's `--help` works without the addon).
+ */
+import { ATTENTION_KINDS } from '../model/attention-kind.js';
+import type { ModelSizes } from '../model/architecture.js';
+import type { Device } from '../torch/index.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, invalidParameterError } from '../util/check.js';
+import type { Backend } from './distributed.js';
+
+/** How a run trains: `batched` mini-batches, the `notebook`'s loop op by op, or its `fused` per-sentence step. */
+export type TrainMode = 'batched' | 'notebook' | 'fused';
+
+/** Which validation measure picks the best checkpoint and drives early stopping. */
+export type BestMetric = 'loss' | 'bleu';
+
+/** What an option's value may be. */
+export type OptionKind =
+  | { type: 'integer'; min: number; max?: number }
+  /** `positive`: above `min` (0), not at it. */
+  | { type: 'number'; min: number; max?: number; positive?: boolean }
+  | { type: 'choice'; choices: readonly string[] }
+  | { type: 'flag' }
+  | { type: 'text' }
+  | { type: 'device' };
+
+/** One row of the option table. */
+export interface RunOptionSpec {
+  /** The command line's flag and its value's placeholder: `--batch-size <n>`. */
+  flag: string;
+  /** What the option does (the CLI's help; `batched:` marks options of the batched mode). */
+  help: string;
+  kind: OptionKind;
+  /** The value when the option is not given; absent: none (a behaviour of its own, told in `help`). */
+  default?: number | string | boolean;
+  /** Whether `--resume` (or `train({ resume })`) may change it. */
+  resumable: boolean;
+  /** A flag's negation and its help: `--no-input-feed`. */
+  negation?: { flag: string; help: string };
+}
+
+/** The options of {@link train}: where the run goes, the model's sizes, and how it trains. */
+export interface TrainOptions extends Partial<ModelSizes> {
+  /** The corpus: English<TAB>German<TAB>attribution per line (manythings' format), or the zip holding it. */
+  corpus?: string;
+  /** The training folder to create. */
+  out?: string;
+  /** A training folder to continue with its own options; `epochs`, `patience` and the options of where it runs may change. */
+  resume?: string;
+  /** NUM_INSTANCES: pairs drawn from the corpus, with replacement. */
+  instances?: number;
+  /** NUM_EPOCHS; resuming: the new total. */
+  epochs?: number;
+  /** Adam's learning rate for both optimizers. */
+  lr?: number;
+  /** Seeds the sampling, the initial weights, the held-out split and the batches. */
+  seed?: number;
+  /** Where to train: cpu, cuda or cuda:N. */
+  device?: Device;
+  /** libtorch's intra-op threads; default: every core. */
+  threads?: number;
+  /** `batched` (mini-batches in C++ on a thread of its own), `notebook` (op by op) or `fused` (one call per sentence). */
+  mode?: TrainMode;
+  /** Batched: sentences per mini-batch. */
+  batchSize?: number;
+  /** Batched: probability of feeding the reference word at each decoder step (0: free-running). */
+  teacherForcing?: number;
+  /** Batched: largest gradient norm; 0: no clipping. */
+  clip?: number;
+  /** Batched: share of the distinct pairs held out for validation. */
+  validFraction?: number;
+  /** Batched: the loss is the mean NLL per target token, or the summed NLL per sentence. */
+  normalize?: 'tokens' | 'sentences';
+  /** Batched: stop after this many epochs without a better validation measure. */
+  patience?: number;
+  /** Batched: the validation measure that picks the best checkpoint and drives `patience`. */
+  bestMetric?: BestMetric;
+  /** Translate from the corpus's second column to its first. */
+  swap?: boolean;
+  /** Notebook modes: also write the run for the PyTorch cross-check into this folder. */
+  exportRun?: string;
+  /** Data-parallel training: workers in the job (default: WORLD_SIZE, else 1). */
+  worldSize?: number;
+  /** This worker's rank (default: RANK). */
+  rank?: number;
+  /** Host of rank 0 (default: MASTER_ADDR, else 127.0.0.1). */
+  masterAddr?: string;
+  /** Port on rank 0 (default: MASTER_PORT, else 29500). */
+  masterPort?: number;
+  /** Seconds to wait for the other workers and for each exchange. */
+  timeout?: number;
+  /** c10d backend; default NCCL on CUDA when built with it, else Gloo. */
+  backend?: Backend;
+  /** Sample translations logged (and returned) at the end. */
+  samples?: number;
+}
+
+/** The options a run keeps in its checkpoints' trainer.json, so that a resumed run continues with the same ones. */
+export interface RunOptions extends ModelSizes {
+  /** The corpus's absolute path. */
+  corpus: string;
+  /** Its SHA-256, so that a resumed run refuses a corpus that changed. */
+  corpusSha256: string;
+  swap: boolean;
+  mode: TrainMode;
+  instances: number;
+  epochs: number;
+  lr: number;
+  seed: number;
+  /** The batched mode's options (absent in the notebook modes). */
+  batchSize?: number;
+  teacherForcing?: number;
+  clip?: number;
+  validFraction?: number;
+  normalize?: 'tokens' | 'sentences';
+  patience?: number;
+  bestMetric: BestMetric;
+}
+
+const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** The option table, in the order the CLI's help lists it. */
+export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOptionSpec } = {
+  corpus: {
+    flag: '--corpus <file>',
+    help: 'corpus: English<TAB>German<TAB>attribution per line, or the zip holding it',
+    kind: { type: 'text' },
+    resumable: false,
+  },
+  out: {
+    flag: '--out <dir>',
+    help: 'training folder to create: checkpoints/, last, best, loss.json, loss.png',
+    kind: { type: 'text' },
+    resumable: true,
+  },
+  resume: {
+    flag: '--resume <dir>',
+    help: 'continue the run in this training folder with its own options (--epochs may grow)',
+    kind: { type: 'text' },
+    resumable: true,
+  },
+  instances: {
+    flag: '--instances <n>',
+    help: 'pairs drawn with replacement (NUM_INSTANCES)',
+    kind: { type: 'integer', min: 1 },
+    default: 50_000,
+    resumable: false,
+  },
+  epochs: {
+    flag: '--epochs <n>',
+    help: 'NUM_EPOCHS (with --resume: the new total)',
+    kind: { type: 'integer', min: 1 },
+    default: 10,
+    resumable: true,
+  },
+  hidden: {
+    flag: '--hidden <n>',
+    help: 'HIDDEN_SIZE',
+    kind: { type: 'integer', min: 1 },
+    default: 128,
+    resumable: false,
+  },
+  embedding: {
+    flag: '--embedding <n>',
+    help: 'EMBEDDING_DIM',
+    kind: { type: 'integer', min: 1 },
+    default: 30,
+    resumable: false,
+  },
+  layers: { flag: '--layers <n>', help: 'NUM_LAYERS', kind: { type: 'integer', min: 1 }, default: 4, resumable: false },
+  attention: {
+    flag: '--attention <kind>',
+    help:
+      "batched: attention over the encoder's outputs: none (the notebook's model), bahdanau (additive), " +
+      'luong-dot, luong-general, luong-concat',
+    kind: { type: 'choice', choices: ATTENTION_KINDS },
+    default: 'none',
+    resumable: false,
+  },
+  bidirectional: {
+    flag: '--bidirectional',
+    help: 'batched: bidirectional encoder, hidden/2 per direction, states concatenated per layer',
+    kind: { type: 'flag' },
+    resumable: false,
+  },
+  inputFeed: {
+    flag: '--input-feed',
+    help: 'batched, Luong attention: feed the attentional state to the next step (the default)',
+    kind: { type: 'flag' },
+    resumable: false,
+    negation: { flag: '--no-input-feed', help: 'batched, Luong attention: no input feeding' },
+  },
+  lr: {
+    flag: '--lr <x>',
+    help: "Adam's learning rate",
+    kind: { type: 'number', min: 0, positive: true },
+    default: 0.01,
+    resumable: false,
+  },
+  seed: {
+    flag: '--seed <n>',
+    help: 'seed of the sampling, the initial weights, the split and the batches',
+    kind: { type: 'integer', min: 0, max: MAX_SEED },
+    default: 0,
+    resumable: false,
+  },
+  device: {
+    flag: '--device <device>',
+    help: 'cpu, cuda or cuda:N',
+    kind: { type: 'device' },
+    default: 'cpu',
+    resumable: true,
+  },
+  threads: {
+    flag: '--threads <n>',
+    help: "libtorch's intra-op threads (default: every core; 1 is fastest for this loop's tiny steps)",
+    kind: { type: 'integer', min: 1 },
+    resumable: true,
+  },
+  mode: {
+    flag: '--mode <mode>',
+    help:
+      'batched: mini-batches in C++ off the main thread; notebook: the TypeScript mirror, op by op; ' +
+      'fused: the notebook in one addon call per sentence, same losses',
+    kind: { type: 'choice', choices: ['batched', 'notebook', 'fused'] },
+    default: 'batched',
+    resumable: false,
+  },
+  batchSize: {
+    flag: '--batch-size <n>',
+    help: 'batched: sentences per mini-batch (grouped by length)',
+    kind: { type: 'integer', min: 1, max: 65_536 },
+    default: 64,
+    resumable: false,
+  },
+  teacherForcing: {
+    flag: '--teacher-forcing <ratio>',
+    help: 'batched: probability of feeding the reference word at each decoder step (0: free-running, as the notebook)',
+    kind: { type: 'number', min: 0, max: 1 },
+    default: 1,
+    resumable: false,
+  },
+  clip: {
+    flag: '--clip <norm>',
+    help: 'batched: largest gradient norm (0: no clipping)',
+    kind: { type: 'number', min: 0 },
+    default: 5,
+    resumable: false,
+  },
+  validFraction: {
+    flag: '--valid-fraction <x>',
+    help: 'batched: share of the distinct pairs held out for validation',
+    kind: { type: 'number', min: 0, max: 0.5 },
+    default: 0.05,
+    resumable: false,
+  },
+  normalize: {
+    flag: '--normalize <what>',
+    help: 'batched: average the loss over target tokens or sentences before backward',
+    kind: { type: 'choice', choices: ['tokens', 'sentences'] },
+    default: 'tokens',
+    resumable: false,
+  },
+  patience: {
+    flag: '--patience <n>',
+    help: 'batched: stop after this many epochs without a better validation measure',
+    kind: { type: 'integer', min: 1 },
+    resumable: true,
+  },
+  bestMetric: {
+    flag: '--best-metric <metric>',
+    help: 'batched: validation measure that picks the best checkpoint',
+    kind: { type: 'choice', choices: ['loss', 'bleu'] },
+    default: 'loss',
+    resumable: false,
+  },
+  swap: {
+    flag: '--swap',
+    help: 'translate from the second column to the first (German to English)',
+    kind: { type: 'flag' },
+    default: false,
+    resumable: false,
+  },
+  exportRun: {
+    flag: '--export-run <dir>',
+    help: 'also write data.json, init.pt and losses.json for the PyTorch cross-check',
+    kind: { type: 'text' },
+    resumable: false,
+  },
+  worldSize: {
+    flag: '--world-size <n>',
+    help: 'batched: workers in the data-parallel job (default: WORLD_SIZE, else 1)',
+    kind: { type: 'integer', min: 1 },
+    resumable: true,
+  },
+  rank: {
+    flag: '--rank <r>',
+    help: "batched: this worker's rank, 0 to world size - 1 (default: RANK)",
+    kind: { type: 'integer', min: 0 },
+    resumable: true,
+  },
+  masterAddr: {
+    flag: '--master-addr <host>',
+    help: 'host of rank 0, where the workers meet (default: MASTER_ADDR, else 127.0.0.1)',
+    kind: { type: 'text' },
+    resumable: true,
+  },
+  masterPort: {
+    flag: '--master-port <port>',
+    help: 'port on rank 0 (default: MASTER_PORT, else 29500)',
+    kind: { type: 'integer', min: 1 },
+    resumable: true,
+  },
+  timeout: {
+    flag: '--timeout <s>',
+    help: 'seconds to wait for the other workers and for each exchange',
+    kind: { type: 'number', min: 0, positive: true },
+    default: 300,
+    resumable: true,
+  },
+  backend: {
+    flag: '--backend <name>',
+    help: 'c10d backend (default: nccl with --device cuda when built with it, else gloo)',
+    kind: { type: 'choice', choices: ['gloo', 'nccl'] },
+    resumable: true,
+  },
+  samples: {
+    flag: '--samples <n>',
+    help: 'sample translations printed at the end',
+    kind: { type: 'integer', min: 0 },
+    default: 5,
+    resumable: true,
+  },
+};
+
+/** The name of every run option, in the table's order. */
+export const RUN_OPTION_NAMES = Object.keys(RUN_OPTIONS) as (keyof TrainOptions)[];
+
+/** The options that have a default. */
+export type DefaultedOption =
+  | 'instances'
+  | 'epochs'
+  | 'hidden'
+  | 'embedding'
+  | 'layers'
+  | 'attention'
+  | 'lr'
+  | 'seed'
+  | 'device'
+  | 'mode'
+  | 'batchSize'
+  | 'teacherForcing'
+  | 'clip'
+  | 'validFraction'
+  | 'normalize'
+  | 'bestMetric'
+  | 'swap'
+  | 'timeout'
+  | 'samples';
+
+/** The table's default of `name`. */
+export function runOptionDefault<K extends DefaultedOption>(name: K): NonNullable<TrainOptions[K]> {
+  const value = RUN_OPTIONS[name].default;
+  if (value === undefined) throw new Error(`the run option ${name} has no default`);
+  return value as NonNullable<TrainOptions[K]>;
+}
+
+/** The option's flag without its placeholder: `--batch-size`. */
+export function flagOf(name: keyof TrainOptions): string {
+  return RUN_OPTIONS[name].flag.split(' ')[0]!;
+}
+
+/** Checks one option's value against the table, naming the option when it is wrong. */
+export function checkRunOption<K extends keyof TrainOptions>(name: K, value: unknown): NonNullable<TrainOptions[K]> {
+  const kind = RUN_OPTIONS[name].kind;
+  const checked = ((): unknown => {
+    switch (kind.type) {
+      case 'integer':
+        return checkInteger(name, value, kind.min, kind.max ?? Infinity);
+      case 'number':
+        if (kind.positive) {
+          if (typeof value !== 'number' || !(value > kind.min) || !Number.isFinite(value)) {
+            throw invalidParameterError(name, 'a positive number', value);
+          }
+          return value;
+        }
+        return checkNumber(name, value, kind.min, kind.max ?? Infinity);
+      case 'choice':
+        return checkOneOf(name, value, kind.choices);
+      case 'flag':
+        return checkBoolean(name, value);
+      case 'text':
+        if (typeof value !== 'string' || value === '') throw invalidParameterError(name, 'a non-empty string', value);
+        return value;
+      case 'device':
+        if (typeof value !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(value)) {
+          throw invalidParameterError(name, 'cpu, cuda or cuda:N', value);
+        }
+        return value;
+    }
+  })();
+  return checked as NonNullable<TrainOptions[K]>;
+}
+
+/** Checks every option given (undefined ones are absent), and refuses names the table does not have. */
+export function checkTrainOptions(options: TrainOptions): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidParameterError('options', 'an options object', options);
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (!(name in RUN_OPTIONS)) {
+      throw new TypeError(`Unknown training option ${name}: expected one of ${RUN_OPTION_NAMES.join(', ')}`);
+    }
+    if (value !== undefined) checkRunOption(name as keyof TrainOptions, value);
+  }
+}

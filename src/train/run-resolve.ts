@@ -1,0 +1,134 @@
+/**
+ * From the options of `train()` to the options a run keeps (trainer.json): a fresh run resolves the table's
+ * defaults and refuses options that do not go together; a resumed run keeps its own options, and may change only
+ * the resumable ones. Messages name the command line's flags, which are the options' names in the table.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { hasCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { fullSizes } from '../model/architecture.js';
+import { isLuong } from '../model/attention-kind.js';
+import {
+  RUN_OPTIONS,
+  checkTrainOptions,
+  flagOf,
+  runOptionDefault,
+  type RunOptions,
+  type TrainOptions,
+} from './run-options.js';
+
+/** A run to start or continue: its folder, its options, and the checkpoint it continues from. */
+export interface ResolvedRun {
+  out: string;
+  options: RunOptions;
+  checkpoint?: Checkpoint<RunOptions>;
+}
+
+/** Checks `given`, reads the checkpoint to resume, and resolves the run's options. */
+export function resolveRun(given: TrainOptions): ResolvedRun {
+  checkTrainOptions(given);
+  const checkpoint = given.resume ? readCheckpoint<RunOptions>(given.resume) : undefined;
+  const out = given.resume ?? given.out;
+  if (!out) throw new Error('say where the run goes with --out DIR (or continue one with --resume DIR)');
+  if (given.resume && given.out && resolve(given.out) !== resolve(given.resume)) {
+    throw new Error('--resume continues in the folder it reads: leave out --out');
+  }
+  if (!checkpoint && hasCheckpoint(out)) {
+    throw new Error(`${out} already holds a training run: continue it with --resume ${out}, or choose another --out`);
+  }
+  const options = checkpoint ? resumedOptions(checkpoint.trainer.options, given) : freshOptions(given);
+  if (options.mode !== 'batched' && options.patience !== undefined) {
+    throw new Error('--patience needs held-out pairs: use it with --mode batched');
+  }
+  if (given.exportRun && options.mode === 'batched') {
+    throw new Error('--export-run replays the notebook loop in PyTorch: use it with --mode notebook or fused');
+  }
+  if (given.exportRun && checkpoint) throw new Error('--export-run records a whole run: it cannot be resumed');
+  if (checkpoint && checkpoint.trainer.epoch >= options.epochs) {
+    throw new Error(
+      `${out} has trained ${checkpoint.trainer.epoch} of ${options.epochs} epochs: ask for more with --epochs N`,
+    );
+  }
+  return { out, options, ...(checkpoint ? { checkpoint } : {}) };
+}
+
+function freshOptions(given: TrainOptions): RunOptions {
+  if (!given.corpus) throw new Error('say which corpus to train on with --corpus FILE');
+  const value = <K extends Parameters<typeof runOptionDefault>[0]>(name: K) => given[name] ?? runOptionDefault(name);
+  const mode = value('mode');
+  const batched = mode === 'batched';
+  const attention = value('attention');
+  if (!batched && (attention !== 'none' || given.bidirectional || given.inputFeed !== undefined)) {
+    throw new Error(
+      `--mode ${mode} trains the notebook's model: --attention, --bidirectional and --input-feed need --mode batched`,
+    );
+  }
+  if (given.inputFeed !== undefined && !isLuong(attention)) {
+    throw new Error(
+      '--input-feed belongs to Luong attention: use it with --attention luong-dot|luong-general|luong-concat',
+    );
+  }
+  const hidden = value('hidden');
+  if (given.bidirectional && hidden % 2 !== 0) {
+    throw new Error(`--bidirectional gives each direction half of --hidden: make it even (not ${hidden})`);
+  }
+  const model = fullSizes({
+    hidden,
+    embedding: value('embedding'),
+    layers: value('layers'),
+    attention,
+    bidirectional: given.bidirectional,
+    inputFeed: given.inputFeed,
+  });
+  // Field order is trainer.json's; defaults are written out, so that a resumed run keeps them if defaults change.
+  return {
+    corpus: resolve(given.corpus),
+    corpusSha256: '',
+    swap: value('swap'),
+    mode,
+    instances: value('instances'),
+    epochs: value('epochs'),
+    hidden: model.hidden,
+    embedding: model.embedding,
+    layers: model.layers,
+    ...(batched ? { attention: model.attention, bidirectional: model.bidirectional, inputFeed: model.inputFeed } : {}),
+    lr: value('lr'),
+    seed: value('seed'),
+    ...(batched
+      ? {
+          batchSize: value('batchSize'),
+          teacherForcing: value('teacherForcing'),
+          clip: value('clip'),
+          validFraction: value('validFraction'),
+          normalize: value('normalize'),
+        }
+      : {}),
+    patience: given.patience,
+    bestMetric: value('bestMetric'),
+  };
+}
+
+function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
+  const names = Object.keys(given) as (keyof TrainOptions)[];
+  const changed = names.filter((name) => given[name] !== undefined && !RUN_OPTIONS[name].resumable);
+  if (changed.length > 0) {
+    throw new Error(
+      `--resume continues with the run's own options; ${changed.map(flagOf).join(', ')} cannot change (only --epochs, --patience)`,
+    );
+  }
+  return {
+    ...saved,
+    epochs: given.epochs ?? saved.epochs,
+    patience: given.patience ?? saved.patience,
+  };
+}
+
+/** The file's SHA-256, so that a resumed run can tell that its corpus changed. */
+export function sha256(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A training run as library code: `train(options, hooks)` creates a training folder (`options.out`) or continues
+ * one (`options.resume`), trains in the batched, notebook or fused mode, writes a checkpoint and the loss files
+ * after every epoch, and returns the run's history. The command line's `seq2seq train` is this call with flags,
+ * progress bars and exit codes around it, so a folder started by either continues with the other.
+ */
+import { formatReport, readCorpus } from '../data/corpus.js';
+import { buildDataset, samplePairs } from '../data/dataset.js';
+import { newTrainerState, restoreCheckpoint, type EpochRecord } from '../io/checkpoint.js';
+import type { TrainedModel } from '../io/model-files.js';
+import { buildModel, describeModel, fullSizes, isNotebookModel } from '../model/architecture.js';
+import * as torch from '../torch/index.js';
+import {
+  defaultBackend,
+  distributedFromEnv,
+  initProcessGroup,
+  workerDevice,
+  type ProcessGroup,
+} from './distributed.js';
+import type { NotebookLosses } from './notebook.js';
+import { trainBatchedRun } from './run-batched.js';
+import type { RunContext, TrainHooks } from './run-context.js';
+import { trainNotebookRun } from './run-notebook.js';
+import { runOptionDefault, type RunOptions, type TrainMode, type TrainOptions } from './run-options.js';
+import { resolveRun, sha256 } from './run-resolve.js';
+import type { SampleTranslation } from './validation.js';
+
+/** What a run did. */
+export interface TrainResult {
+  /** The training folder. */
+  out: string;
+  mode: TrainMode;
+  /** The options the run keeps (trainer.json). */
+  options: RunOptions;
+  /** Every epoch of the run so far, those of earlier (resumed) calls included. */
+  history: EpochRecord[];
+  /** The best epoch by the validation measure (batched), or the last one. */
+  bestEpoch?: number;
+  /** True when the signal stopped training; the last complete epoch's checkpoint is in `out/last`. */
+  stopped: boolean;
+  /** True when patience ran out. */
+  earlyStopped: boolean;
+  /** Batched: the share of held-out pairs whose greedy translation is exactly the reference. */
+  heldOutExactMatch?: number;
+  /** Greedy translations of a few held-out pairs (or training pairs, without any). */
+  samples: SampleTranslation[];
+  /** Notebook modes: the losses of the epochs this call trained, as the notebook keeps them. */
+  losses?: NotebookLosses;
+  /**
+   * The model as training left it (the last epoch's weights, in training mode); `loadModel(out)` reads the best
+   * checkpoint instead.
+   */
+  model: TrainedModel;
+}
+
+/** Trains a model as the options say, in a new training folder or continuing one; see {@link TrainOptions}. */
+export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const log = hooks.log ?? (() => {});
+  const { out, options: runOptions, checkpoint } = resolveRun(options);
+  const job =
+    options.worldSize !== undefined
+      ? {
+          worldSize: options.worldSize,
+          rank: options.rank ?? 0,
+          masterAddr: options.masterAddr,
+          masterPort: options.masterPort,
+        }
+      : distributedFromEnv();
+  const parallel = job !== undefined && job.worldSize > 1;
+  if (parallel && runOptions.mode !== 'batched') {
+    throw new Error('data-parallel training (--world-size, WORLD_SIZE) needs --mode batched');
+  }
+  if (job && job.rank >= job.worldSize)
+    throw new Error(`rank ${job.rank} is not below the world size ${job.worldSize}`);
+  const requested = options.device ?? runOptionDefault('device');
+  // In a job, `cuda` is this worker's own GPU (LOCAL_RANK), as torchrun's users choose it.
+  const device = parallel ? workerDevice(requested, job.rank) : requested;
+  if (options.backend === 'nccl' && !device.startsWith('cuda')) {
+    throw new Error('--backend nccl moves CUDA tensors: train with --device cuda, or use --backend gloo');
+  }
+  // Every worker computes the same figures; only rank 0 speaks and writes files.
+  const quiet = parallel && job.rank !== 0;
+  const say = quiet ? () => {} : log;
+  if (options.threads !== undefined) torch.setNumThreads(options.threads);
+  torch.zeros([1], { device }).dispose(); // an unusable device fails here, before any work
+
+  const corpus = readCorpus(runOptions.corpus, { swap: runOptions.swap });
+  const sha = sha256(runOptions.corpus);
+  if (checkpoint && sha !== runOptions.corpusSha256) {
+    throw new Error(`${runOptions.corpus} changed since the run began: resuming would train on other pairs`);
+  }
+  runOptions.corpusSha256 = sha;
+  say(formatReport(corpus.report));
+  const data = buildDataset(samplePairs(corpus.pairs, runOptions.instances, runOptions.seed));
+  say(
+    `${runOptions.instances} pairs drawn; vocabularies: ${data.sourceVocab.size} source, ${data.targetVocab.size} target words; ` +
+      `longest source ${data.maxSentLen} tokens`,
+  );
+
+  torch.manualSeed(runOptions.seed);
+  const built = buildModel(data.sourceVocab.size, data.targetVocab.size, runOptions);
+  const encoder = built.encoder.to(device);
+  const decoder = built.decoder.to(device);
+  if (!isNotebookModel(runOptions)) say(`model: ${describeModel(runOptions)}`);
+  const optimizers = {
+    encoder: new torch.optim.Adam(encoder.parameters(), { lr: runOptions.lr }),
+    decoder: new torch.optim.Adam(decoder.parameters(), { lr: runOptions.lr }),
+  };
+  if (checkpoint) {
+    restoreCheckpoint(checkpoint, { encoder, decoder }, optimizers);
+    say(`resuming ${out} after epoch ${checkpoint.trainer.epoch} of ${runOptions.epochs}`);
+  }
+  const trainer = checkpoint
+    ? { ...checkpoint.trainer, options: runOptions }
+    : newTrainerState(runOptions, runOptions.seed);
+  let group: ProcessGroup | undefined;
+  if (parallel) {
+    const backend = options.backend ?? defaultBackend(device);
+    const timeout = options.timeout ?? runOptionDefault('timeout');
+    log(
+      `rank ${job.rank} of ${job.worldSize} (${backend}, ${device}): waiting for the others at ${job.masterAddr ?? '127.0.0.1'}:${job.masterPort ?? 29500}`,
+    );
+    group = await initProcessGroup({ ...job, timeout, device, backend });
+  }
+  const run: RunContext = {
+    out,
+    options: runOptions,
+    device,
+    data,
+    encoder,
+    decoder,
+    optimizers,
+    trainer,
+    hooks: quiet ? { ...hooks, onProgress: undefined } : hooks,
+    say,
+    ...(group ? { group } : {}),
+    ...(options.exportRun ? { exportRun: options.exportRun } : {}),
+    samples: options.samples ?? runOptionDefault('samples'),
+  };
+  const outcome = runOptions.mode === 'batched' ? await trainBatchedRun(run) : await trainNotebookRun(run);
+  return {
+    out,
+    mode: runOptions.mode,
+    options: runOptions,
+    history: trainer.history,
+    ...(trainer.best ? { bestEpoch: trainer.best.epoch } : trainer.epoch > 0 ? { bestEpoch: trainer.epoch } : {}),
+    ...outcome,
+    model: {
+      sizes: fullSizes(runOptions),
+      sourceVocab: data.sourceVocab,
+      targetVocab: data.targetVocab,
+      encoder,
+      decoder,
+      device,
+    },
+  };
+}
