@@ -26,6 +26,8 @@ if (!values.corpus) {
   writeFileSync(values.corpus, generateDemoCorpus({ pairs: 2000, seed: 5 }));
 }
 const out = join(run, 'model');
+// The export gets a folder of its own: the tool writes only into new or empty folders (or its own).
+const exported = join(run, 'export');
 const sh = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
   if (r.status !== 0) {
@@ -43,8 +45,10 @@ sh(process.execPath, [
   values.corpus,
   '--out',
   out,
+  '--mode',
+  'notebook',
   '--export-run',
-  run,
+  exported,
   '--instances',
   values.instances,
   '--epochs',
@@ -55,10 +59,10 @@ sh(process.execPath, [
   values.device,
 ]);
 const t1 = performance.now();
-const ref = JSON.parse(sh(values.python, ['scripts/reference/notebook.py', run, '--device', values.device]));
+const ref = JSON.parse(sh(values.python, ['scripts/reference/notebook.py', exported, '--device', values.device]));
 const t2 = performance.now();
 
-const ours = JSON.parse(readFileSync(join(run, 'losses.json'), 'utf8'));
+const ours = JSON.parse(readFileSync(join(exported, 'losses.json'), 'utf8'));
 let maxRel = 0;
 let n = 0;
 ref.per_sentence.forEach((epoch, i) =>
@@ -71,7 +75,7 @@ ref.per_sentence.forEach((epoch, i) =>
 const { loadModel } = await import('../dist/io/model-files.js');
 const { greedyDecode } = await import('../dist/decode/greedy.js');
 const model = loadModel(out, values.device);
-const data = JSON.parse(readFileSync(join(run, 'data.json'), 'utf8'));
+const data = JSON.parse(readFileSync(join(exported, 'data.json'), 'utf8'));
 const sos = data.tgt_vocab.indexOf('<sos>');
 const eos = data.tgt_vocab.indexOf('<eos>');
 const same = ref.translations.every(

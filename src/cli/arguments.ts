@@ -15,14 +15,20 @@ export const integer =
     return Number(value);
   };
 
+/** A finite number above 0 (and at most `max`, when given). */
+export const positiveUpTo =
+  (max = Number.MAX_VALUE) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) {
+      const expected = max < Number.MAX_VALUE ? `a positive number of at most ${max}` : 'a positive number';
+      throw new InvalidArgumentError(`expected ${expected}, got "${value}"`);
+    }
+    return n;
+  };
+
 /** A finite number above 0. */
-export const positiveNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  }
-  return n;
-};
+export const positiveNumber = positiveUpTo();
 
 /** A number of at least `min`, and at most `max` when given. */
 export const number =
@@ -58,7 +64,7 @@ export function parserFor(kind: OptionKind): ((value: string) => unknown) | unde
     case 'integer':
       return integer(kind.min, kind.max);
     case 'number':
-      return kind.positive ? positiveNumber : number(kind.min, kind.max);
+      return kind.positive ? positiveUpTo(kind.max) : number(kind.min, kind.max);
     case 'device':
       return device;
     default:

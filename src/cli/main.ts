@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
+import { MAX_BEAM, MAX_DECODE_LENGTH } from '../decode/limits.js';
 import type { Device } from '../torch/index.js';
 import { device, integer, metrics, number } from './arguments.js';
 import type { EvalCommand } from './eval.js';
@@ -22,8 +23,16 @@ const finite = number(-10, 10);
 const program = new Command()
   .name('seq2seq')
   .description('Sutskever-style sequence-to-sequence translators on libtorch')
-  // One line per error: commander's "(Did you mean ...?)" hint joins the message instead of following it.
-  .configureOutput({ outputError: (text, write) => write(`${text.trim().replace(/\n+/g, ' ')}\n`) })
+  // Usage errors look like every other error: one `seq2seq: ` line (commander's "(Did you mean ...?)" hint joins it).
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        `seq2seq: ${text
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\n+/g, ' ')}\n`,
+      ),
+  })
   .exitOverride()
   .addHelpText(
     'after',
@@ -49,13 +58,14 @@ program
   .description('translate sentences (arguments, or one per line from stdin) with a trained model')
   .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
-  .option('--max-length <n>', 'most tokens in a translation', integer(1), 50)
-  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1), 1)
-  .option('--n-best <n>', 'translations printed per sentence, best first (at most --beam)', integer(1), 1)
+  .option('--max-length <n>', 'most tokens in a translation', integer(1, MAX_DECODE_LENGTH), 50)
+  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1, MAX_BEAM), 1)
+  .option('--n-best <n>', 'translations printed per sentence, best first (at most --beam)', integer(1, MAX_BEAM), 1)
   .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
   .option('--json', 'print one JSON object per sentence: source, translations with tokens and scores')
   .option('--show-attention', 'print the attention weights behind each word (greedy; models with --attention)')
   .option('--attention-png <file>', 'draw the attention as a heat map PNG (several sentences: FILE-N.png)')
+  .option('--force', 'replace existing --attention-png files')
   .argument('[sentences...]', 'sentences to translate (default: read lines from stdin)')
   .action(async (sentences: string[], options: TranslateCommand) => {
     const { runTranslate } = await import('./translate.js');
@@ -71,11 +81,12 @@ program
   .option('--seed <n>', 'seed of the drawing', integer(0), 0)
   .option('--swap', 'translate from the second column to the first')
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
-  .option('--max-length <n>', 'most tokens in a translation', integer(1), 50)
-  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1), 1)
+  .option('--max-length <n>', 'most tokens in a translation', integer(1, MAX_DECODE_LENGTH), 50)
+  .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1, MAX_BEAM), 1)
   .option('--length-penalty <alpha>', 'scores are log-probabilities divided by length^alpha', finite, 1)
   .option('--hyps-out <file>', 'write the scored translations there, one per line')
   .option('--refs-out <file>', 'write the references they were scored against, one per line')
+  .option('--force', 'replace existing --hyps-out and --refs-out files')
   .option('--json', 'print the scores as JSON')
   .action(async (options: EvalCommand) => {
     const { runEval } = await import('./eval.js');

@@ -1,7 +1,7 @@
 /** `seq2seq score`: BLEU and chrF of a file of translations against files of references, as sacreBLEU scores. */
-import { readFileSync } from 'node:fs';
 import { corpusBleu, type BleuScore } from '../eval/bleu.js';
 import { corpusChrf, type ChrfScore } from '../eval/chrf.js';
+import { readRegularFile } from '../util/files.js';
 
 export interface ScoreCommand {
   hyp: string;
@@ -11,13 +11,9 @@ export interface ScoreCommand {
 }
 
 /** The lines of a text file, as sacreBLEU reads them (a final newline ends the last line). */
-export function readLines(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+export function readLines(path: string, what = 'file'): string[] {
+  // A string of more than about 512 MB cannot exist in V8: refuse by name before trying.
+  const text = readRegularFile(path, what, 256 << 20).toString('utf8');
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;

@@ -1,9 +1,9 @@
 /** `seq2seq translate`: sentences from the arguments or from stdin, one translation (or n-best list) each. */
-import { createInterface } from 'node:readline';
 import { translateBeam, translateWithAttention, UnknownWordsError } from '../decode/translate.js';
 import { loadModel, type TrainedModel } from '../io/model-files.js';
 import { formatAttention, writeAttentionPng } from '../plot/attention-plot.js';
 import type { Device } from '../torch/index.js';
+import { boundedLines } from '../util/lines.js';
 import { checkOutputFile } from '../util/output.js';
 
 export interface TranslateCommand {
@@ -24,6 +24,8 @@ export interface TranslateCommand {
 
 /** Sentences translated together when reading stdin: enough for full batches, few enough to print as it goes. */
 const CHUNK = 256;
+/** A sentence is a few hundred bytes; a line longer than this is a mistake (a binary file piped in). */
+const MAX_LINE_BYTES = 1 << 20;
 
 /** Translates and prints; returns the exit code (1 when some sentence could not be translated). */
 export async function runTranslate(sentences: string[], options: TranslateCommand): Promise<number> {
@@ -70,7 +72,7 @@ export async function runTranslate(sentences: string[], options: TranslateComman
   }
   // One sentence per line from stdin, translated in chunks so that long inputs stream.
   let chunk: string[] = [];
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  for await (const line of boundedLines(process.stdin, MAX_LINE_BYTES)) {
     chunk.push(line);
     if (chunk.length === CHUNK) {
       await translate(chunk);

@@ -33,6 +33,9 @@ export interface CorpusReport {
   skippedInvalidUtf8: number;
   /** Lines longer than {@link ReadCorpusOptions.maxLineBytes}. */
   skippedTooLong: number;
+  /** Pairs with more tokens on a side than `maxTokens` (see dropLongPairs in dataset.ts); absent: no limit applied. */
+  skippedLongPairs?: number;
+  maxTokens?: number;
 }
 
 /** The usable pairs of a corpus file and the report of what was skipped. */
@@ -275,6 +278,7 @@ export function formatReport(r: CorpusReport): string {
   return (
     `${r.file}: ${r.pairs} pairs from ${r.lines} lines ` +
     `(skipped: ${r.skippedEmpty} empty, ${r.skippedNoTab} without a tab, ${r.skippedInvalidUtf8} not UTF-8` +
-    `${r.skippedTooLong > 0 ? `, ${r.skippedTooLong} too long` : ''})`
+    `${r.skippedTooLong > 0 ? `, ${r.skippedTooLong} too long` : ''}` +
+    `${r.skippedLongPairs ? `, ${r.skippedLongPairs} longer than ${r.maxTokens} tokens` : ''})`
   );
 }

@@ -6,7 +6,7 @@ import { getHeapStatistics } from 'node:v8';
 import { checkInteger } from '../util/check.js';
 import { formatBytes } from '../util/memory.js';
 import { Random } from '../util/random.js';
-import type { Pair } from './corpus.js';
+import type { CorpusReport, Pair } from './corpus.js';
 import { toSentence } from './tokenize.js';
 import { Vocab } from './vocab.js';
 import { maxOf } from '../util/array.js';
@@ -23,6 +23,24 @@ export interface Dataset {
   /** Longest source sentence in tokens (the notebook's MAX_SENT_LEN). */
   maxSentLen: number;
 }
+
+/**
+ * The pairs whose source and target each have at most `maxTokens` tokens (`<sos>`/`<eos>` aside); the others
+ * are counted in `report` (`skippedLongPairs`), as OpenNMT and fairseq filter training pairs by length.
+ */
+export function dropLongPairs(pairs: readonly Pair[], maxTokens: number, report?: CorpusReport): Pair[] {
+  checkInteger('maxLength', maxTokens, 1);
+  const kept = pairs.filter((p) => countTokens(p.source) <= maxTokens && countTokens(p.target) <= maxTokens);
+  if (report) {
+    report.skippedLongPairs = pairs.length - kept.length;
+    report.maxTokens = maxTokens;
+    report.pairs = kept.length;
+  }
+  if (kept.length === 0) throw new Error(`every pair has more than ${maxTokens} tokens on a side: raise --max-length`);
+  return kept;
+}
+
+const countTokens = (text: string): number => toSentence(text).length - 2;
 
 /** Draws `instances` pairs with replacement using `seed`, as `np.random.randint(len(sentences))` does. */
 export function samplePairs(pairs: readonly Pair[], instances: number, seed: number): Pair[] {

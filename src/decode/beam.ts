@@ -8,6 +8,7 @@ import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
 import { native } from '../torch/addon.js';
 import { checkInteger, checkNumber } from '../util/check.js';
+import { MAX_BEAM } from './limits.js';
 import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
 
 export interface BeamOptions extends DecodeInBatchesOptions {
@@ -38,7 +39,7 @@ export async function beamSearchBatch(
   sources: readonly (readonly number[])[],
   options: BeamOptions,
 ): Promise<Hypothesis[][]> {
-  const beam = checkInteger('beam', options.beam ?? 5, 1, 1024);
+  const beam = checkInteger('beam', options.beam ?? 5, 1, MAX_BEAM);
   const nBest = checkInteger('nBest', options.nBest ?? 1, 1, beam);
   const lengthPenalty = checkNumber('lengthPenalty', options.lengthPenalty ?? 1, -10, 10);
   const parts = modelParts(encoder, decoder);

@@ -2,6 +2,7 @@
 import type { BatchArrays, BatchJobOptions, Device } from '../torch/addon-types.js';
 import { checkInteger } from '../util/check.js';
 import { maxOf } from '../util/array.js';
+import { MAX_DECODE_LENGTH } from './limits.js';
 
 /** Batches for the addon's decoding jobs, and where each source went. */
 export interface SourceBatches {
@@ -17,7 +18,7 @@ export function sourceBatches(
 ): SourceBatches {
   checkInteger('batchSize', batchSize, 1);
   const maxLengths = sources.map((_, i) =>
-    checkInteger('maxLength', typeof maxLength === 'number' ? maxLength : maxLength[i], 1),
+    checkInteger('maxLength', typeof maxLength === 'number' ? maxLength : maxLength[i], 1, MAX_DECODE_LENGTH),
   );
   sources.forEach((s, i) => {
     if (s.length === 0) throw new RangeError(`Source ${i} is empty`);

@@ -137,7 +137,14 @@ export interface Checkpoint<Options = unknown> {
 export function readCheckpoint<Options = unknown>(dir: string): Checkpoint<Options> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
   const folder = join(dir, 'last');
-  if (!existsSync(folder)) throw new Error(`${dir}: not a training folder (no last/ checkpoint to resume)`);
+  if (!existsSync(folder)) {
+    const target = linkTarget(dir, 'last');
+    throw new Error(
+      target === undefined
+        ? `${dir}: not a training folder (no last/ checkpoint to resume)`
+        : `${dir}: its last link points at ${target}, which is missing: the run is damaged (a checkpoint was removed)`,
+    );
+  }
   for (const file of [...MODEL_FILES, ...CHECKPOINT_FILES]) {
     if (!existsSync(join(folder, file))) throw new Error(`${join(folder, file)}: missing from the checkpoint`);
   }
@@ -146,6 +153,36 @@ export function readCheckpoint<Options = unknown>(dir: string): Checkpoint<Optio
   if (trainer?.format !== FORMAT) throw new Error(`${path}: not a seq2seq-node trainer state (format ${FORMAT})`);
   if (!Number.isSafeInteger(trainer.epoch) || trainer.epoch < 1 || !Array.isArray(trainer.history)) {
     throw new Error(`${path}: epoch or history is malformed`);
+  }
+  const number = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  const optionalNumber = (v: unknown): boolean => v === undefined || v === null || number(v);
+  let previous = 0;
+  trainer.history.forEach((record: unknown, i) => {
+    const r = record as Partial<EpochRecord> | null;
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      !Number.isSafeInteger(r.epoch) ||
+      r.epoch! <= previous ||
+      r.epoch! > trainer.epoch ||
+      !number(r.train_loss) ||
+      !number(r.seconds) ||
+      ![r.current_loss, r.valid_loss, r.valid_bleu].every(optionalNumber)
+    ) {
+      throw new Error(`${path}: history[${i}] is malformed`);
+    }
+    previous = r.epoch!;
+  });
+  const rng = trainer.rng as Partial<TrainerState['rng']> | undefined;
+  if (!rng || !Number.isSafeInteger(rng.seed) || !Number.isSafeInteger(rng.next_epoch)) {
+    throw new Error(`${path}: rng is malformed`);
+  }
+  const best = trainer.best as Partial<NonNullable<TrainerState['best']>> | undefined;
+  if (
+    best !== undefined &&
+    (!Number.isSafeInteger(best.epoch) || best.epoch! < 1 || best.epoch! > trainer.epoch || !number(best.value))
+  ) {
+    throw new Error(`${path}: best is malformed`);
   }
   if (typeof trainer.options !== 'object' || trainer.options === null) throw new Error(`${path}: options missing`);
   return { folder, trainer };

@@ -74,6 +74,27 @@ export function checkModelFits(sourceWords: number, targetWords: number, sizes: 
 }
 
 /**
+ * Refuses a training whose memory cannot fit: weights, gradients and Adam's two moments (4 copies), and one
+ * batch's activations kept for backward (per token and layer about 8 hidden-sized vectors; per target token the
+ * logits, log-probabilities and their gradient over the vocabulary), all float32.
+ */
+export function checkTrainingFits(
+  sourceWords: number,
+  targetWords: number,
+  sizes: ModelSizes,
+  batch: { sentences: number; sourceLength: number; targetLength: number },
+): void {
+  const s = fullSizes(sizes);
+  const weights = 4 * parameterCount(sourceWords, targetWords, sizes);
+  const tokens = batch.sentences * (batch.sourceLength + batch.targetLength);
+  const activations = tokens * s.layers * 8 * s.hidden + batch.sentences * batch.targetLength * 3 * targetWords;
+  const what =
+    `training a model of ${describeModel(sizes)} (${sourceWords} source, ${targetWords} target words) ` +
+    `on batches of ${batch.sentences}`;
+  checkFits(what, 4 * (weights + activations), 0.9);
+}
+
+/**
  * A fresh encoder and decoder with libtorch's default initialisation (seed it first). A model too large for
  * this machine's memory is refused before anything is allocated.
  */

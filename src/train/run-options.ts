@@ -95,6 +95,8 @@ export interface TrainOptions extends Partial<ModelSizes> {
   backend?: Backend;
   /** Sample translations logged (and returned) at the end. */
   samples?: number;
+  /** Pairs with more tokens than this on either side are skipped (and counted in the corpus report). */
+  maxLength?: number;
 }
 
 /** The options a run keeps in its checkpoints' trainer.json, so that a resumed run continues with the same ones. */
@@ -117,6 +119,8 @@ export interface RunOptions extends ModelSizes {
   normalize?: 'tokens' | 'sentences';
   patience?: number;
   bestMetric: BestMetric;
+  /** Absent in runs started before the limit existed: no pair was skipped for its length. */
+  maxLength?: number;
 }
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
@@ -216,7 +220,7 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   threads: {
     flag: '--threads <n>',
     help: "libtorch's intra-op threads (default: every core; 1 is fastest for this loop's tiny steps)",
-    kind: { type: 'integer', min: 1 },
+    kind: { type: 'integer', min: 1, max: 1024 },
     resumable: true,
   },
   mode: {
@@ -316,7 +320,8 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   timeout: {
     flag: '--timeout <s>',
     help: 'seconds to wait for the other workers and for each exchange',
-    kind: { type: 'number', min: 0, positive: true },
+    // A week at most: c10d keeps timeouts in milliseconds as 64-bit integers, and larger values overflow.
+    kind: { type: 'number', min: 0, max: 604_800, positive: true },
     default: 300,
     resumable: true,
   },
@@ -332,6 +337,13 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     kind: { type: 'integer', min: 0 },
     default: 5,
     resumable: true,
+  },
+  maxLength: {
+    flag: '--max-length <n>',
+    help: 'skip pairs with more tokens than this on either side (counted in the corpus report)',
+    kind: { type: 'integer', min: 1, max: 100_000 },
+    default: 100,
+    resumable: false,
   },
 };
 
@@ -358,7 +370,8 @@ export type DefaultedOption =
   | 'bestMetric'
   | 'swap'
   | 'timeout'
-  | 'samples';
+  | 'samples'
+  | 'maxLength';
 
 /** The table's default of `name`. */
 export function runOptionDefault<K extends DefaultedOption>(name: K): NonNullable<TrainOptions[K]> {
@@ -381,8 +394,9 @@ export function checkRunOption<K extends keyof TrainOptions>(name: K, value: unk
         return checkInteger(name, value, kind.min, kind.max ?? Infinity);
       case 'number':
         if (kind.positive) {
-          if (typeof value !== 'number' || !(value > kind.min) || !Number.isFinite(value)) {
-            throw invalidParameterError(name, 'a positive number', value);
+          if (typeof value !== 'number' || !(value > kind.min) || !(value <= (kind.max ?? Number.MAX_VALUE))) {
+            const expected = kind.max === undefined ? 'a positive number' : `a positive number of at most ${kind.max}`;
+            throw invalidParameterError(name, expected, value);
           }
           return value;
         }

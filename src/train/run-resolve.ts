@@ -4,19 +4,32 @@
  * the resumable ones. Messages name the command line's flags, which are the options' names in the table.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, readSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openRegularFile } from '../util/files.js';
+import { checkOutputFolder } from '../util/output.js';
 import { hasCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { fullSizes } from '../model/architecture.js';
 import { isLuong } from '../model/attention-kind.js';
 import {
   RUN_OPTIONS,
+  checkRunOption,
   checkTrainOptions,
   flagOf,
   runOptionDefault,
   type RunOptions,
   type TrainOptions,
 } from './run-options.js';
+
+const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png'];
+const TRAINING_FOLDER = {
+  flag: '--out',
+  own: RUN_ENTRIES,
+  replaces: RUN_ENTRIES,
+  occupied: (dir: string): string =>
+    `${dir} already holds a training run${hasCheckpoint(dir) ? '' : ' (or what is left of one: its last checkpoint is missing)'}: ` +
+    (hasCheckpoint(dir) ? `continue it with --resume ${dir}, or choose another --out` : 'choose another --out'),
+};
 
 /** A run to start or continue: its folder, its options, and the checkpoint it continues from. */
 export interface ResolvedRun {
@@ -34,9 +47,10 @@ export function resolveRun(given: TrainOptions): ResolvedRun {
   if (given.resume && given.out && resolve(given.out) !== resolve(given.resume)) {
     throw new Error('--resume continues in the folder it reads: leave out --out');
   }
-  if (!checkpoint && hasCheckpoint(out)) {
-    throw new Error(`${out} already holds a training run: continue it with --resume ${out}, or choose another --out`);
-  }
+  // A fresh run starts in a new or empty folder: never over what a user keeps there, nor over the remains of a
+  // run (a `last` link that is missing or dangles means a damaged run, not an empty folder).
+  if (!checkpoint) checkOutputFolder(out, TRAINING_FOLDER);
+  if (checkpoint) checkSavedOptions(checkpoint.trainer.options, join(checkpoint.folder, 'trainer.json'));
   const options = checkpoint ? resumedOptions(checkpoint.trainer.options, given) : freshOptions(given);
   if (options.mode !== 'batched' && options.patience !== undefined) {
     throw new Error('--patience needs held-out pairs: use it with --mode batched');
@@ -106,7 +120,46 @@ function freshOptions(given: TrainOptions): RunOptions {
       : {}),
     patience: given.patience,
     bestMetric: value('bestMetric'),
+    maxLength: value('maxLength'),
   };
+}
+
+/** The fields every trainer.json has; the others are optional (absent in runs of older versions or other modes). */
+const REQUIRED: readonly (keyof RunOptions)[] = [
+  'corpus',
+  'swap',
+  'mode',
+  'instances',
+  'epochs',
+  'hidden',
+  'embedding',
+  'layers',
+  'lr',
+  'seed',
+  'bestMetric',
+];
+
+/**
+ * A trainer.json's options checked against the table before anything uses them: a field outside its domain (a
+ * crafted or corrupt file) is named with the file, instead of steering a resumed run somewhere unforeseen.
+ */
+function checkSavedOptions(saved: RunOptions, path: string): void {
+  const fields = saved as unknown as Record<string, unknown>;
+  for (const name of REQUIRED) {
+    if (fields[name] === undefined) throw new Error(`${path}: options.${name} is missing`);
+  }
+  if (typeof saved.corpusSha256 !== 'string' || !/^([0-9a-f]{64})?$/.test(saved.corpusSha256)) {
+    throw new Error(`${path}: options.corpusSha256 is not a SHA-256`);
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    if (name === 'corpusSha256' || value === undefined) continue;
+    if (!(name in RUN_OPTIONS)) throw new Error(`${path}: options.${name} is not an option of a run`);
+    try {
+      checkRunOption(name as keyof TrainOptions, value);
+    } catch (err) {
+      throw new Error(`${path}: options.${name}: ${(err as Error).message}`);
+    }
+  }
 }
 
 function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
@@ -124,11 +177,15 @@ function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
   };
 }
 
-/** The file's SHA-256, so that a resumed run can tell that its corpus changed. */
+/** The file's SHA-256, so that a resumed run can tell that its corpus changed; read in chunks (corpora may be GBs). */
 export function sha256(path: string): string {
+  const { fd } = openRegularFile(path, 'corpus');
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const hash = createHash('sha256');
+    const buffer = new Uint8Array(1 << 20);
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
+    return hash.digest('hex');
+  } finally {
+    closeSync(fd);
   }
 }

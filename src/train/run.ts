@@ -5,11 +5,12 @@
  * progress bars and exit codes around it, so a folder started by either continues with the other.
  */
 import { formatReport, readCorpus } from '../data/corpus.js';
-import { buildDataset, samplePairs } from '../data/dataset.js';
+import { buildDataset, dropLongPairs, samplePairs } from '../data/dataset.js';
 import { newTrainerState, restoreCheckpoint, type EpochRecord } from '../io/checkpoint.js';
 import type { TrainedModel } from '../io/model-files.js';
-import { buildModel, describeModel, fullSizes, isNotebookModel } from '../model/architecture.js';
+import { buildModel, checkTrainingFits, describeModel, fullSizes, isNotebookModel } from '../model/architecture.js';
 import * as torch from '../torch/index.js';
+import { maxOf } from '../util/array.js';
 import {
   defaultBackend,
   distributedFromEnv,
@@ -90,13 +91,22 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     throw new Error(`${runOptions.corpus} changed since the run began: resuming would train on other pairs`);
   }
   runOptions.corpusSha256 = sha;
+  const pairs =
+    runOptions.maxLength === undefined
+      ? corpus.pairs
+      : dropLongPairs(corpus.pairs, runOptions.maxLength, corpus.report);
   say(formatReport(corpus.report));
-  const data = buildDataset(samplePairs(corpus.pairs, runOptions.instances, runOptions.seed));
+  const data = buildDataset(samplePairs(pairs, runOptions.instances, runOptions.seed));
   say(
     `${runOptions.instances} pairs drawn; vocabularies: ${data.sourceVocab.size} source, ${data.targetVocab.size} target words; ` +
       `longest source ${data.maxSentLen} tokens`,
   );
 
+  checkTrainingFits(data.sourceVocab.size, data.targetVocab.size, runOptions, {
+    sentences: runOptions.mode === 'batched' ? (runOptions.batchSize ?? runOptionDefault('batchSize')) : 1,
+    sourceLength: data.maxSentLen,
+    targetLength: maxOf(data.targets, (t) => t.length),
+  });
   torch.manualSeed(runOptions.seed);
   const built = buildModel(data.sourceVocab.size, data.targetVocab.size, runOptions);
   const encoder = built.encoder.to(device);

@@ -26,6 +26,8 @@ export interface OutputFolder {
   /** Entries that would be replaced: refused unless `force`, when the folder already holds any of them. */
   replaces?: readonly string[];
   force?: boolean;
+  /** The message when the folder already holds one of `replaces` (default: names the file and --force). */
+  occupied?: (dir: string) => string;
 }
 
 /**
@@ -34,11 +36,13 @@ export interface OutputFolder {
  * already holding one of `replaces`.
  */
 export function prepareOutputFolder(dir: string, folder: OutputFolder): void {
+  if (checkOutputFolder(dir, folder) === 'missing') mkdirSync(dir, { recursive: true });
+}
+
+/** The checks of {@link prepareOutputFolder}, creating nothing: `missing` when the folder does not exist yet. */
+export function checkOutputFolder(dir: string, folder: OutputFolder): 'missing' | 'usable' {
   const stats = lstat(dir);
-  if (!stats) {
-    mkdirSync(dir, { recursive: true });
-    return;
-  }
+  if (!stats) return 'missing';
   if (stats.isSymbolicLink()) {
     throw new Error(`${folder.flag} ${dir} is a symbolic link: name the folder itself`);
   }
@@ -52,7 +56,10 @@ export function prepareOutputFolder(dir: string, folder: OutputFolder): void {
   }
   const existing = (folder.replaces ?? []).find((e) => entries.includes(e));
   if (existing !== undefined && !folder.force) {
-    throw new Error(`${folder.flag}: ${dir}/${existing} exists: choose another folder (or --force to replace it)`);
+    throw new Error(
+      folder.occupied?.(dir) ??
+        `${folder.flag}: ${dir}/${existing} exists: choose another folder (or --force to replace it)`,
+    );
   }
   for (const name of [...folder.own, ...(folder.replaces ?? [])]) {
     const entry = lstat(`${dir}/${name}`);
@@ -60,6 +67,7 @@ export function prepareOutputFolder(dir: string, folder: OutputFolder): void {
       throw new Error(`${folder.flag}: ${dir}/${name} is ${describe(entry)}: the tool will not write over it`);
     }
   }
+  return 'usable';
 }
 
 /**

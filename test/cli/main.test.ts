@@ -60,13 +60,15 @@ describe('seq2seq command line', () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     const demo = join(out, 'demo.txt');
     writeFileSync(demo, generateDemoCorpus({ pairs: 300, seed: 1 }));
-    const train = cli('train', '--corpus', demo, '--out', out, '--instances', '300', '--epochs', '2', '--hidden', '16');
+    // The run gets a folder of its own: a folder with other files in it is refused.
+    const run = join(out, 'run');
+    const train = cli('train', '--corpus', demo, '--out', run, '--instances', '300', '--epochs', '2', '--hidden', '16');
     expect(train.status, train.stderr).toBe(0);
     expect(train.stdout).toMatch(
       /epoch 2\/2: training loss \d+\.\d+ per token, held-out loss \d+\.\d+, BLEU \d+\.\d+( \(best\))? \(\d+ sentences in/,
     );
     expect(train.stdout).toMatch(/held-out exact match of greedy translations: \d+\.\d%/);
-    const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as {
+    const loss = JSON.parse(readFileSync(join(run, 'loss.json'), 'utf8')) as {
       train_loss: number[];
       valid_loss: number[];
       valid_bleu: number[];
@@ -75,14 +77,15 @@ describe('seq2seq command line', () => {
     expect(loss.train_loss).toHaveLength(2);
     expect(loss.valid_loss).toHaveLength(2);
     expect(loss.valid_bleu).toHaveLength(2);
-    expect(existsSync(join(out, 'best', 'trainer.json'))).toBe(true);
-    expect(cli('translate', '--model', out, 'I see the dog.').status).toBe(0);
+    expect(existsSync(join(run, 'best', 'trainer.json'))).toBe(true);
+    expect(cli('translate', '--model', run, 'I see the dog.').status).toBe(0);
   });
 
   it('stops batched training at Ctrl-C after the current batch and leaves a complete model', async () => {
     const out = mkdtempSync(join(tmpdir(), 'cli-'));
     const demo = join(out, 'demo.txt');
     writeFileSync(demo, generateDemoCorpus({ pairs: 600, seed: 1 }));
+    const run = join(out, 'run');
     const child = spawn(
       process.execPath,
       [
@@ -91,7 +94,7 @@ describe('seq2seq command line', () => {
         '--corpus',
         demo,
         '--out',
-        out,
+        run,
         '--instances',
         '600',
         '--epochs',
@@ -108,14 +111,18 @@ describe('seq2seq command line', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Interrupted mid-epoch, once the first epoch has been saved.
-    while (!stdout.includes('epoch 1/50:')) await new Promise((r) => setTimeout(r, 50));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!stdout.includes('epoch 1/50:') && !done) await new Promise((r) => setTimeout(r, 50));
+    expect(done, stderr).toBe(false);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const code = await exited;
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/stopping after the current batch/);
     expect(stdout).toMatch(/stopped: the checkpoint of the last complete epoch is in/);
-    expect(cli('translate', '--model', out, 'I see the dog.').status).toBe(0);
-    const loss = JSON.parse(readFileSync(join(out, 'loss.json'), 'utf8')) as { train_loss: number[] };
+    expect(cli('translate', '--model', run, 'I see the dog.').status).toBe(0);
+    const loss = JSON.parse(readFileSync(join(run, 'loss.json'), 'utf8')) as { train_loss: number[] };
     expect(loss.train_loss.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -149,7 +156,11 @@ describe('seq2seq command line', () => {
       [['train', '--corpus', corpus], /^seq2seq: train needs --corpus FILE and --out DIR \(or --resume DIR\)$/, 1],
       [['train', '--resume', '/nonexistent'], /^seq2seq: \/nonexistent: no such folder$/, 1],
       [['translate', '--model', '/tmp', '--beam', '2', '--n-best', '3', 'hi'], /--n-best 3 needs --beam 3 or more/, 1],
-      [['score', '--hyp', '/nonexistent', '--ref', '/nonexistent'], /^seq2seq: cannot read \/nonexistent: ENOENT$/, 1],
+      [
+        ['score', '--hyp', '/nonexistent', '--ref', '/nonexistent'],
+        /^seq2seq: cannot read file \/nonexistent: no such file$/,
+        1,
+      ],
       [['score', '--hyp', corpus, '--ref', corpus, '--metrics', 'ter'], /expected bleu, chrf or bleu,chrf, got "ter"/],
       [['eval', '--model', '/tmp'], /required option '--corpus <file>' not specified/],
       [['import', '--encoder', 'a.pt'], /required option '--decoder <file>' not specified/],
