@@ -40,7 +40,7 @@ const { values } = parseArgs({
   },
 });
 const torch = await import('../dist/torch/index.js');
-const { packageEnvironment } = await import('../dist/torch/native.js');
+const { packageEnvironment } = await import('../dist/torch/process-tuning.js');
 if (!['same', 'default'].includes(values['pytorch-env'])) {
   console.error(`--pytorch-env: expected same or default, got ${values['pytorch-env']}`);
   process.exit(2);

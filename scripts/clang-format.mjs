@@ -3,9 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const files = readdirSync('native')
+// native/ and its layers (binding/, seq2seq/, kernels/, distributed/).
+const files = readdirSync('native', { recursive: true, encoding: 'utf8' })
   .filter((f) => /\.(cc|h)$/.test(f))
-  .map((f) => join('native', f));
+  .map((f) => join('native', f))
+  .sort();
 const fix = process.argv.includes('--fix');
 const args = fix ? ['-i', ...files] : ['--dry-run', '--Werror', ...files];
 const result = spawnSync('clang-format', args, { stdio: 'inherit' });

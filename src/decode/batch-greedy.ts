@@ -5,7 +5,7 @@
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
-import { native } from '../torch/native.js';
+import { native } from '../torch/addon.js';
 import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
 
 export interface BatchGreedyOptions extends DecodeInBatchesOptions {

@@ -1,12 +1,12 @@
 /**
- * Beam search for many sentences at once, on the addon's own thread (native/beam_search.cc): the `beam` best
+ * Beam search for many sentences at once, on the addon's own thread (native/seq2seq/beam_search.cc): the `beam` best
  * hypotheses are kept per sentence and the `nBest` best finished ones returned, scored by their summed
  * log-probability divided by length^lengthPenalty (1: the mean log-probability per word; 0: no normalization).
  */
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
-import { native } from '../torch/native.js';
+import { native } from '../torch/addon.js';
 import { checkInteger, checkNumber } from '../util/check.js';
 import { MAX_BEAM } from './limits.js';
 import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';

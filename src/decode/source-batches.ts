@@ -1,5 +1,5 @@
 /** Sources grouped by length into decoding batches, and the results put back in the order given. */
-import type { BatchArrays, BatchJobOptions, Device } from '../torch/native.js';
+import type { BatchArrays, BatchJobOptions, Device } from '../torch/addon-types.js';
 import { checkInteger } from '../util/check.js';
 import { maxOf } from '../util/array.js';
 import { MAX_DECODE_LENGTH } from './limits.js';

@@ -1,5 +1,5 @@
 /** The addon handles of a model's modules (and optimizers), as the fused and batched native paths take them. */
-import type { PartsHandles } from '../torch/native.js';
+import type { PartsHandles } from '../torch/addon-types.js';
 import type * as torch from '../torch/index.js';
 import type { Decoder } from './decoder.js';
 import type { Encoder } from './encoder.js';

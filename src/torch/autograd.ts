@@ -1,6 +1,6 @@
 /** Grad-mode control, like `torch.no_grad()` and `torch.set_grad_enabled()`. */
 import { checkBoolean } from '../util/check.js';
-import { native } from './native.js';
+import { native } from './addon.js';
 
 /** Runs `fn` with autograd recording off, then restores the previous mode (even if fn throws). */
 export function noGrad<T>(fn: () => T): T {

@@ -1,6 +1,7 @@
 /** Tensor factories named like PyTorch's: `tensor`, `zeros`, `ones`, `full`, `randn`, `rand`, `arange`. */
 import { checkBoolean, checkInteger, checkOptions, invalidParameterError } from '../util/check.js';
-import { native, type DType, type TensorHandle, type TypedArray } from './native.js';
+import { native } from './addon.js';
+import type { DType, TensorHandle, TypedArray } from './addon-types.js';
 import { Tensor, type NestedArray, type TensorOptions } from './tensor.js';
 
 const TYPED_DTYPES: [new (...args: never[]) => TypedArray, DType][] = [

@@ -17,6 +17,6 @@ export {
   cuda,
 } from './runtime.js';
 export { save, load, loadTensors, disposeAll, PyTuple, type Loaded } from './serialize.js';
-export type { DType, Device, TypedArray, BuildInfo } from './native.js';
+export type { DType, Device, TypedArray, BuildInfo } from './addon-types.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

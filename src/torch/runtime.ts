@@ -1,6 +1,7 @@
 /** Process-wide libtorch state: seeding, intra-op threads, CUDA presence, live tensors, build facts. */
 import { checkInteger, checkOneOf } from '../util/check.js';
-import { native, type BuildInfo } from './native.js';
+import { native } from './addon.js';
+import type { BuildInfo } from './addon-types.js';
 
 /** Seeds libtorch's CPU and CUDA generators, like `torch.manual_seed`. */
 export function manualSeed(seed: number): void {

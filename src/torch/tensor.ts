@@ -3,7 +3,7 @@
  * `topk`, `item`, `add_`), so PyTorch code reads across almost line for line. Its native memory is freed by
  * `dispose()`, by the `tidy()` scope it was created in, or by the garbage collector.
  */
-import type { Device, DType, TensorHandle, TypedArray } from './native.js';
+import type { Device, DType, TensorHandle, TypedArray } from './addon-types.js';
 import { track, type Releasable } from './scope.js';
 
 /** A tensor or a plain number where PyTorch accepts a Python scalar. */

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 
 const torch = await import('../../dist/torch/index.js');
-const { native } = await import('../../dist/torch/native.js');
+const { native } = await import('../../dist/torch/addon.js');
 const { parseCorpus } = await import('../../dist/data/corpus.js');
 const { buildDataset, samplePairs } = await import('../../dist/data/dataset.js');
 const { generateDemoCorpus } = await import('../../dist/data/demo-grammar.js');

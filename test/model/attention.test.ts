@@ -13,7 +13,8 @@ import { buildModel, type ModelSizes } from '../../src/model/architecture.js';
 import type { AttentionKind } from '../../src/model/attention.js';
 import { modelParts } from '../../src/model/parts.js';
 import * as torch from '../../src/torch/index.js';
-import { native, type BatchArrays } from '../../src/torch/native.js';
+import { native } from '../../src/torch/addon.js';
+import type { BatchArrays } from '../../src/torch/addon-types.js';
 import { DEVICE } from '../helpers/device.js';
 import { pytorch } from '../helpers/pytorch.js';
 

@@ -13,7 +13,7 @@ import { Decoder } from '../../src/model/decoder.js';
 import { Encoder } from '../../src/model/encoder.js';
 import { modelParts } from '../../src/model/parts.js';
 import * as torch from '../../src/torch/index.js';
-import { native } from '../../src/torch/native.js';
+import { native } from '../../src/torch/addon.js';
 import { planBatches } from '../../src/train/batches.js';
 import { trainBatched, type BatchedOptions } from '../../src/train/batched.js';
 import { trainNotebook } from '../../src/train/notebook.js';

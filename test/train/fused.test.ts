@@ -7,7 +7,7 @@ import { Encoder } from '../../src/model/encoder.js';
 import * as torch from '../../src/torch/index.js';
 import { modelParts } from '../../src/model/parts.js';
 import { trainFused } from '../../src/train/fused.js';
-import { native } from '../../src/torch/native.js';
+import { native } from '../../src/torch/addon.js';
 import { trainNotebook } from '../../src/train/notebook.js';
 import { DEVICE } from '../helpers/device.js';
 

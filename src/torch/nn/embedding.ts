@@ -1,5 +1,6 @@
 import { checkInteger, checkOptions } from '../../util/check.js';
-import { native, type ForwardHandle } from '../native.js';
+import { native } from '../addon.js';
+import type { ForwardHandle } from '../addon-types.js';
 import { Tensor } from '../tensor.js';
 import { NativeModule } from './native-module.js';
 

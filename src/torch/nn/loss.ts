@@ -1,5 +1,5 @@
 import { checkInteger, checkOneOf, checkOptions } from '../../util/check.js';
-import { native } from '../native.js';
+import { native } from '../addon.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 

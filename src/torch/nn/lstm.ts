@@ -1,5 +1,6 @@
 import { checkBoolean, checkInteger, checkNumber, checkOptions } from '../../util/check.js';
-import { native, type LSTMHandle } from '../native.js';
+import { native } from '../addon.js';
+import type { LSTMHandle } from '../addon-types.js';
 import { Tensor } from '../tensor.js';
 import { NativeModule } from './native-module.js';
 
@@ -55,16 +56,6 @@ export class LSTM extends NativeModule<LSTMHandle> {
     const [out, h, c] = hx
       ? this.handle.forward(input.handle, hx[0].handle, hx[1].handle)
       : this.handle.forward(input.handle);
-    return [new Tensor(out), [new Tensor(h), new Tensor(c)]];
-  }
-
-  /**
-   * @internal The LSTM the training and decoding jobs run (native/lstm_cpu.h): on the CPU one fused pass per
-   * step and a hand-written backward. `lengths`, when given, holds each sequence's length (<= seq), like a packed
-   * sequence: later steps leave that sequence's state alone and its output there is zero.
-   */
-  forwardKernel(input: Tensor, hx: LSTMState, lengths?: number[]): [output: Tensor, state: LSTMState] {
-    const [out, h, c] = this.handle.forwardKernel(input.handle, hx[0].handle, hx[1].handle, lengths);
     return [new Tensor(out), [new Tensor(h), new Tensor(c)]];
   }
 }

@@ -4,7 +4,7 @@
  * them: any own property holding a Module, in the order the properties were assigned.
  */
 import { withGradEnabled } from '../autograd.js';
-import type { Device, DType } from '../native.js';
+import type { Device, DType } from '../addon-types.js';
 import type { Tensor } from '../tensor.js';
 
 /** A state dict: parameter names to tensors, in registration order. */
@@ -92,5 +92,17 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Releases this module and its descendants: their native modules and parameter tensors. Using them afterwards
+   * (forward, translate, train, ...) throws; so does disposing a module a background job is using.
+   */
+  dispose(): void {
+    for (const [, child] of this.namedChildren()) child.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }

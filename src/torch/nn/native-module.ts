@@ -1,5 +1,5 @@
 /** The base of modules backed by one libtorch module (Embedding, LSTM, Linear). */
-import type { Device, DType, ModuleHandle } from '../native.js';
+import type { Device, DType, ModuleHandle } from '../addon-types.js';
 import { untracked, type Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -25,6 +25,12 @@ export abstract class NativeModule<H extends ModuleHandle> extends Module {
     if (isDevice(target)) this.handle.to(target);
     else this.handle.to(undefined, target);
     return this;
+  }
+
+  override dispose(): void {
+    this.handle.dispose();
+    for (const [, p] of this.#parameters ?? []) p.dispose();
+    this.#parameters = undefined;
   }
 
   override train(mode = true): this {

@@ -1,5 +1,6 @@
 import { checkBoolean, checkNumber, checkOptions, invalidParameterError } from '../../util/check.js';
-import { native, type AdamHandle, type AdamParamState } from '../native.js';
+import { native } from '../addon.js';
+import type { AdamHandle, AdamParamState } from '../addon-types.js';
 import { PyTuple } from '../pickle/pickle.js';
 import type { Loaded } from '../serialize.js';
 import { Tensor } from '../tensor.js';
@@ -48,6 +49,18 @@ export class Adam {
   /** @internal The addon's optimizer, for fused native paths. */
   get handle(): AdamHandle {
     return this.#handle;
+  }
+
+  /**
+   * Releases the optimizer and its state. Using it afterwards throws; so does disposing it while a background job
+   * (training) uses it.
+   */
+  dispose(): void {
+    this.#handle.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** Clears the gradients: to none by default (PyTorch 2's default), or to zero with `setToNone: false`. */

@@ -5,8 +5,8 @@
  * as Python's OrderedDicts, optimizer state with integer keys), which libtorch's C++ reader does not offer.
  */
 import { zipSync, type Zippable } from 'fflate';
-import type { DType } from '../native.js';
-import { native } from '../native.js';
+import type { DType } from '../addon-types.js';
+import { native } from '../addon.js';
 import { formatBytes, memoryLimit, type MemoryLimit } from '../../util/memory.js';
 import { ZipArchive, ZipError } from '../../util/zip.js';
 import { tidy } from '../scope.js';

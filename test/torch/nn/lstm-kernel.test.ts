@@ -1,5 +1,5 @@
 /**
- * The LSTM the training and decoding jobs run (native/lstm_cpu.h: a fused pass per step and a hand-written
+ * The LSTM the training and decoding jobs run (native/kernels/lstm_cpu.h: a fused pass per step and a hand-written
  * backward on the CPU) against PyTorch's nn.LSTM on the same weights and inputs: outputs, final states, and the
  * gradients of a weighted sum of them for every parameter, the input and the initial state. Sequences of
  * different lengths go to PyTorch packed (pack_padded_sequence), as the encoder packs them.
@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../../src/torch/index.js';
 import { DEVICE } from '../../helpers/device.js';
+import { lstmForwardKernel } from '../../helpers/kernels.js';
 import { pytorch, type TensorSpec } from '../../helpers/pytorch.js';
 
 const SCRIPT = `
@@ -71,7 +72,7 @@ function compare(c: Case, dtype: 'float32' | 'float64'): number {
   const h0 = make([c.layers * d, c.batch, c.hidden]).requiresGrad_();
   const c0 = make([c.layers * d, c.batch, c.hidden]).requiresGrad_();
   const [wo, wh, wc] = [make([c.steps, c.batch, d * c.hidden]), make(h0.shape), make(c0.shape)];
-  const [out, [h, cN]] = lstm.forwardKernel(x, [h0, c0], c.lengths);
+  const [out, [h, cN]] = lstmForwardKernel(lstm, x, [h0, c0], c.lengths);
   out.mul(wo).sum().add(h.mul(wh).sum()).add(cN.mul(wc).sum()).backward();
   const ours: Record<string, number[]> = {
     out: out.toArray(),
@@ -133,10 +134,10 @@ describe('the jobs’ LSTM kernel matches torch.nn.LSTM', () => {
   it('rejects inputs, states and lengths of the wrong shape with an Error', () => {
     const lstm = new torch.nn.LSTM(3, 4, { numLayers: 2 });
     const state: [torch.Tensor, torch.Tensor] = [torch.zeros([2, 2, 4]), torch.zeros([2, 2, 4])];
-    expect(() => lstm.forwardKernel(torch.randn([5, 2, 7]), state)).toThrow(/input as \[steps, batch, 3\]/);
-    expect(() => lstm.forwardKernel(torch.randn([5, 3, 3]), state)).toThrow(/state as \[2, 3, 4\]/);
-    expect(() => lstm.forwardKernel(torch.randn([5, 2, 3]), state, [5])).toThrow(/one length per sequence/);
-    expect(() => lstm.forwardKernel(torch.randn([5, 2, 3]), state, [6, 1])).toThrow(/lengths from 1 to 5/);
-    expect(() => lstm.forwardKernel(torch.randn([5, 2, 3]).to('float64'), state)).toThrow(/one dtype/);
+    expect(() => lstmForwardKernel(lstm, torch.randn([5, 2, 7]), state)).toThrow(/input as \[steps, batch, 3\]/);
+    expect(() => lstmForwardKernel(lstm, torch.randn([5, 3, 3]), state)).toThrow(/state as \[2, 3, 4\]/);
+    expect(() => lstmForwardKernel(lstm, torch.randn([5, 2, 3]), state, [5])).toThrow(/one length per sequence/);
+    expect(() => lstmForwardKernel(lstm, torch.randn([5, 2, 3]), state, [6, 1])).toThrow(/lengths from 1 to 5/);
+    expect(() => lstmForwardKernel(lstm, torch.randn([5, 2, 3]).to('float64'), state)).toThrow(/one dtype/);
   });
 });

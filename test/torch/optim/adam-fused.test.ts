@@ -1,5 +1,5 @@
 /**
- * The one-pass Adam step the training jobs take (native/adam_fused.h) against torch.optim.Adam: the same
+ * The one-pass Adam step the training jobs take (native/kernels/adam_fused.h) against torch.optim.Adam: the same
  * parameters after twelve steps of a loss whose gradient depends on them and shrinks every other step (so that
  * AMSGrad's maximum matters), and the optimizer state (step,
  * exp_avg, exp_avg_sq) it leaves, read through stateDict(). Tolerances: float64 within 1e-12 of max(1, |PyTorch|)
@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../../src/torch/index.js';
+import { adamStepFused } from '../../helpers/kernels.js';
 import { pytorch, type TensorSpec } from '../../helpers/pytorch.js';
 
 const SCRIPT = `
@@ -73,7 +74,7 @@ describe('the jobs’ one-pass Adam step', () => {
             .backward();
           // The fused step mostly, libtorch's now and then: the two share one state.
           if (s % 4 === 3) opt.step();
-          else opt.handle.stepFused();
+          else adamStepFused(opt);
         }
         const ref = pytorch<Reference>(SCRIPT, {
           dtype,

@@ -1,0 +1,74 @@
+#include "binding/parts_from_js.h"
+
+#include <string>
+
+#include "binding/adam.h"
+#include "binding/addon.h"
+#include "binding/embedding.h"
+#include "binding/errors.h"
+#include "binding/linear.h"
+#include "binding/lstm.h"
+
+namespace seq2seq {
+
+namespace {
+
+template <typename T>
+T* Part(const Napi::Object& parts, const char* key, const Napi::FunctionReference& ctor, const char* what,
+        std::vector<Napi::ObjectReference>* keepAlive) {
+  const Napi::Value value = parts.Get(key);
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value())) {
+    ThrowType(parts.Env(), std::string("Expected parts.") + key + " to be " + what);
+  }
+  if (keepAlive) keepAlive->push_back(Napi::Persistent(value.As<Napi::Object>()));
+  return Napi::ObjectWrap<T>::Unwrap(value.As<Napi::Object>());
+}
+
+void ReadAttention(const Napi::Object& parts, InstanceData& data, std::vector<Napi::ObjectReference>* keepAlive,
+                   AttentionParts* out) {
+  const Napi::Env env = parts.Env();
+  const Napi::Value value = parts.Get("attention");
+  if (value.IsUndefined() || value.IsNull()) return;
+  if (!value.IsObject()) ThrowType(env, "Expected parts.attention to be an object");
+  const auto attention = value.As<Napi::Object>();
+  const Napi::Value kind = attention.Get("kind");
+  if (!kind.IsString() || !ParseAttentionKind(kind.As<Napi::String>().Utf8Value(), &out->kind)) {
+    ThrowType(env, "Expected parts.attention.kind to be none, bahdanau, luong-dot, luong-general or luong-concat");
+  }
+  out->inputFeed = out->Luong() && attention.Get("inputFeed").ToBoolean().Value();
+  const auto linear = [&](const char* key) -> torch::nn::Linear {
+    if (attention.Get(key).IsUndefined()) return torch::nn::Linear{nullptr};
+    return Part<LinearWrap>(attention, key, data.linear, "a Linear", keepAlive)->Module(env);
+  };
+  out->query = linear("query");
+  out->key = linear("key");
+  out->v = linear("v");
+  out->W = linear("W");
+  out->combine = linear("combine");
+}
+
+}  // namespace
+
+Seq2SeqParts PartsFrom(const Napi::Value& value, bool withOptimizers, std::vector<Napi::ObjectReference>* keepAlive) {
+  const Napi::Env env = value.Env();
+  if (!value.IsObject()) ThrowType(env, "Expected the model's parts");
+  const auto parts = value.As<Napi::Object>();
+  auto& data = Data(env);
+  Seq2SeqParts p;
+  p.encoderEmbedding =
+      Part<EmbeddingWrap>(parts, "encoderEmbedding", data.embedding, "an Embedding", keepAlive)->Module(env);
+  p.encoderLstm = Part<LSTMWrap>(parts, "encoderLstm", data.lstm, "an LSTM", keepAlive)->Module(env);
+  p.decoderEmbedding =
+      Part<EmbeddingWrap>(parts, "decoderEmbedding", data.embedding, "an Embedding", keepAlive)->Module(env);
+  p.decoderLstm = Part<LSTMWrap>(parts, "decoderLstm", data.lstm, "an LSTM", keepAlive)->Module(env);
+  p.decoderDense = Part<LinearWrap>(parts, "decoderDense", data.linear, "a Linear", keepAlive)->Module(env);
+  if (withOptimizers) {
+    p.encoderOpt = &Part<AdamWrap>(parts, "encoderOpt", data.adam, "an Adam optimizer", keepAlive)->Get(env);
+    p.decoderOpt = &Part<AdamWrap>(parts, "decoderOpt", data.adam, "an Adam optimizer", keepAlive)->Get(env);
+  }
+  ReadAttention(parts, data, keepAlive, &p.attention);
+  CheckShapes(p);
+  return p;
+}
+
+}  // namespace seq2seq

@@ -1,0 +1,191 @@
+#include "kernels/lstm_cpu.h"
+
+#include <ATen/Parallel.h>
+#include <torch/autograd.h>
+#include <torch/nn/utils/rnn.h>
+
+#include <cmath>
+#include <string>
+#include <tuple>
+
+#include "kernels/lstm_cell_cpu.h"
+
+namespace seq2seq {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Rows per parallel chunk: about 32k gate values, ATen's grain, so small batches stay on one thread.
+int64_t RowGrain(int64_t hidden) { return std::max<int64_t>(1, 32768 / (4 * hidden)); }
+
+// One layer in one direction over all steps. Inputs: gx [T, B, 4H] (the input's projection with bias_ih, for all
+// steps at once), h0, c0 [B, H], w_hh [4H, H], b_hh [4H] (may be undefined). Outputs: out [T, B, H], hT, cT.
+// Saved per step: the gates after their nonlinearities, tanh(c), and the state the step started from.
+struct LstmLayer : public torch::autograd::Function<LstmLayer> {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& gx, const at::Tensor& h0, const at::Tensor& c0,
+                               const at::Tensor& w_hh, const at::Tensor& b_hh, const std::vector<int64_t>& lengths,
+                               bool reverse) {
+    const int64_t T = gx.size(0), B = gx.size(1), H = h0.size(1);
+    const at::Tensor x = gx.contiguous();
+    at::Tensor gates = at::empty({T, B, 4 * H}, x.options());
+    at::Tensor hPrev = at::empty({T, B, H}, x.options());  // the state each step starts from (time order)
+    at::Tensor cPrev = at::empty({T, B, H}, x.options());
+    at::Tensor tanhC = at::empty({T, B, H}, x.options());
+    at::Tensor out = at::empty({T, B, H}, x.options());
+    at::Tensor hT = at::empty({B, H}, x.options());
+    at::Tensor cT = at::empty({B, H}, x.options());
+    const at::Tensor wT = w_hh.t();
+    const int64_t first = reverse ? T - 1 : 0;
+    hPrev[first].copy_(h0);
+    cPrev[first].copy_(c0);
+    const int64_t* lengthsPtr = lengths.empty() ? nullptr : lengths.data();
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "LstmLayer.forward", [&] {
+      for (int64_t k = 0; k < T; ++k) {
+        const int64_t t = reverse ? T - 1 - k : k;
+        const bool last = k + 1 == T;
+        const int64_t next = reverse ? t - 1 : t + 1;
+        at::Tensor g = gates[t];
+        // gates = h W_hh^T + b_hh, then + the input's part: ATen's order of additions.
+        if (b_hh.defined()) {
+          at::addmm_out(g, b_hh, hPrev[t], wT);
+        } else {
+          at::mm_out(g, hPrev[t], wT);
+        }
+        CellStep<scalar_t> s;
+        s.hidden = H;
+        s.lengths = lengthsPtr;
+        s.time = t;
+        s.gates = g.data_ptr<scalar_t>();
+        s.input = x[t].data_ptr<scalar_t>();
+        s.hPrev = hPrev[t].data_ptr<scalar_t>();
+        s.cPrev = cPrev[t].data_ptr<scalar_t>();
+        s.tanhC = tanhC[t].data_ptr<scalar_t>();
+        s.out = out[t].data_ptr<scalar_t>();
+        s.hNext = (last ? hT : hPrev[next]).data_ptr<scalar_t>();
+        s.cNext = (last ? cT : cPrev[next]).data_ptr<scalar_t>();
+        at::parallel_for(0, B, RowGrain(H), [&](int64_t begin, int64_t end) { CellForward(s, begin, end); });
+      }
+    });
+    ctx->save_for_backward({w_hh, gates, hPrev, cPrev, tanhC});
+    ctx->saved_data["lengths"] = lengths;
+    ctx->saved_data["reverse"] = reverse;
+    ctx->saved_data["bias"] = b_hh.defined();
+    return {out, hT, cT};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& w_hh = saved[0];
+    const at::Tensor& gates = saved[1];
+    const at::Tensor& hPrev = saved[2];
+    const at::Tensor& cPrev = saved[3];
+    const at::Tensor& tanhC = saved[4];
+    const std::vector<int64_t> lengths = ctx->saved_data["lengths"].toIntVector();
+    const bool reverse = ctx->saved_data["reverse"].toBool();
+    const int64_t T = gates.size(0), B = gates.size(1), H = hPrev.size(2);
+    const at::Tensor dOut = grads[0].defined() ? grads[0].contiguous() : at::zeros({T, B, H}, gates.options());
+    at::Tensor dh =
+        grads[1].defined() ? grads[1].clone(at::MemoryFormat::Contiguous) : at::zeros({B, H}, gates.options());
+    at::Tensor dc =
+        grads[2].defined() ? grads[2].clone(at::MemoryFormat::Contiguous) : at::zeros({B, H}, gates.options());
+    at::Tensor dGates = at::empty({T, B, 4 * H}, gates.options());
+    const int64_t* lengthsPtr = lengths.empty() ? nullptr : lengths.data();
+    AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "LstmLayer.backward", [&] {
+      for (int64_t k = T - 1; k >= 0; --k) {
+        const int64_t t = reverse ? T - 1 - k : k;
+        CellGrad<scalar_t> s;
+        s.hidden = H;
+        s.lengths = lengthsPtr;
+        s.time = t;
+        s.gates = gates[t].data_ptr<scalar_t>();
+        s.tanhC = tanhC[t].data_ptr<scalar_t>();
+        s.cPrev = cPrev[t].data_ptr<scalar_t>();
+        s.dOut = dOut[t].data_ptr<scalar_t>();
+        s.dh = dh.data_ptr<scalar_t>();
+        s.dc = dc.data_ptr<scalar_t>();
+        s.dGates = dGates[t].data_ptr<scalar_t>();
+        at::parallel_for(0, B, RowGrain(H), [&](int64_t begin, int64_t end) { CellBackward(s, begin, end); });
+        dh.addmm_(dGates[t], w_hh);  // the active rows' dh was zeroed: it becomes dGates W_hh
+      }
+    });
+    const at::Tensor flatGates = dGates.view({T * B, 4 * H});
+    const at::Tensor dW = flatGates.t().mm(hPrev.view({T * B, H}));
+    const at::Tensor db = ctx->saved_data["bias"].toBool() ? flatGates.sum(0) : at::Tensor();
+    return {dGates, dh, dc, dW, db, at::Tensor(), at::Tensor()};
+  }
+};
+
+bool Fused(const torch::nn::LSTM& lstm, const at::Tensor& input) {
+  const auto& o = lstm->options;
+  return input.device().is_cpu() && (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble) &&
+         !o.batch_first() && o.proj_size() == 0 && (o.dropout() == 0.0 || !lstm->is_training());
+}
+
+LstmOutput ModuleForward(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
+                         const std::vector<int64_t>& lengths) {
+  const auto state = std::make_tuple(h0, c0);
+  LstmOutput r;
+  if (lengths.empty()) {
+    auto result = lstm->forward(input, state);
+    r.output = std::get<0>(result);
+    std::tie(r.h, r.c) = std::get<1>(result);
+    return r;
+  }
+  const at::Tensor lengthsTensor = at::tensor(lengths, at::TensorOptions().dtype(at::kLong));
+  const auto packed = torch::nn::utils::rnn::pack_padded_sequence(input, lengthsTensor, /*batch_first=*/false,
+                                                                  /*enforce_sorted=*/false);
+  auto result = lstm->forward_with_packed_input(packed, state);
+  std::tie(r.h, r.c) = std::get<1>(result);
+  r.output = std::get<0>(torch::nn::utils::rnn::pad_packed_sequence(std::get<0>(result), /*batch_first=*/false,
+                                                                    /*padding_value=*/0.0, input.size(0)));
+  return r;
+}
+
+}  // namespace
+
+LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
+                   const std::vector<int64_t>& lengths) {
+  const auto& o = lstm->options;
+  const int64_t directions = o.bidirectional() ? 2 : 1;
+  TORCH_CHECK(input.dim() == 3 && input.size(2) == o.input_size(), "Expected the LSTM's input as [steps, batch, ",
+              o.input_size(), "], got ", input.sizes());
+  const std::vector<int64_t> state{o.num_layers() * directions, input.size(1), o.hidden_size()};
+  TORCH_CHECK(h0.sizes() == state && c0.sizes() == state, "Expected the LSTM's state as ", c10::IntArrayRef(state),
+              ", got ", h0.sizes(), " and ", c0.sizes());
+  TORCH_CHECK(h0.scalar_type() == input.scalar_type() && c0.scalar_type() == input.scalar_type() &&
+                  h0.device() == input.device() && c0.device() == input.device(),
+              "Expected the LSTM's input and state of one dtype on one device");
+  TORCH_CHECK(lengths.empty() || static_cast<int64_t>(lengths.size()) == input.size(1),
+              "Expected one length per sequence");
+  for (const int64_t n : lengths) {
+    TORCH_CHECK(n >= 1 && n <= input.size(0), "Expected sequence lengths from 1 to ", input.size(0), ", got ", n);
+  }
+  if (!Fused(lstm, input)) return ModuleForward(lstm, input, h0, c0, lengths);
+  const auto params = lstm->named_parameters(/*recurse=*/false);
+  const auto param = [&](const char* kind, int64_t layer, bool reverse) {
+    const std::string name = std::string(kind) + "_l" + std::to_string(layer) + (reverse ? "_reverse" : "");
+    const at::Tensor* p = params.find(name);
+    return p ? *p : at::Tensor();
+  };
+  at::Tensor x = input;
+  std::vector<at::Tensor> hs, cs;
+  for (int64_t layer = 0; layer < o.num_layers(); ++layer) {
+    std::vector<at::Tensor> outs;
+    for (int64_t d = 0; d < directions; ++d) {
+      const bool reverse = d == 1;
+      const at::Tensor gx = at::linear(x, param("weight_ih", layer, reverse), param("bias_ih", layer, reverse));
+      const int64_t s = layer * directions + d;
+      auto r = LstmLayer::apply(gx, h0[s], c0[s], param("weight_hh", layer, reverse), param("bias_hh", layer, reverse),
+                                lengths, reverse);
+      outs.push_back(r[0]);
+      hs.push_back(r[1]);
+      cs.push_back(r[2]);
+    }
+    x = directions == 2 ? at::cat(outs, 2) : outs[0];  // no dropout: Fused leaves that to the module
+  }
+  return {x, at::stack(hs), at::stack(cs)};
+}
+
+}  // namespace seq2seq

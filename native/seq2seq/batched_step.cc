@@ -1,0 +1,322 @@
+#include "seq2seq/batched_step.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <chrono>
+
+#include "kernels/adam_fused.h"
+#include "kernels/lstm_cpu.h"
+#include "kernels/optimizer_state.h"
+
+namespace seq2seq {
+
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
+  const at::Tensor embedded = parts.encoderEmbedding->forward(batch.source);  // [S, B, E]
+  const auto& lstm = parts.encoderLstm->options;
+  const int64_t directions = lstm.bidirectional() ? 2 : 1;
+  const auto zeros = at::zeros({parts.Layers() * directions, batch.size, lstm.hidden_size()}, embedded.options());
+  Encoded e;
+  std::vector<int64_t> lengths;
+  if (!batch.sameSourceLength) {
+    const auto* l = batch.sourceLengths.data_ptr<int64_t>();
+    lengths.assign(l, l + batch.size);
+  }
+  LstmOutput result = RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
+  const at::Tensor out = result.output;
+  e.h = result.h;
+  e.c = result.c;
+  if (directions == 2) {
+    // [layers x 2, B, H/2] -> [layers, B, H]: each layer's forward and backward states side by side.
+    const auto bridge = [&](const at::Tensor& x) {
+      return x.view({parts.Layers(), 2, batch.size, -1}).transpose(1, 2).reshape({parts.Layers(), batch.size, -1});
+    };
+    e.h = bridge(e.h);
+    e.c = bridge(e.c);
+  }
+  if (parts.attention.On()) {
+    e.memory = out.transpose(0, 1).contiguous();  // [B, S, H]
+    e.keys = AttentionKeys(parts.attention, e.memory);
+    const auto lengths = batch.sourceLengths.to(batch.source.device());
+    e.mask = at::arange(batch.source.size(0), batch.source.options()).unsqueeze(0) < lengths.unsqueeze(1);
+  }
+  return e;
+}
+
+DecoderState InitialState(const Seq2SeqParts& parts, const Encoded& encoded) {
+  DecoderState state{encoded.h, encoded.c, at::Tensor()};
+  if (parts.attention.inputFeed) state.feed = at::zeros({encoded.h.size(1), parts.Hidden()}, encoded.h.options());
+  return state;
+}
+
+at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
+                       at::Tensor* weights) {
+  AttentionParts& a = parts.attention;
+  const int64_t B = x.size(0);
+  const at::Tensor embedded = parts.decoderEmbedding->forward(x);  // [B, E]
+  const auto lstm = [&](const at::Tensor& input) {
+    LstmOutput step = RunLstm(parts.decoderLstm, input.view({1, B, -1}), state.h, state.c);
+    state.h = step.h;
+    state.c = step.c;
+    return step.output.squeeze(0);  // [B, H]
+  };
+  at::Tensor features;
+  if (!a.On()) {
+    features = lstm(embedded);
+  } else if (a.kind == AttentionKind::Bahdanau) {
+    // The previous top-layer state asks; the context joins the input word and the output layer's input.
+    auto [context, w] = Attend(a, state.h.select(0, -1), encoded.memory, encoded.keys, encoded.mask);
+    features = at::cat({lstm(at::cat({embedded, context}, 1)), context}, 1);
+    if (weights) *weights = w;
+  } else {
+    // Luong: the new top-layer output asks; the attentional state feeds the output layer (and the next input).
+    const at::Tensor out = lstm(a.inputFeed ? at::cat({embedded, state.feed}, 1) : embedded);
+    auto [context, w] = Attend(a, out, encoded.memory, encoded.keys, encoded.mask);
+    features = at::tanh(a.combine->forward(at::cat({context, out}, 1)));
+    if (a.inputFeed) state.feed = features;
+    if (weights) *weights = w;
+  }
+  return at::log_softmax(parts.decoderDense->forward(features), 1);
+}
+
+namespace {
+
+at::Tensor NllSum(const at::Tensor& logProbs, const at::Tensor& target) {
+  return at::nll_loss(logProbs, target, {}, at::Reduction::Sum, kIgnoreIndex);
+}
+
+// The notebook's decoder under teacher forcing: one LSTM call over all steps, and the output layer only where a
+// token is scored.
+BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::Tensor& h, const at::Tensor& c) {
+  const at::Tensor embedded = parts.decoderEmbedding->forward(batch.input);  // [T, B, E]
+  const at::Tensor out = RunLstm(parts.decoderLstm, embedded, h, c).output;
+  const at::Tensor scored = out.view({-1, parts.Hidden()}).index_select(0, batch.scored);  // [tokens, H]
+  const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(scored), 1);
+  const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
+  return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+}
+
+// Step by step (attention models: their inputs depend on the state): each step is fed the reference (teacher
+// coin) or the previous guess. Free-running (ratio 0) scores each sentence until its first predicted <eos>, as
+// the notebook does, and stops when none is left.
+BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
+  const bool forced = options.teacherForcing >= 1.0;
+  const bool freeRunning = options.teacherForcing <= 0.0;
+  const int64_t T = batch.target.size(0);
+  const auto floats = encoded.h.options();
+  at::Tensor sum = at::zeros({}, floats);
+  at::Tensor tokens =
+      freeRunning ? at::zeros({}, floats) : at::scalar_tensor(static_cast<double>(batch.tokens), floats);
+  at::Tensor alive = at::ones({batch.size}, batch.target.options().dtype(at::kBool));
+  DecoderState state = InitialState(parts, encoded);
+  at::Tensor x = batch.input[0];  // [B]: <sos>
+  for (int64_t t = 0; t < T; ++t) {
+    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state);
+    at::Tensor target = batch.target[t];
+    at::Tensor guess;
+    if (!forced) guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
+    if (freeRunning) {
+      target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
+      tokens = tokens + target.ne(kIgnoreIndex).sum().to(floats.dtype());
+      alive = alive.logical_and(guess.ne(options.eos));
+    }
+    sum = sum + NllSum(logProbs, target);
+    if (t + 1 == T) break;
+    // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
+    if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
+    x = forced || (!freeRunning && batch.teacher[t + 1]) ? batch.input[t + 1] : guess;
+  }
+  return {sum, tokens};
+}
+
+// The notebook's decoder fed its own guesses (free-running, or teacher forcing below 1): the words fed at each
+// step, references or detached guesses, are constants of the graph. So they are found step by step without
+// autograd (with StepwiseLoss's stops and scoring), and the decoder then runs over them as one sequence with
+// autograd, as under teacher forcing: the same loss and gradients, one backward pass per layer.
+BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded,
+                            const TrainOptions& options) {
+  const bool freeRunning = options.teacherForcing <= 0.0;
+  const int64_t T = batch.target.size(0);
+  const auto floats = encoded.h.options();
+  std::vector<at::Tensor> inputs{batch.input[0]}, targets;
+  // One sentence free-running (the fused notebook step): it is alive at every step it is scored, up to and with
+  // its first <eos> guess, so reading the guess is the whole stop, without the batch's masks.
+  const bool alone = freeRunning && batch.size == 1;
+  {
+    at::NoGradGuard noGrad;
+    at::Tensor alive = at::ones({batch.size}, batch.target.options().dtype(at::kBool));
+    DecoderState state = InitialState(parts, encoded);
+    for (int64_t t = 0; t < T; ++t) {
+      const at::Tensor guess = std::get<1>(DecoderStep(parts, encoded, inputs.back(), state).topk(1)).squeeze(1);
+      at::Tensor target = batch.target[t];
+      if (alone) {
+        targets.push_back(target);
+        // The notebook's stop: a sync per step, as there.
+        if (t + 1 == T || guess.item<int64_t>() == options.eos) break;
+        inputs.push_back(guess);
+        continue;
+      }
+      if (freeRunning) {
+        target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
+        alive = alive.logical_and(guess.ne(options.eos));
+      }
+      targets.push_back(target);
+      if (t + 1 == T) break;
+      // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
+      if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
+      inputs.push_back(!freeRunning && batch.teacher[t + 1] ? batch.input[t + 1] : guess);
+    }
+  }
+  const auto steps = static_cast<int64_t>(inputs.size());
+  const at::Tensor embedded = parts.decoderEmbedding->forward(at::stack(inputs));  // [steps, B, E]
+  const at::Tensor out = RunLstm(parts.decoderLstm, embedded, encoded.h, encoded.c).output;
+  const at::Tensor target = at::stack(targets).view({-1});
+  if (alone && batch.tokens == T) {
+    // Every step run is scored (no padding): the output layer takes the decoder's output as it is.
+    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(out.view({steps, -1})), 1);
+    return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(steps), floats)};
+  }
+  // Under teacher forcing every step runs and the scored positions are the batch's; free-running scores what
+  // was alive, which takes one more sync (it synced at every step anyway).
+  const at::Tensor scored = freeRunning ? at::nonzero(target.ne(kIgnoreIndex)).squeeze(1) : batch.scored;
+  const at::Tensor logProbs =
+      at::log_softmax(parts.decoderDense->forward(out.view({steps * batch.size, -1}).index_select(0, scored)), 1);
+  const at::Tensor sum = NllSum(logProbs, target.index_select(0, scored));
+  const double tokens = freeRunning ? static_cast<double>(scored.size(0)) : static_cast<double>(batch.tokens);
+  return {sum, at::scalar_tensor(tokens, floats)};
+}
+
+}  // namespace
+
+BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
+  if (parts.attention.On()) return StepwiseLoss(parts, batch, encoded, options);
+  if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, encoded.h, encoded.c);
+  return GuessedInputsLoss(parts, batch, encoded, options);
+}
+
+std::pair<at::Tensor, at::Tensor> ForcedDecode(Seq2SeqParts& parts, const Batch& batch) {
+  at::NoGradGuard noGrad;
+  const Encoded encoded = Encode(parts, batch);
+  DecoderState state = InitialState(parts, encoded);
+  std::vector<at::Tensor> logProbs, weights;
+  for (int64_t t = 0; t < batch.input.size(0); ++t) {
+    at::Tensor w;
+    logProbs.push_back(DecoderStep(parts, encoded, batch.input[t], state, &w));
+    if (w.defined()) weights.push_back(w);
+  }
+  return {at::stack(logProbs), weights.empty() ? at::Tensor() : at::stack(weights)};
+}
+
+void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm) {
+  std::vector<at::Tensor> grads, norms;
+  for (const auto& p : params) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  if (grads.empty()) return;
+  for (const auto& g : grads) norms.push_back(at::norm(g.detach(), 2.0));
+  const at::Tensor total = at::norm(at::stack(norms), 2.0);
+  // PyTorch: clip_coef = max_norm / (total_norm + 1e-6), i.e. reciprocal() * max_norm, clamped to 1.
+  const at::Tensor coef = at::clamp_max((total + 1e-6).reciprocal() * maxNorm, 1.0);
+  for (auto& g : grads) g.detach().mul_(coef);
+}
+
+namespace {
+
+// Sums every worker's gradients and counts in one all-reduce, then divides the gradients by the global count.
+void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLoss& loss, const TrainOptions& options,
+                          GroupStep* step) {
+  at::NoGradGuard noGrad;
+  std::vector<at::Tensor> params = parts.Parameters();
+  std::vector<at::Tensor> pieces;
+  for (auto& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    pieces.push_back(p.grad().reshape({-1}));
+  }
+  const auto options1 = params.front().grad().options();
+  pieces.push_back(loss.tokens.detach().to(options1).reshape({1}));
+  pieces.push_back(at::full({1}, static_cast<double>(batch.size), options1));
+  pieces.push_back(at::full({1}, step && step->stop ? 1.0 : 0.0, options1));
+  std::vector<at::Tensor> flat{at::cat(pieces)};
+  const auto started = std::chrono::steady_clock::now();
+  options.group->AllReduceSum(flat);
+  const int64_t n = flat[0].numel();
+  if (step) {
+    step->allReduceSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Reading the stop flag syncs with the device; the all-reduce has just synced anyway.
+    step->stop = flat[0][n - 1].item<double>() > 0.0;
+  }
+  const at::Tensor count = options.perToken ? flat[0][n - 3].clamp_min(1.0) : flat[0][n - 2];
+  int64_t at = 0;
+  for (auto& p : params) {
+    p.mutable_grad().copy_(flat[0].narrow(0, at, p.numel()).view_as(p) / count);
+    at += p.numel();
+  }
+}
+
+}  // namespace
+
+BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step) {
+  ClearGrads(*parts.encoderOpt, true);
+  ClearGrads(*parts.decoderOpt, true);
+  const Encoded encoded = Encode(parts, batch);
+  BatchLoss loss = DecoderLoss(parts, batch, encoded, options);
+  if (options.group) {
+    loss.sum.backward();
+    AverageAcrossWorkers(parts, batch, loss, options, step);
+  } else {
+    // A sentence's summed loss is its own objective (the fused notebook step): no division by one.
+    const at::Tensor objective = options.perToken  ? loss.sum / loss.tokens.clamp_min(1.0)
+                                 : batch.size == 1 ? loss.sum
+                                                   : loss.sum / static_cast<double>(batch.size);
+    objective.backward();
+  }
+  if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
+  FusedAdamStep(*parts.encoderOpt);
+  FusedAdamStep(*parts.decoderOpt);
+  return {loss.sum.detach(), loss.tokens};
+}
+
+std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
+                                               std::vector<at::Tensor>* attention) {
+  at::NoGradGuard noGrad;
+  const Encoded encoded = Encode(parts, batch);
+  DecoderState state = InitialState(parts, encoded);
+  int64_t longest = 0;
+  for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);
+  const auto longs = batch.source.options();
+  const at::Tensor maxLengths = at::tensor(batch.maxLengths, at::TensorOptions().dtype(at::kLong)).to(longs.device());
+  at::Tensor x = at::full({batch.size}, sos, longs);
+  at::Tensor done = at::zeros({batch.size}, longs.dtype(at::kBool));
+  std::vector<at::Tensor> steps, weights;
+  const bool keepWeights = attention && parts.attention.On();
+  for (int64_t t = 0; t < longest; ++t) {
+    at::Tensor w;
+    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state, keepWeights ? &w : nullptr);
+    x = std::get<1>(logProbs.topk(1)).squeeze(1);
+    steps.push_back(x);
+    if (keepWeights) weights.push_back(w);
+    done = done.logical_or(x.eq(eos)).logical_or(maxLengths.le(t + 1));
+    if (done.all().item<bool>()) break;  // decoding's stop: one sync per step
+  }
+  const at::Tensor words = at::stack(steps).to(at::kCPU).contiguous();  // [steps, B]
+  const auto* w = words.data_ptr<int64_t>();
+  std::vector<std::vector<int64_t>> out(batch.size);
+  for (int64_t b = 0; b < batch.size; ++b) {
+    for (int64_t t = 0; t < words.size(0) && t < batch.maxLengths[b]; ++t) {
+      out[b].push_back(w[t * batch.size + b]);
+      if (w[t * batch.size + b] == eos) break;
+    }
+  }
+  if (keepWeights) {
+    // Each sentence's rows: one per word produced, over its own source positions.
+    const at::Tensor all = at::stack(weights).to(at::kCPU, at::kFloat);  // [steps, B, S]
+    const auto* lengths = batch.sourceLengths.data_ptr<int64_t>();
+    attention->clear();
+    for (int64_t b = 0; b < batch.size; ++b) {
+      attention->push_back(
+          all.select(1, b).narrow(0, 0, static_cast<int64_t>(out[b].size())).narrow(1, 0, lengths[b]).contiguous());
+    }
+  }
+  return out;
+}
+
+}  // namespace seq2seq

@@ -1,0 +1,38 @@
+// The modules and optimizers of one encoder-decoder model (owned by the binding's wrappers).
+#pragma once
+
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/rnn.h>
+#include <torch/optim/adam.h>
+
+#include <vector>
+
+#include "seq2seq/attention.h"
+
+namespace seq2seq {
+
+struct Seq2SeqParts {
+  torch::nn::Embedding encoderEmbedding{nullptr};
+  torch::nn::LSTM encoderLstm{nullptr};
+  torch::nn::Embedding decoderEmbedding{nullptr};
+  torch::nn::LSTM decoderLstm{nullptr};
+  torch::nn::Linear decoderDense{nullptr};
+  AttentionParts attention;  // kind None: the notebook's decoder
+  // Owned by the JS Adam objects; null when the parts were taken without optimizers.
+  torch::optim::Adam* encoderOpt = nullptr;
+  torch::optim::Adam* decoderOpt = nullptr;
+
+  // Every parameter, encoder first, in registration order (the order of PyTorch's parameters()).
+  std::vector<at::Tensor> Parameters() const;
+  int64_t Layers() const { return encoderLstm->options.num_layers(); }
+  // The decoder's hidden size; a bidirectional encoder has half of it in each direction.
+  int64_t Hidden() const { return decoderLstm->options.hidden_size(); }
+  bool Bidirectional() const { return encoderLstm->options.bidirectional(); }
+};
+
+// Checks that encoder, attention and decoder fit together (throws TypeError): a wrong size would surface as a
+// libtorch error deep in a step on another thread, or (on CUDA) as a device-side assert.
+void CheckShapes(const Seq2SeqParts& parts);
+
+}  // namespace seq2seq

@@ -1,0 +1,17 @@
+/**
+ * Corpora, tokens and vocabularies in plain TypeScript (`seq2seq-node/data`): importing this does not load
+ * libtorch or change the process's environment.
+ */
+export {
+  readCorpus,
+  parseCorpus,
+  formatReport,
+  type Pair,
+  type Corpus,
+  type CorpusReport,
+  type ReadCorpusOptions,
+} from './corpus.js';
+export { tokenize, toSentence, SOS, EOS } from './tokenize.js';
+export { Vocab } from './vocab.js';
+export { samplePairs, buildDataset, type Dataset } from './dataset.js';
+export { generateDemoCorpus, type DemoCorpusOptions } from './demo-grammar.js';
