@@ -8,7 +8,7 @@
 //   npm run bench -- [--corpus deu.txt] [--instances 2000] [--batch-size 256] [--epochs 3] [--threads N]
 //                    [--device cpu|cuda] [--skip-notebook] [--runs N] [--json FILE] [--pytorch-env same|default]
 // The PyTorch runs get the environment this package sets for itself before libtorch loads (OMP_WAIT_POLICY,
-// OPENBLAS_CORETYPE: see src/torch/native.ts), so both sides run the same BLAS kernels and thread policy;
+// OPENBLAS_CORETYPE: see src/torch/process-tuning.ts), so both sides run the same BLAS kernels and thread policy;
 // `--pytorch-env default` runs them with PyTorch's own defaults instead, as a user of the notebook would.
 //   npm run bench -- --distributed [--workers 2] ...: 1 vs N data-parallel workers (bench-distributed.mjs)
 // With --runs N the whole comparison runs N times and each column reports its median time.

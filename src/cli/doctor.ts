@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as torch from '../torch/index.js';
-import { native } from '../torch/native.js';
+import { native } from '../torch/addon.js';
 
 /** The facts `doctor` reports. */
 export interface DoctorReport {

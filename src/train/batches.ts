@@ -3,7 +3,7 @@
  * padding in the encoder at all), padded into the row-major [step][sentence] arrays the addon takes, with the
  * teacher-forcing coins of every step drawn from a seeded generator so that a run can be replayed.
  */
-import type { BatchArrays } from '../torch/native.js';
+import type { BatchArrays } from '../torch/addon-types.js';
 import { checkInteger, checkNumber } from '../util/check.js';
 import { Random } from '../util/random.js';
 import { maxOf } from '../util/array.js';

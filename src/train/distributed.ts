@@ -2,12 +2,13 @@
  * Data-parallel training on torch.distributed's engine, c10d (Gloo on the CPU, NCCL on GPUs): workers meet
  * through a TCPStore that rank 0 hosts at MASTER_ADDR:MASTER_PORT, as `torchrun` and
  * `init_process_group('env://')` do, start from rank 0's weights, train their shares of each global batch and
- * average gradients before every Adam step (see native/process_group.cc and TrainBatch).
+ * average gradients before every Adam step (see native/distributed/process_group.cc and TrainBatch).
  */
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import type { Tensor } from '../torch/index.js';
-import { native, type Device, type ProcessGroupHandle } from '../torch/native.js';
+import type { Device, ProcessGroupHandle } from '../torch/addon-types.js';
+import { native } from '../torch/addon.js';
 import { cuda } from '../torch/runtime.js';
 import { checkInteger } from '../util/check.js';
 import { checkRunOption, runOptionDefault } from './run-options.js';

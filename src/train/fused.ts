@@ -8,7 +8,7 @@ import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 import { modelParts } from '../model/parts.js';
-import { native } from '../torch/native.js';
+import { native } from '../torch/addon.js';
 import { runEpochs, type NotebookLosses, type NotebookOptions } from './notebook.js';
 
 /** Trains exactly as {@link trainNotebook} does, each sentence's step in one addon call (single-threaded). */
