@@ -5,7 +5,7 @@ export * as torch from './torch/index.js';
 export { readCorpus, parseCorpus, formatReport, type Pair, type Corpus } from './data/corpus.js';
 export { toSentence, SOS, EOS } from './data/tokenize.js';
 export { Vocab } from './data/vocab.js';
-export { samplePairs, buildDataset, type Dataset } from './data/dataset.js';
+export { samplePairs, buildDataset, dropLongPairs, type Dataset } from './data/dataset.js';
 export { generateDemoCorpus } from './data/demo-grammar.js';
 
 // model

@@ -13,5 +13,5 @@ export {
 } from './corpus.js';
 export { tokenize, toSentence, SOS, EOS } from './tokenize.js';
 export { Vocab } from './vocab.js';
-export { samplePairs, buildDataset, type Dataset } from './dataset.js';
+export { samplePairs, buildDataset, dropLongPairs, type Dataset } from './dataset.js';
 export { generateDemoCorpus, type DemoCorpusOptions } from './demo-grammar.js';
