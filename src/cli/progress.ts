@@ -3,17 +3,10 @@
  * and time left on a terminal; plain lines every few seconds and at each epoch's end otherwise (logs, CI).
  */
 import cliProgress from 'cli-progress';
+import type { TrainProgress } from '../train/run-context.js';
 
-/** Where training stands: `done` of `total` steps (sentences or batches) of the epoch. */
-export interface ProgressState {
-  epoch: number;
-  epochs: number;
-  done: number;
-  total: number;
-  /** Sentences trained so far in this epoch (the rate's numerator). */
-  sentences: number;
-  loss: number;
-}
+/** Where training stands: `done` of `total` steps (sentences or batches) of the epoch; `sentences` is the rate's numerator. */
+export type ProgressState = Omit<TrainProgress, 'unit'>;
 
 export interface Progress {
   update(p: ProgressState): void;
