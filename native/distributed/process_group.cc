@@ -11,6 +11,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "distributed/c10d_group.h"
+#include "distributed/connect_deadline.h"
 #endif
 
 namespace seq2seq {
@@ -63,6 +64,14 @@ std::runtime_error MeetError(const GroupOptions& options, const std::exception& 
                             ")");
 }
 
+// Why a rendezvous that ran past its deadline failed, as far as this rank can tell.
+std::runtime_error LateError(const GroupOptions& options) {
+  return std::runtime_error(options.rank == 0 && options.agentStoreAttempt < 0
+                                ? "the other workers did not all join in time"
+                                : "no torch.distributed store answered there in time: nothing listening, or another "
+                                  "program");
+}
+
 std::runtime_error CollectiveError(const GroupOptions& options, const char* what, const std::exception& cause) {
   // The backends' messages name sockets, files and communicators: say first which collective failed and why.
   return std::runtime_error(std::string(what) + " failed on rank " + std::to_string(options.rank) +
@@ -70,6 +79,20 @@ std::runtime_error CollectiveError(const GroupOptions& options, const char* what
 }
 
 std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const GroupOptions& options) {
+  // The whole rendezvous (store, then the backend's own exchange of addresses) ends by the deadline.
+  ConnectDeadline deadline(options.masterAddr, options.port, options.timeout);
+  std::shared_ptr<ProcessGroup> group;
+  try {
+    group = ConnectWithinDeadline(options);
+  } catch (const std::exception&) {
+    if (!deadline.Finish()) throw;
+    throw MeetError(options, LateError(options));
+  }
+  if (deadline.Finish()) throw MeetError(options, LateError(options));
+  return group;
+}
+
+std::shared_ptr<ProcessGroup> ProcessGroup::ConnectWithinDeadline(const GroupOptions& options) {
   const bool agentStore = options.agentStoreAttempt >= 0;
   c10d::TCPStoreOptions storeOptions;
   storeOptions.port = static_cast<std::uint16_t>(options.port);

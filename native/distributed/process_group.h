@@ -47,6 +47,10 @@ class ProcessGroup {
  protected:
   explicit ProcessGroup(GroupOptions options) : options_(std::move(options)) {}
   GroupOptions options_;
+
+ private:
+  // Connect's work, which a ConnectDeadline bounds.
+  static std::shared_ptr<ProcessGroup> ConnectWithinDeadline(const GroupOptions& options);
 };
 
 // The backends this build has: "gloo" (Gloo's headers at build time: Debian's libgloo-dev), "nccl" (a CUDA
