@@ -8,6 +8,8 @@ import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
 import { native } from '../torch/addon.js';
 import { checkInteger, checkNumber } from '../util/check.js';
+import { maxOf } from '../util/array.js';
+import { checkFits } from '../util/memory.js';
 import { MAX_BEAM } from './limits.js';
 import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
 
@@ -42,8 +44,19 @@ export async function beamSearchBatch(
   const beam = checkInteger('beam', options.beam ?? 5, 1, MAX_BEAM);
   const nBest = checkInteger('nBest', options.nBest ?? 1, 1, beam);
   const lengthPenalty = checkNumber('lengthPenalty', options.lengthPenalty ?? 1, -10, 10);
+  const batchSize = options.batchSize ?? 16;
+  // Each step scores batch x beam x vocabulary (log-probabilities, their sum with the beams' scores, top-k): a wide
+  // beam over a large vocabulary in a large batch is refused with the estimate, not met by the OOM killer.
+  const rows = Math.min(batchSize, sources.length) * beam;
+  const maxSource = maxOf(sources, (s) => s.length);
+  checkFits(
+    `beam search of ${Math.min(batchSize, sources.length)} sentences at once with beam ${beam} over ` +
+      `${decoder.dense.outFeatures} target words`,
+    4 * rows * (3 * decoder.dense.outFeatures + (maxSource + 4 * decoder.numLayers) * decoder.hiddenSize),
+    0.5,
+  );
   const parts = modelParts(encoder, decoder);
-  return decodeInBatches(sources, options, options.batchSize ?? 16, (batches, jobOptions) =>
+  return decodeInBatches(sources, options, batchSize, (batches, jobOptions) =>
     native.beamBatches(parts, batches, { ...jobOptions, beam, nBest, lengthPenalty }),
   );
 }

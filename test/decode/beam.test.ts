@@ -205,4 +205,13 @@ describe('beam search', () => {
     await expect(beamSearchBatch(encoder, decoder, srcs, { ...options, beam: 2, nBest: 3 })).rejects.toThrow(/nBest/);
     await expect(beamSearchBatch(encoder, decoder, [[V + 3]], { ...options, beam: 2 })).rejects.toThrow(/range/);
   });
+
+  it('refuses a search whose batch x beam x vocabulary cannot fit in memory, with the estimate', async () => {
+    const encoder = new Encoder(V, 16, 8, 2).eval();
+    const decoder = new Decoder(V, 16, 8, 2).eval();
+    const sources = Array.from({ length: 60_000 }, () => [EOS, 3, 4, SOS]);
+    await expect(
+      beamSearchBatch(encoder, decoder, sources, { sos: SOS, eos: EOS, beam: 1024, batchSize: 60_000, maxLength: 5 }),
+    ).rejects.toThrow(/^beam search of 60000 sentences at once with beam 1024 over 12 target words needs about/);
+  });
 });
