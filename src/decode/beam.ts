@@ -48,7 +48,10 @@ export async function beamSearchBatch(
   // Each step scores batch x beam x vocabulary (log-probabilities, their sum with the beams' scores, top-k): a wide
   // beam over a large vocabulary in a large batch is refused with the estimate, not met by the OOM killer.
   const rows = Math.min(batchSize, sources.length) * beam;
-  const maxSource = maxOf(sources, (s) => s.length);
+  const maxSource = Math.max(
+    0,
+    maxOf(sources, (s) => s.length),
+  ); // no sources: nothing to allocate
   checkFits(
     `beam search of ${Math.min(batchSize, sources.length)} sentences at once with beam ${beam} over ` +
       `${decoder.dense.outFeatures} target words`,

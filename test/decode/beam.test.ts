@@ -213,5 +213,9 @@ describe('beam search', () => {
     await expect(
       beamSearchBatch(encoder, decoder, sources, { sos: SOS, eos: EOS, beam: 1024, batchSize: 60_000, maxLength: 5 }),
     ).rejects.toThrow(/^beam search of 60000 sentences at once with beam 1024 over 12 target words needs about/);
+    // No sources: nothing to estimate, nothing to decode.
+    await expect(beamSearchBatch(encoder, decoder, [], { sos: SOS, eos: EOS, beam: 5, maxLength: 5 })).resolves.toEqual(
+      [],
+    );
   });
 });
