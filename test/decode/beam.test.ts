@@ -211,11 +211,18 @@ describe('beam search', () => {
     const decoder = new Decoder(V, 16, 8, 2).eval();
     const sources = Array.from({ length: 60_000 }, () => [EOS, 3, 4, SOS]);
     await expect(
-      beamSearchBatch(encoder, decoder, sources, { sos: SOS, eos: EOS, beam: 1024, batchSize: 60_000, maxLength: 5 }),
+      beamSearchBatch(encoder, decoder, sources, {
+        sos: SOS,
+        eos: EOS,
+        beam: 1024,
+        batchSize: 60_000,
+        maxLength: 5,
+        device: 'cpu',
+      }),
     ).rejects.toThrow(/^beam search of 60000 sentences at once with beam 1024 over 12 target words needs about/);
     // No sources: nothing to estimate, nothing to decode.
-    await expect(beamSearchBatch(encoder, decoder, [], { sos: SOS, eos: EOS, beam: 5, maxLength: 5 })).resolves.toEqual(
-      [],
-    );
+    await expect(
+      beamSearchBatch(encoder, decoder, [], { sos: SOS, eos: EOS, beam: 5, maxLength: 5, device: 'cpu' }),
+    ).resolves.toEqual([]);
   });
 });
