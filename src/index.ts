@@ -4,7 +4,21 @@ export * as torch from './torch/index.js';
 // corpus -> tokens -> vocabularies -> index sentences (sources reversed)
 export { readCorpus, parseCorpus, formatReport, type Pair, type Corpus } from './data/corpus.js';
 export { toSentence, SOS, EOS } from './data/tokenize.js';
-export { Vocab } from './data/vocab.js';
+export { Vocab, UNK, type VocabOptions, type VocabLimits } from './data/vocab.js';
+export {
+  SentencePieceModel,
+  trainSentencePiece,
+  sentencePieceVersion,
+  type TrainSentencePieceOptions,
+} from './tokens/sentencepiece.js';
+export {
+  WORDS,
+  WORD_SEGMENTERS,
+  SubwordSegmenter,
+  type Segmenter,
+  type Segmenters,
+  type VocabularyKind,
+} from './tokens/segmenter.js';
 export { samplePairs, buildDataset, dropLongPairs, type Dataset } from './data/dataset.js';
 export { generateDemoCorpus } from './data/demo-grammar.js';
 
@@ -26,7 +40,8 @@ export {
   type BatchedResult,
   type EpochReport,
 } from './train/batched.js';
-export { splitHeldOut, type Split } from './train/split.js';
+export { splitHeldOut, splitByKeys, type Split } from './train/split.js';
+export { prepareRunData, type RunData, type SavedVocabularies } from './train/run-data.js';
 export { train, type TrainResult } from './train/run.js';
 export type { TrainHooks, TrainProgress } from './train/run-context.js';
 export {
@@ -64,7 +79,15 @@ export {
 } from './train/distributed.js';
 
 // model folders, checkpoints and PyTorch's files
-export { saveModel, loadModel, resolveModelDir, type TrainedModel, type ModelSizes } from './io/model-files.js';
+export {
+  saveModel,
+  loadModel,
+  resolveModelDir,
+  readVocabularies,
+  segmentersOf,
+  type TrainedModel,
+  type ModelSizes,
+} from './io/model-files.js';
 export {
   writeCheckpoint,
   readCheckpoint,
@@ -90,6 +113,7 @@ export {
   translateBeam,
   translateWithAttention,
   displayWords,
+  replaceUnk,
   UnknownWordsError,
   type Translation,
   type TranslateOptions,

@@ -62,6 +62,17 @@ export const metrics = (value: string): ('bleu' | 'chrf')[] => {
 export function parserFor(kind: OptionKind): ((value: string) => unknown) | undefined {
   switch (kind.type) {
     case 'integer':
+      if (kind.all) {
+        const parse = integer(kind.min, kind.max);
+        return (value: string) => {
+          if (value === 'all') return value;
+          try {
+            return parse(value);
+          } catch (err) {
+            throw new InvalidArgumentError((err as Error).message.replace('expected ', 'expected all or '));
+          }
+        };
+      }
       return integer(kind.min, kind.max);
     case 'number':
       return kind.positive ? positiveUpTo(kind.max) : number(kind.min, kind.max);

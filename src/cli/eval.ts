@@ -17,6 +17,7 @@ export interface EvalCommand {
   maxLength: number;
   beam: number;
   lengthPenalty: number;
+  replaceUnk?: boolean;
   hypsOut?: string;
   refsOut?: string;
   json?: boolean;
@@ -36,6 +37,7 @@ export async function runEval(options: EvalCommand): Promise<void> {
     beam: options.beam,
     lengthPenalty: options.lengthPenalty,
     maxLength: options.maxLength,
+    replaceUnk: options.replaceUnk,
   });
   const lines = (texts: string[]): string => texts.map((t) => `${t}\n`).join('');
   if (options.hypsOut) writeFileAtomic(options.hypsOut, lines(e.hypotheses));
@@ -49,6 +51,7 @@ export async function runEval(options: EvalCommand): Promise<void> {
         loss: e.loss ?? null,
         pairs: e.pairs,
         skipped: e.skipped,
+        scored_on: e.scoredOn,
         signature: e.bleu.signature,
         signatures: { bleu: e.bleu.signature, chrf: e.chrf.signature },
       }),
@@ -57,6 +60,11 @@ export async function runEval(options: EvalCommand): Promise<void> {
   }
   const skipped = e.skipped > 0 ? ` (${e.skipped} skipped: words outside the source vocabulary)` : '';
   console.log(`${e.pairs} pairs scored${skipped}, ${options.beam > 1 ? `beam ${options.beam}` : 'greedy'}`);
+  console.log(
+    e.scoredOn === 'text'
+      ? "scored on detokenized text against the corpus's lines (sacreBLEU's defaults)"
+      : "scored on the model's lowercased words (a word model: references tokenized as in training)",
+  );
   console.log(`${formatBleu(e.bleu)}\n  ${e.bleu.signature}`);
   console.log(`${e.chrf.name} = ${e.chrf.score.toFixed(2)}\n  ${e.chrf.signature}`);
   console.log(`exact match = ${(100 * e.exactMatch).toFixed(1)}%`);

@@ -20,6 +20,8 @@ export interface TranslateCommand {
   attentionPng?: string;
   /** Replace existing PNG files. */
   force?: boolean;
+  /** Replace each produced `<unk>` by the most-attended source word (attention word models). */
+  replaceUnk?: boolean;
 }
 
 /** Sentences translated together when reading stdin: enough for full batches, few enough to print as it goes. */
@@ -50,6 +52,7 @@ export async function runTranslate(sentences: string[], options: TranslateComman
       nBest: options.nBest,
       lengthPenalty: options.lengthPenalty,
       maxLength: options.maxLength,
+      replaceUnk: options.replaceUnk,
     });
     results.forEach((result, i) => {
       if (result instanceof UnknownWordsError) {
@@ -57,12 +60,17 @@ export async function runTranslate(sentences: string[], options: TranslateComman
         if (options.json) console.log(JSON.stringify({ source: texts[i], error: result.message }));
         status = 1;
       } else if (options.json) {
-        const translations = result.map((t) => ({ tokens: t.words, score: t.score, log_prob: t.logProb }));
+        const translations = result.map((t) => ({
+          text: t.text,
+          tokens: t.tokens,
+          score: t.score,
+          log_prob: t.logProb,
+        }));
         console.log(JSON.stringify({ source: texts[i], translations }));
       } else if (options.nBest > 1) {
-        result.forEach((t, n) => console.log(`${i}\t${n}\t${t.score.toFixed(4)}\t${t.words.join(' ')}`));
+        result.forEach((t, n) => console.log(`${i}\t${n}\t${t.score.toFixed(4)}\t${t.text}`));
       } else {
-        console.log(result[0]?.words.join(' ') ?? '');
+        console.log(result[0]?.text ?? '');
       }
     });
   };
@@ -91,7 +99,7 @@ async function translateAttended(
   before: number,
 ): Promise<number> {
   let status = 0;
-  const results = await translateWithAttention(model, texts, options.maxLength);
+  const results = await translateWithAttention(model, texts, options.maxLength, { replaceUnk: options.replaceUnk });
   for (const [i, result] of results.entries()) {
     if (result instanceof UnknownWordsError) {
       console.error(`seq2seq: cannot translate "${texts[i]}": ${result.message} (not in the training vocabulary)`);
@@ -101,10 +109,14 @@ async function translateAttended(
     }
     if (options.json) {
       console.log(
-        JSON.stringify({ source: texts[i], translations: [{ tokens: result.words }], attention: result.attention }),
+        JSON.stringify({
+          source: texts[i],
+          translations: [{ text: result.text, tokens: result.tokens }],
+          attention: result.attention,
+        }),
       );
     } else {
-      console.log(result.words.join(' '));
+      console.log(result.text);
       if (options.showAttention) console.log(`${formatAttention(result.attention)}\n`);
     }
     if (options.attentionPng) {

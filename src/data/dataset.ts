@@ -10,6 +10,7 @@ import type { CorpusReport, Pair } from './corpus.js';
 import { toSentence } from './tokenize.js';
 import { Vocab } from './vocab.js';
 import { maxOf } from '../util/array.js';
+import type { Segmenters } from '../tokens/segmenter.js';
 
 export interface Dataset {
   /** Index sentences as fed to the encoder: reversed, `<eos>` first and `<sos>` last. */
@@ -22,6 +23,10 @@ export interface Dataset {
   lines: number[];
   /** Longest source sentence in tokens (the notebook's MAX_SENT_LEN). */
   maxSentLen: number;
+  /** The drawn pairs, in dataset order: the raw references subword models are scored against. */
+  pairs?: readonly Pair[];
+  /** How the pairs became tokens; absent: the notebook's words. */
+  segmenters?: Segmenters;
 }
 
 /**
@@ -42,8 +47,12 @@ export function dropLongPairs(pairs: readonly Pair[], maxTokens: number, report?
 
 const countTokens = (text: string): number => toSentence(text).length - 2;
 
-/** Draws `instances` pairs with replacement using `seed`, as `np.random.randint(len(sentences))` does. */
-export function samplePairs(pairs: readonly Pair[], instances: number, seed: number): Pair[] {
+/**
+ * Draws `instances` pairs with replacement using `seed`, as `np.random.randint(len(sentences))` does; `all`: every
+ * pair once, in corpus order (the batches of each epoch are shuffled).
+ */
+export function samplePairs(pairs: readonly Pair[], instances: number | 'all', seed: number): Pair[] {
+  if (instances === 'all') return [...pairs];
   checkInteger('instances', instances, 1);
   checkDatasetFits(pairs, instances);
   const random = new Random(seed);

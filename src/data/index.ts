@@ -12,6 +12,6 @@ export {
   type ReadCorpusOptions,
 } from './corpus.js';
 export { tokenize, toSentence, SOS, EOS } from './tokenize.js';
-export { Vocab } from './vocab.js';
+export { Vocab, UNK, type VocabOptions, type VocabLimits } from './vocab.js';
 export { samplePairs, buildDataset, dropLongPairs, type Dataset } from './dataset.js';
 export { generateDemoCorpus, type DemoCorpusOptions } from './demo-grammar.js';

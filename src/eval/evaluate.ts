@@ -1,12 +1,13 @@
 /**
  * A model judged on pairs of a corpus: corpus BLEU and chrF of its translations (sacreBLEU's defaults),
- * exact-match rate, and the mean NLL per target token with the references fed (teacher-forced). The
- * references are tokenized as in training (lowercased words), since that is what the model produces.
+ * exact-match rate, and the mean NLL per target token with the references fed (teacher-forced). Subword models
+ * are scored as published results are: detokenized translations against the corpus's own lines. Word models
+ * produce lowercased words, so their references are tokenized as in training (the notebook's words).
  */
 import type { Pair } from '../data/corpus.js';
-import { toSentence } from '../data/tokenize.js';
+import { EOS, SOS } from '../data/tokenize.js';
 import { translateBeam, type TranslateOptions } from '../decode/translate.js';
-import type { TrainedModel } from '../io/model-files.js';
+import { segmentersOf, type TrainedModel } from '../io/model-files.js';
 import { evaluateLoss } from '../train/batched.js';
 import { Random } from '../util/random.js';
 import { corpusBleu, type BleuScore } from './bleu.js';
@@ -28,6 +29,8 @@ export interface Evaluation {
   /** Each scored pair's translation and reference, as scored. */
   hypotheses: string[];
   references: string[];
+  /** `text`: detokenized translations against the corpus's lines; `words`: the notebook's lowercased words. */
+  scoredOn: 'text' | 'words';
 }
 
 /** `count` distinct pairs drawn uniformly with `seed` (all of them, in order, when `count` is undefined). */
@@ -51,6 +54,8 @@ export async function evaluateModel(
   pairs: readonly Pair[],
   options: TranslateOptions = {},
 ): Promise<Evaluation> {
+  const segmenters = segmentersOf(model);
+  const scoredOn = segmenters.target.kind === 'subword' ? 'text' : 'words';
   const results = await translateBeam(
     model,
     pairs.map((p) => p.source),
@@ -61,16 +66,21 @@ export async function evaluateModel(
   const lossSources: number[][] = [];
   const lossTargets: number[][] = [];
   let skipped = 0;
-  results.forEach((result, i) => {
+  const translated = pairs.filter((_, i) => Array.isArray(results[i]));
+  const sourceTokens = segmenters.source.segment(translated.map((p) => p.source));
+  const targetTokens = segmenters.target.segment(translated.map((p) => p.target));
+  results.forEach((result) => {
     if (!Array.isArray(result)) {
       skipped++;
       return;
     }
-    const target = toSentence(pairs[i]!.target);
-    hypotheses.push(result[0]?.words.join(' ') ?? '');
-    references.push(target.slice(1, -1).join(' '));
-    if (model.targetVocab.unknown(target).length === 0) {
-      lossSources.push(model.sourceVocab.encode(toSentence(pairs[i]!.source)).reverse());
+    const k = hypotheses.length;
+    const pair = translated[k]!;
+    const target = [SOS, ...targetTokens[k]!, EOS];
+    hypotheses.push(result[0]?.text ?? '');
+    references.push(scoredOn === 'text' ? pair.target : targetTokens[k]!.join(' '));
+    if (model.targetVocab.hasUnk || model.targetVocab.unknown(target).length === 0) {
+      lossSources.push(model.sourceVocab.encode([SOS, ...sourceTokens[k]!, EOS]).reverse());
       lossTargets.push(model.targetVocab.encode(target));
     }
   });
@@ -104,5 +114,6 @@ export async function evaluateModel(
     skipped,
     hypotheses,
     references,
+    scoredOn,
   };
 }

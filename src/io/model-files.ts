@@ -5,6 +5,8 @@
  *   tgt_vocab.json   target words in index order (`deu_words`)
  *   encoder.pt       `encoder.state_dict()`: embedding.weight, lstm.weight_ih_l0 ... lstm.bias_hh_l{L-1}
  *   decoder.pt       `decoder.state_dict()`: the same plus dense.weight and dense.bias
+ *   source.model     subword models: the SentencePiece models of each side (`joint.model` for a joint one), whose
+ *   target.model     pieces are the vocabularies' first entries in id order
  * The notebook's Encoder and Decoder classes load encoder.pt and decoder.pt with `load_state_dict`; models with
  * attention or a bidirectional encoder load into scripts/reference/attention_model.py's classes, whose extra keys
  * (`attention.*`, `combine.weight`, `lstm.*_reverse`) are listed there.
@@ -12,7 +14,9 @@
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { EOS, SOS } from '../data/tokenize.js';
-import { Vocab } from '../data/vocab.js';
+import { UNK, Vocab } from '../data/vocab.js';
+import { SentencePieceModel } from '../tokens/sentencepiece.js';
+import { SubwordSegmenter, WORD_SEGMENTERS, type Segmenters, type VocabularyKind } from '../tokens/segmenter.js';
 import { ATTENTION_KINDS } from '../model/attention.js';
 import { buildModel, checkModelFits, fullSizes, type ModelSizes } from '../model/architecture.js';
 import type { Decoder } from '../model/decoder.js';
@@ -34,6 +38,13 @@ export interface TrainedModel {
   decoder: Decoder;
   /** Where the modules are. */
   device: torch.Device;
+  /** How each side's text becomes tokens; absent: the notebook's lowercased words. */
+  segmenters?: Segmenters;
+}
+
+/** The segmenters of `model`: its own, or the notebook's words. */
+export function segmentersOf(model: Pick<TrainedModel, 'segmenters'>): Segmenters {
+  return model.segmenters ?? WORD_SEGMENTERS;
 }
 
 /** The files of a model folder. */
@@ -52,6 +63,10 @@ interface ConfigFile {
   tgt_vocab_size: number;
   /** Sources are fed reversed, as Sutskever et al. and the notebook do. */
   reverse_source: true;
+  /** Absent in older files: word. */
+  vocabulary?: VocabularyKind;
+  /** Subword models: each side's SentencePiece file (the same file for a joint model). */
+  sentencepiece?: { source: string; target: string };
 }
 
 /** The two modules' weights in one state dict, keyed `encoder.*` and `decoder.*` (the cross-check files). */
@@ -62,10 +77,26 @@ export function jointStateDict(encoder: Encoder, decoder: Decoder): Record<strin
   return state;
 }
 
-/** Writes the model folder's five files into `dir` (created if missing), each atomically. */
+/** The SentencePiece file names of a subword model: one per side, or one joint file. */
+function sentencePieceFiles(segmenters: Segmenters): { source: string; target: string } | undefined {
+  const { source, target } = segmenters;
+  if (!source.sentencePiece || !target.sentencePiece) {
+    if (source.kind !== 'word' || target.kind !== 'word') {
+      throw new Error('A model folder holds word or subword vocabularies on both sides, not one of each');
+    }
+    return undefined;
+  }
+  return source.sentencePiece === target.sentencePiece
+    ? { source: 'joint.model', target: 'joint.model' }
+    : { source: 'source.model', target: 'target.model' };
+}
+
+/** Writes the model folder's files into `dir` (created if missing), each atomically. */
 export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): void {
   mkdirSync(dir, { recursive: true });
   const sizes = fullSizes(model.sizes);
+  const segmenters = segmentersOf(model);
+  const spm = sentencePieceFiles(segmenters);
   const config: ConfigFile = {
     format: FORMAT,
     hidden: sizes.hidden,
@@ -77,7 +108,13 @@ export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): voi
     src_vocab_size: model.sourceVocab.size,
     tgt_vocab_size: model.targetVocab.size,
     reverse_source: true,
+    vocabulary: spm ? 'subword' : 'word',
+    ...(spm ? { sentencepiece: spm } : {}),
   };
+  if (spm) {
+    segmenters.source.sentencePiece!.save(join(dir, spm.source));
+    if (spm.target !== spm.source) segmenters.target.sentencePiece!.save(join(dir, spm.target));
+  }
   torch.save(model.encoder.stateDict(), join(dir, 'encoder.pt'));
   torch.save(model.decoder.stateDict(), join(dir, 'decoder.pt'));
   writeJson(join(dir, 'src_vocab.json'), model.sourceVocab.toJSON());
@@ -109,8 +146,7 @@ export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedMod
     );
   }
   const sizes = configSizes(file, configPath);
-  const sourceVocab = readVocab(join(folder, 'src_vocab.json'));
-  const targetVocab = readVocab(join(folder, 'tgt_vocab.json'));
+  const { sourceVocab, targetVocab, segmenters } = readVocabularies(folder, file, configPath);
   try {
     checkModelFits(sourceVocab.size, targetVocab.size, sizes);
   } catch (err) {
@@ -121,7 +157,37 @@ export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedMod
   loadWeights(decoder, join(folder, 'decoder.pt'));
   encoder.to(device).eval();
   decoder.to(device).eval();
-  return { sizes, sourceVocab, targetVocab, encoder, decoder, device };
+  return { sizes, sourceVocab, targetVocab, encoder, decoder, device, ...(segmenters ? { segmenters } : {}) };
+}
+
+/** The vocabularies of the model folder `folder` (and its SentencePiece models), without its weights. */
+export function readVocabularies(
+  folder: string,
+  file: Partial<ConfigFile> = readJson(join(folder, 'config.json')) as Partial<ConfigFile>,
+  configPath = join(folder, 'config.json'),
+): Pick<TrainedModel, 'sourceVocab' | 'targetVocab' | 'segmenters'> {
+  const segmenters = readSegmenters(folder, file, configPath);
+  const sourceVocab = readVocab(join(folder, 'src_vocab.json'), segmenters?.source.sentencePiece);
+  const targetVocab = readVocab(join(folder, 'tgt_vocab.json'), segmenters?.target.sentencePiece);
+  return { sourceVocab, targetVocab, ...(segmenters ? { segmenters } : {}) };
+}
+
+/** A subword model's SentencePiece segmenters, as config.json names their files; undefined for a word model. */
+function readSegmenters(folder: string, file: Partial<ConfigFile>, configPath: string): Segmenters | undefined {
+  const vocabulary = file.vocabulary ?? 'word';
+  if (vocabulary !== 'word' && vocabulary !== 'subword') {
+    throw new Error(`${configPath}: vocabulary must be word or subword, not ${JSON.stringify(vocabulary)}`);
+  }
+  if (vocabulary === 'word') return undefined;
+  const names = file.sentencepiece;
+  const isName = (v: unknown): v is string => typeof v === 'string' && /^[\w.-]+\.model$/.test(v);
+  if (typeof names !== 'object' || names === null || !isName(names.source) || !isName(names.target)) {
+    throw new Error(`${configPath}: a subword model names its SentencePiece files in sentencepiece.source and .target`);
+  }
+  const source = new SubwordSegmenter(SentencePieceModel.load(join(folder, names.source)));
+  const target =
+    names.target === names.source ? source : new SubwordSegmenter(SentencePieceModel.load(join(folder, names.target)));
+  return { source, target };
 }
 
 /** The model's sizes and options from config.json, each checked. */
@@ -165,8 +231,12 @@ export function loadWeights(module: Encoder | Decoder, path: string): void {
   }
 }
 
-/** A vocabulary file: a JSON array of distinct words in index order. */
-export function readVocab(path: string): Vocab {
+/**
+ * A vocabulary file: a JSON array of distinct words in index order. A word vocabulary listing `<unk>` maps unknown
+ * words to it; a subword vocabulary starts with its SentencePiece model's pieces, in id order, and maps unknown
+ * pieces to the model's unknown piece.
+ */
+export function readVocab(path: string, sentencePiece?: SentencePieceModel): Vocab {
   const words = readJson(path);
   if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === 'string')) {
     throw new Error(`${path}: expected a JSON array of words in index order`);
@@ -176,7 +246,12 @@ export function readVocab(path: string): Vocab {
     if (!words.includes(marker))
       throw new Error(`${path}: ${marker} is missing (every sentence starts and ends with it)`);
   }
-  return new Vocab(words as string[]);
+  if (!sentencePiece) return new Vocab(words as string[], words.includes(UNK) ? { unk: UNK } : {});
+  const pieces = sentencePiece.pieces;
+  if (words.length < pieces.length || pieces.some((piece, i) => words[i] !== piece)) {
+    throw new Error(`${path}: the vocabulary does not list its SentencePiece model's pieces in id order`);
+  }
+  return new Vocab(words as string[], { unk: pieces[sentencePiece.unkId]! });
 }
 
 /** JSON files of a model or run: vocabularies of a million words take tens of MB; beyond this, a mistake. */

@@ -1,6 +1,7 @@
 /** The sizes of a model and of its training, with the notebook's values as defaults (from the run option table). */
 import type { Device } from '../torch/index.js';
 import { checkRunOption, runOptionDefault } from '../train/run-options.js';
+import { checkInteger } from '../util/check.js';
 
 export interface ModelConfig {
   /** NUM_INSTANCES: pairs drawn from the corpus, with replacement. */
@@ -23,7 +24,7 @@ export interface ModelConfig {
 
 /** The notebook's values: src/train/run-options.ts holds them. */
 export const NOTEBOOK_DEFAULTS: ModelConfig = {
-  instances: runOptionDefault('instances'),
+  instances: runOptionDefault('instances') as number,
   epochs: runOptionDefault('epochs'),
   hidden: runOptionDefault('hidden'),
   embedding: runOptionDefault('embedding'),
@@ -40,7 +41,7 @@ export function resolveConfig(options: Partial<ModelConfig> = {}): ModelConfig {
     return value === undefined ? NOTEBOOK_DEFAULTS[name] : (checkRunOption(name, value) as ModelConfig[K]);
   };
   return {
-    instances: pick('instances'),
+    instances: checkInteger('instances', pick('instances'), 1),
     epochs: pick('epochs'),
     hidden: pick('hidden'),
     embedding: pick('embedding'),

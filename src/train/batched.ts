@@ -53,6 +53,8 @@ export interface BatchedOptions {
   group?: ProcessGroup;
   /** Aborting stops training after the current batch; the result then has `stopped: true`. */
   signal?: AbortSignal;
+  /** The held-out split, made before the pairs were indexed; default: `validFraction` of the distinct pairs. */
+  split?: Split;
 }
 
 /** Where an epoch stands. */
@@ -97,7 +99,7 @@ export interface BatchedResult {
 
 /** The options with their defaults filled in, callbacks aside. */
 export type ResolvedBatchedOptions = Required<
-  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch' | 'group'>
+  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch' | 'group' | 'split'>
 >;
 
 /** Resolves the defaults and checks every option against the run option table, naming the one that is wrong. */
@@ -169,7 +171,7 @@ export async function trainBatched(
   options: BatchedOptions,
 ): Promise<BatchedResult> {
   const o = resolveBatchedOptions(options);
-  const split = splitHeldOut(data, o.validFraction, o.seed);
+  const split = options.split ?? splitHeldOut(data, o.validFraction, o.seed);
   const startEpoch = checkInteger('startEpoch', options.startEpoch ?? 0, 0);
   const encoderOpt = options.optimizers?.encoder ?? new torch.optim.Adam(encoder.parameters(), { lr: o.lr });
   const decoderOpt = options.optimizers?.decoder ?? new torch.optim.Adam(decoder.parameters(), { lr: o.lr });

@@ -24,6 +24,7 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
     validFraction: options.validFraction,
     normalize: options.normalize,
     signal: hooks.signal,
+    ...(run.split ? { split: run.split } : {}),
     startEpoch: trainer.epoch,
     optimizers: run.optimizers,
     group: run.group,

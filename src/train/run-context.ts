@@ -3,6 +3,7 @@ import type { CheckpointOptimizers, EpochRecord, TrainerState } from '../io/chec
 import type { ProcessGroup } from './distributed.js';
 import type { RunOptions } from './run-options.js';
 import type { NotebookLosses } from './notebook.js';
+import type { Split } from './split.js';
 import type { SampleTranslation, ValidationModel } from './validation.js';
 
 /** Where an epoch stands: `done` of `total` steps (batches, or sentences in the notebook modes). */
@@ -42,6 +43,8 @@ export interface RunContext extends ValidationModel {
   say: (line: string) => void;
   /** Data-parallel training: this worker's group. Only rank 0 writes files and logs. */
   group?: ProcessGroup;
+  /** Batched runs whose split was made before indexing (capped or subword vocabularies). */
+  split?: Split;
   /** Notebook modes: the folder to export the run to for the PyTorch cross-check. */
   exportRun?: string;
   samples: number;

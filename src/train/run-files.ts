@@ -23,6 +23,7 @@ export function saveEpoch(run: RunContext, record: EpochRecord): boolean {
     targetVocab: run.data.targetVocab,
     encoder: run.encoder,
     decoder: run.decoder,
+    ...(run.data.segmenters ? { segmenters: run.data.segmenters } : {}),
   };
   if (writesFiles(run)) writeCheckpoint(run.out, model, run.optimizers, trainer, isBest);
   return isBest;

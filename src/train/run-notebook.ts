@@ -16,7 +16,7 @@ export async function trainNotebookRun(run: RunContext): Promise<RunOutcome> {
   if (run.exportRun) {
     const { instances, epochs, hidden, embedding, layers, lr, seed } = options;
     exportRunStart(run.exportRun, data, encoder, decoder, {
-      instances,
+      instances: instances === 'all' ? data.sources.length : instances,
       epochs,
       hidden,
       embedding,

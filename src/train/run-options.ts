@@ -7,6 +7,7 @@
 import { ATTENTION_KINDS } from '../model/attention-kind.js';
 import type { ModelSizes } from '../model/architecture.js';
 import type { Device } from '../torch/index.js';
+import type { VocabularyKind } from '../tokens/segmenter.js';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, invalidParameterError } from '../util/check.js';
 import type { Backend } from './distributed.js';
 
@@ -18,7 +19,8 @@ export type BestMetric = 'loss' | 'bleu';
 
 /** What an option's value may be. */
 export type OptionKind =
-  | { type: 'integer'; min: number; max?: number }
+  /** `all`: the word `all` is a value too (`--instances all`). */
+  | { type: 'integer'; min: number; max?: number; all?: boolean }
   /** `positive`: above `min` (0), not at it. */
   | { type: 'number'; min: number; max?: number; positive?: boolean }
   | { type: 'choice'; choices: readonly string[] }
@@ -49,8 +51,8 @@ export interface TrainOptions extends Partial<ModelSizes> {
   out?: string;
   /** A training folder to continue with its own options; `epochs`, `patience` and the options of where it runs may change. */
   resume?: string;
-  /** NUM_INSTANCES: pairs drawn from the corpus, with replacement. */
-  instances?: number;
+  /** NUM_INSTANCES: pairs drawn from the corpus, with replacement; `all`: every pair once per epoch (batched). */
+  instances?: number | 'all';
   /** NUM_EPOCHS; resuming: the new total. */
   epochs?: number;
   /** Adam's learning rate for both optimizers. */
@@ -97,6 +99,22 @@ export interface TrainOptions extends Partial<ModelSizes> {
   samples?: number;
   /** Pairs with more tokens than this on either side are skipped (and counted in the corpus report). */
   maxLength?: number;
+  /** Batched: the notebook's lowercased `word`s, or SentencePiece `subword` pieces of the raw text. */
+  vocab?: VocabularyKind;
+  /** Subword: pieces per SentencePiece model. */
+  vocabSize?: number;
+  /** Subword: SentencePiece's algorithm. */
+  subword?: 'unigram' | 'bpe';
+  /** Subword: one SentencePiece model for both languages, trained on both sides. */
+  joint?: boolean;
+  /** Subword: a SentencePiece model of the source language to use instead of training one (spm_train's `.model`). */
+  sourceSpm?: string;
+  /** Subword: the target language's SentencePiece model. */
+  targetSpm?: string;
+  /** Word, batched: keep the N most frequent words of each side's training pairs, the others become `<unk>`. */
+  maxVocab?: number;
+  /** Word, batched: keep the words seen at least K times in each side's training pairs, the others become `<unk>`. */
+  minFreq?: number;
 }
 
 /** The options a run keeps in its checkpoints' trainer.json, so that a resumed run continues with the same ones. */
@@ -107,7 +125,7 @@ export interface RunOptions extends ModelSizes {
   corpusSha256: string;
   swap: boolean;
   mode: TrainMode;
-  instances: number;
+  instances: number | 'all';
   epochs: number;
   lr: number;
   seed: number;
@@ -121,6 +139,16 @@ export interface RunOptions extends ModelSizes {
   bestMetric: BestMetric;
   /** Absent in runs started before the limit existed: no pair was skipped for its length. */
   maxLength?: number;
+  /** Absent in runs started before subword vocabularies: word. */
+  vocab?: VocabularyKind;
+  vocabSize?: number;
+  subword?: 'unigram' | 'bpe';
+  joint?: boolean;
+  /** Absolute paths of the given SentencePiece models (copied into every checkpoint). */
+  sourceSpm?: string;
+  targetSpm?: string;
+  maxVocab?: number;
+  minFreq?: number;
 }
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
@@ -147,8 +175,8 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   },
   instances: {
     flag: '--instances <n>',
-    help: 'pairs drawn with replacement (NUM_INSTANCES)',
-    kind: { type: 'integer', min: 1 },
+    help: 'pairs drawn with replacement (NUM_INSTANCES), or all: every pair once per epoch, shuffled (batched)',
+    kind: { type: 'integer', min: 1, all: true },
     default: 50_000,
     resumable: false,
   },
@@ -345,6 +373,59 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     default: 100,
     resumable: false,
   },
+  vocab: {
+    flag: '--vocab <kind>',
+    help:
+      "batched: word (the notebook's lowercased words) or subword (SentencePiece pieces of the raw text: case, " +
+      'punctuation and any word kept)',
+    kind: { type: 'choice', choices: ['word', 'subword'] },
+    default: 'word',
+    resumable: false,
+  },
+  vocabSize: {
+    flag: '--vocab-size <n>',
+    help: 'subword: pieces per SentencePiece model (trained on the training pairs, never the held-out ones)',
+    kind: { type: 'integer', min: 8, max: 1_000_000 },
+    default: 8000,
+    resumable: false,
+  },
+  subword: {
+    flag: '--subword <algorithm>',
+    help: "subword: SentencePiece's unigram language model or BPE",
+    kind: { type: 'choice', choices: ['unigram', 'bpe'] },
+    default: 'unigram',
+    resumable: false,
+  },
+  joint: {
+    flag: '--joint',
+    help: 'subword: one SentencePiece model for both languages, trained on both sides',
+    kind: { type: 'flag' },
+    resumable: false,
+  },
+  sourceSpm: {
+    flag: '--source-spm <file>',
+    help: "subword: the source language's SentencePiece model (e.g. from spm_train) instead of training one",
+    kind: { type: 'text' },
+    resumable: false,
+  },
+  targetSpm: {
+    flag: '--target-spm <file>',
+    help: "subword: the target language's SentencePiece model (the same file as --source-spm for a joint one)",
+    kind: { type: 'text' },
+    resumable: false,
+  },
+  maxVocab: {
+    flag: '--max-vocab <n>',
+    help: 'word, batched: keep the n most frequent words of each side; the others become <unk>',
+    kind: { type: 'integer', min: 1, max: 10_000_000 },
+    resumable: false,
+  },
+  minFreq: {
+    flag: '--min-freq <k>',
+    help: 'word, batched: keep the words seen at least k times on each side; the others become <unk>',
+    kind: { type: 'integer', min: 1 },
+    resumable: false,
+  },
 };
 
 /** The name of every run option, in the table's order. */
@@ -371,7 +452,10 @@ export type DefaultedOption =
   | 'swap'
   | 'timeout'
   | 'samples'
-  | 'maxLength';
+  | 'maxLength'
+  | 'vocab'
+  | 'vocabSize'
+  | 'subword';
 
 /** The table's default of `name`. */
 export function runOptionDefault<K extends DefaultedOption>(name: K): NonNullable<TrainOptions[K]> {
@@ -391,6 +475,7 @@ export function checkRunOption<K extends keyof TrainOptions>(name: K, value: unk
   const checked = ((): unknown => {
     switch (kind.type) {
       case 'integer':
+        if (kind.all && value === 'all') return value;
         return checkInteger(name, value, kind.min, kind.max ?? Infinity);
       case 'number':
         if (kind.positive) {

@@ -83,6 +83,7 @@ function freshOptions(given: TrainOptions): RunOptions {
       '--input-feed belongs to Luong attention: use it with --attention luong-dot|luong-general|luong-concat',
     );
   }
+  const vocabulary = checkVocabularyOptions(given, batched);
   const hidden = value('hidden');
   if (given.bidirectional && hidden % 2 !== 0) {
     throw new Error(`--bidirectional gives each direction half of --hidden: make it even (not ${hidden})`);
@@ -121,6 +122,68 @@ function freshOptions(given: TrainOptions): RunOptions {
     patience: given.patience,
     bestMetric: value('bestMetric'),
     maxLength: value('maxLength'),
+    ...vocabulary,
+  };
+}
+
+/**
+ * The vocabulary options of a fresh run, checked for what goes together: the notebook modes keep the notebook's
+ * vocabularies (and draws), subword options need subword vocabularies, word caps need word ones. Given
+ * SentencePiece files make the vocabulary subword.
+ */
+function checkVocabularyOptions(given: TrainOptions, batched: boolean): Partial<RunOptions> {
+  const spmGiven = given.sourceSpm !== undefined || given.targetSpm !== undefined;
+  const vocab = given.vocab ?? (spmGiven ? 'subword' : runOptionDefault('vocab'));
+  const subwordOnly = (['vocabSize', 'subword', 'joint', 'sourceSpm', 'targetSpm'] as const).filter(
+    (name) => given[name] !== undefined && given[name] !== false,
+  );
+  const wordOnly = (['maxVocab', 'minFreq'] as const).filter((name) => given[name] !== undefined);
+  if (!batched) {
+    const batchedOnly = [
+      ...(vocab !== 'word' ? ['vocab'] : []),
+      ...subwordOnly,
+      ...wordOnly,
+      ...(given.instances === 'all' ? ['instances'] : []),
+    ] as (keyof TrainOptions)[];
+    if (batchedOnly.length > 0) {
+      throw new Error(
+        `the notebook modes keep the notebook's vocabularies and draws: ${batchedOnly.map((n) => (n === 'instances' ? '--instances all' : flagOf(n))).join(', ')} need --mode batched`,
+      );
+    }
+    return {};
+  }
+  if (vocab === 'word' && subwordOnly.length > 0) {
+    throw new Error(`${subwordOnly.map(flagOf).join(', ')} belong to subword vocabularies: add --vocab subword`);
+  }
+  if (vocab === 'subword' && wordOnly.length > 0) {
+    throw new Error(
+      `${wordOnly.map(flagOf).join(', ')} cap word vocabularies: a subword vocabulary's size is --vocab-size`,
+    );
+  }
+  if (vocab === 'word') {
+    return {
+      vocab,
+      ...(given.maxVocab !== undefined ? { maxVocab: given.maxVocab } : {}),
+      ...(given.minFreq !== undefined ? { minFreq: given.minFreq } : {}),
+    };
+  }
+  if (spmGiven) {
+    if (given.sourceSpm === undefined || given.targetSpm === undefined) {
+      throw new Error('give both --source-spm and --target-spm (the same file twice for a joint model)');
+    }
+    const taken = (['vocabSize', 'subword', 'joint'] as const).filter((n) => given[n] !== undefined);
+    if (taken.length > 0) {
+      throw new Error(
+        `${taken.map(flagOf).join(', ')} train a SentencePiece model: the given --source-spm and --target-spm are used as they are`,
+      );
+    }
+    return { vocab, sourceSpm: resolve(given.sourceSpm), targetSpm: resolve(given.targetSpm) };
+  }
+  return {
+    vocab,
+    vocabSize: given.vocabSize ?? runOptionDefault('vocabSize'),
+    subword: given.subword ?? runOptionDefault('subword'),
+    joint: given.joint ?? false,
   };
 }
 

@@ -5,9 +5,8 @@
  * progress bars and exit codes around it, so a folder started by either continues with the other.
  */
 import { formatReport, readCorpus } from '../data/corpus.js';
-import { buildDataset, dropLongPairs, samplePairs } from '../data/dataset.js';
 import { newTrainerState, restoreCheckpoint, type EpochRecord } from '../io/checkpoint.js';
-import type { TrainedModel } from '../io/model-files.js';
+import { readVocabularies, type TrainedModel } from '../io/model-files.js';
 import { buildModel, checkTrainingFits, describeModel, fullSizes, isNotebookModel } from '../model/architecture.js';
 import * as torch from '../torch/index.js';
 import { maxOf } from '../util/array.js';
@@ -23,6 +22,7 @@ import { trainBatchedRun } from './run-batched.js';
 import type { RunContext, TrainHooks } from './run-context.js';
 import { trainNotebookRun } from './run-notebook.js';
 import { runOptionDefault, type RunOptions, type TrainMode, type TrainOptions } from './run-options.js';
+import { prepareRunData } from './run-data.js';
 import { resolveRun, sha256 } from './run-resolve.js';
 import type { SampleTranslation } from './validation.js';
 
@@ -91,16 +91,18 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     throw new Error(`${runOptions.corpus} changed since the run began: resuming would train on other pairs`);
   }
   runOptions.corpusSha256 = sha;
-  const pairs =
-    runOptions.maxLength === undefined
-      ? corpus.pairs
-      : dropLongPairs(corpus.pairs, runOptions.maxLength, corpus.report);
-  say(formatReport(corpus.report));
-  const data = buildDataset(samplePairs(pairs, runOptions.instances, runOptions.seed));
-  say(
-    `${runOptions.instances} pairs drawn; vocabularies: ${data.sourceVocab.size} source, ${data.targetVocab.size} target words; ` +
-      `longest source ${data.maxSentLen} tokens`,
+  const keepsVocabularies =
+    checkpoint &&
+    (runOptions.vocab === 'subword' || runOptions.maxVocab !== undefined || runOptions.minFreq !== undefined);
+  const prepared = await prepareRunData(
+    corpus.pairs,
+    runOptions,
+    corpus.report,
+    keepsVocabularies ? readVocabularies(checkpoint.folder) : undefined,
   );
+  say(formatReport(corpus.report));
+  for (const line of prepared.lines) say(line);
+  const { data } = prepared;
 
   checkTrainingFits(data.sourceVocab.size, data.targetVocab.size, runOptions, {
     sentences: runOptions.mode === 'batched' ? (runOptions.batchSize ?? runOptionDefault('batchSize')) : 1,
@@ -137,6 +139,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     options: runOptions,
     device,
     data,
+    ...(prepared.split ? { split: prepared.split } : {}),
     encoder,
     decoder,
     optimizers,
@@ -162,6 +165,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       encoder,
       decoder,
       device,
+      ...(data.segmenters ? { segmenters: data.segmenters } : {}),
     },
   };
 }

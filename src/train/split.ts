@@ -16,15 +16,25 @@ export interface Split {
 
 /** Holds out `fraction` of the distinct pairs of `data` (at least one when the fraction is positive). */
 export function splitHeldOut(data: Pick<Dataset, 'sources' | 'targets'>, fraction: number, seed: number): Split {
+  return splitByKeys(
+    data.sources.map((source, i) => `${source.join(' ')}|${data.targets[i]!.join(' ')}`),
+    fraction,
+    seed,
+  );
+}
+
+/**
+ * {@link splitHeldOut} of pairs told apart by `keys` (equal keys: the same pair), so that a split can be made before
+ * the pairs are indexed: subword models train their segmentation on the training side only.
+ */
+export function splitByKeys(keys: readonly string[], fraction: number, seed: number): Split {
   checkRunOption('validFraction', fraction);
   const firstIndex = new Map<string, number>();
-  const keys = data.sources.map((source, i) => {
-    const key = `${source.join(' ')}|${data.targets[i]!.join(' ')}`;
+  keys.forEach((key, i) => {
     if (!firstIndex.has(key)) firstIndex.set(key, i);
-    return key;
   });
   const distinct = [...firstIndex.keys()];
-  if (fraction === 0 || distinct.length < 2) return { train: data.sources.map((_, i) => i), valid: [] };
+  if (fraction === 0 || distinct.length < 2) return { train: keys.map((_, i) => i), valid: [] };
   const random = new Random(seed);
   for (let i = distinct.length - 1; i > 0; i--) {
     const j = random.int(i + 1);

@@ -11,6 +11,7 @@ import { corpusBleu } from '../eval/bleu.js';
 import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import type * as torch from '../torch/index.js';
+import { WORDS } from '../tokens/segmenter.js';
 
 /** A model being trained and the pairs it trains on. */
 export interface ValidationModel {
@@ -59,13 +60,28 @@ function decode(model: ValidationModel, indices: readonly number[], free: boolea
   );
 }
 
-const words = (data: Dataset, ids: readonly number[]): string => displayWords(data.targetVocab.decode(ids)).join(' ');
+/** The text of target indices: words joined by spaces, or pieces detokenized by SentencePiece. */
+function texts(data: Dataset, outputs: readonly (readonly number[])[]): string[] {
+  const tokens = outputs.map((ids) => displayWords(data.targetVocab.decode(ids)));
+  return (data.segmenters?.target ?? WORDS).detokenize(tokens);
+}
 
-/** Corpus BLEU of greedy translations of the pairs `indices`, decoded without knowing the references' lengths. */
+/**
+ * Corpus BLEU of greedy translations of the pairs `indices`, decoded without knowing the references' lengths.
+ * Word models are scored on their lowercased words; subword models as published results are, on detokenized
+ * text against the corpus's own lines (sacreBLEU's defaults).
+ */
 export async function validationBleu(model: ValidationModel, indices: readonly number[]): Promise<number> {
   const outputs = await decode(model, indices, true);
-  const hyps = outputs.map((ids) => words(model.data, ids));
-  const refs = indices.map((j) => words(model.data, model.data.targets[j]!));
+  const hyps = texts(model.data, outputs);
+  const { pairs, segmenters } = model.data;
+  const refs =
+    segmenters?.target.kind === 'subword' && pairs
+      ? indices.map((j) => pairs[j]!.target)
+      : texts(
+          model.data,
+          indices.map((j) => model.data.targets[j]!),
+        );
   return corpusBleu(hyps, [refs]).score;
 }
 
@@ -73,8 +89,12 @@ export async function validationBleu(model: ValidationModel, indices: readonly n
 export async function exactMatch(model: ValidationModel, indices: readonly number[]): Promise<number> {
   const outputs = await decode(model, indices, false);
   const { data } = model;
-  const hits = indices.filter((j, k) => words(data, outputs[k]!) === words(data, data.targets[j]!)).length;
-  return hits / indices.length;
+  const hyps = texts(data, outputs);
+  const refs = texts(
+    data,
+    indices.map((j) => data.targets[j]!),
+  );
+  return hyps.filter((h, k) => h === refs[k]).length / indices.length;
 }
 
 /** Greedy translations of the pairs `indices`, beside their sources in reading order. */
@@ -84,12 +104,16 @@ export async function sampleTranslations(
 ): Promise<SampleTranslation[]> {
   const outputs = await decode(model, indices, false);
   const { data } = model;
+  const translations = texts(data, outputs);
   return indices.map((j, k) => ({
-    // Sources are stored reversed, between <sos> and <eos>.
-    source: data.sourceVocab
-      .decode([...data.sources[j]!].reverse())
-      .slice(1, -1)
-      .join(' '),
-    translation: words(data, outputs[k]!),
+    // Sources are stored reversed, between <sos> and <eos>; subword models show the corpus's own line.
+    source:
+      data.pairs && data.segmenters?.source.kind === 'subword'
+        ? data.pairs[j]!.source
+        : data.sourceVocab
+            .decode([...data.sources[j]!].reverse())
+            .slice(1, -1)
+            .join(' '),
+    translation: translations[k]!,
   }));
 }
