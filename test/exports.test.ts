@@ -48,7 +48,15 @@ describe('subpath exports', () => {
       expect.arrayContaining(['corpusBleu', 'corpusChrf', 'tokenize13a']),
     );
     expect(importInFreshProcess('seq2seq-node/data').exports).toEqual(
-      expect.arrayContaining(['readCorpus', 'toSentence', 'Vocab', 'buildDataset', 'generateDemoCorpus']),
+      expect.arrayContaining([
+        'readCorpus',
+        'toSentence',
+        'Vocab',
+        'buildDataset',
+        'generateDemoCorpus',
+        'readMessageCatalog',
+        'catalogPairs',
+      ]),
     );
   });
 
