@@ -3,6 +3,7 @@
 // and the exact-match rate of its greedy translations. Speed must not be bought with worse models.
 //   npm run quality -- [--seconds 120] [--instances 5000] [--hidden 128] [--layers 4] [--device cpu]
 //   npm run quality -- --attention ...: attention decoders against the notebook's model (quality-attention.mjs)
+//   npm run quality -- --subword ...: word against subword vocabularies on real text (quality-subword.mjs)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ import { parseArgs } from 'node:util';
 // `--attention`: none vs Bahdanau vs Luong attention instead (scripts/quality-attention.mjs).
 if (process.argv.includes('--attention')) {
   await import('./quality-attention.mjs');
+  process.exit(0);
+}
+// `--subword`: word vs subword vocabularies on the message-catalog corpus (scripts/quality-subword.mjs).
+if (process.argv.includes('--subword')) {
+  await import('./quality-subword.mjs');
   process.exit(0);
 }
 

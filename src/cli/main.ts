@@ -15,6 +15,8 @@ interface ImportCommand {
   srcVocab: string;
   tgtVocab: string;
   out: string;
+  sourceSpm?: string;
+  targetSpm?: string;
   force?: boolean;
 }
 
@@ -115,11 +117,20 @@ program
   .requiredOption('--src-vocab <file>', 'JSON array of the source words in index order (eng_words)')
   .requiredOption('--tgt-vocab <file>', 'JSON array of the target words in index order (deu_words)')
   .requiredOption('--out <dir>', 'model folder to write')
+  .option('--source-spm <file>', "subword models: the source language's SentencePiece model (source.model)")
+  .option('--target-spm <file>', "subword models: the target language's SentencePiece model (target.model)")
   .option('--force', 'replace a model already in --out')
   .action(async (options: ImportCommand) => {
     const { importModel } = await import('../io/interop.js');
     const sizes = importModel(
-      { encoder: options.encoder, decoder: options.decoder, srcVocab: options.srcVocab, tgtVocab: options.tgtVocab },
+      {
+        encoder: options.encoder,
+        decoder: options.decoder,
+        srcVocab: options.srcVocab,
+        tgtVocab: options.tgtVocab,
+        ...(options.sourceSpm !== undefined ? { sourceSpm: options.sourceSpm } : {}),
+        ...(options.targetSpm !== undefined ? { targetSpm: options.targetSpm } : {}),
+      },
       options.out,
       { force: options.force },
     );
@@ -129,7 +140,10 @@ program
 
 program
   .command('export')
-  .description("write a model as the notebook's PyTorch files: encoder.pt, decoder.pt, src_vocab.json, tgt_vocab.json")
+  .description(
+    "write a model as the notebook's PyTorch files: encoder.pt, decoder.pt, src_vocab.json, tgt_vocab.json " +
+      '(and a subword model\'s SentencePiece files)',
+  )
   .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
   .requiredOption('--out <dir>', 'folder for the four files')
   .option('--force', 'replace files already in --out')

@@ -4,7 +4,9 @@
  * `importModel` turns those four files into a model folder, reading every size from the weights, and
  * `exportModel` writes them back from a model folder for the notebook's classes to `load_state_dict`.
  * Models with attention or a bidirectional encoder go the same way, to and from the classes of
- * scripts/reference/attention_model.py; their kind is read from the state dicts' keys.
+ * scripts/reference/attention_model.py; their kind is read from the state dicts' keys. Subword models travel with
+ * their SentencePiece files (`source.model`, `target.model`, or one `joint.model`), which Python's sentencepiece
+ * loads: scripts/reference/translate_subword.py translates with the exported files alone.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +14,8 @@ import { buildModel, fullSizes } from '../model/architecture.js';
 import { isLuong, type AttentionKind } from '../model/attention.js';
 import * as torch from '../torch/index.js';
 import { prepareOutputFolder } from '../util/output.js';
+import { SentencePieceModel } from '../tokens/sentencepiece.js';
+import { SubwordSegmenter, type Segmenters } from '../tokens/segmenter.js';
 import {
   loadModel,
   MODEL_FILES,
@@ -32,10 +36,17 @@ export interface NotebookFiles {
   srcVocab: string;
   /** JSON array: `deu_words` */
   tgtVocab: string;
+  /** Subword models: the source language's SentencePiece model, whose pieces start `srcVocab` in id order. */
+  sourceSpm?: string;
+  /** The target language's (the same file as `sourceSpm` for a joint model). */
+  targetSpm?: string;
 }
 
 /** The file names `exportModel` writes. */
 export const EXPORTED_FILES = ['encoder.pt', 'decoder.pt', 'src_vocab.json', 'tgt_vocab.json'] as const;
+
+/** The SentencePiece files a subword model's export adds. */
+const SENTENCEPIECE_FILES = ['source.model', 'target.model', 'joint.model'] as const;
 
 /** The sizes (and, for attention models, the options) of a module from its state dict's keys and shapes. */
 function sizesOf(state: Record<string, torch.Tensor>, path: string, isDecoder: boolean) {
@@ -82,8 +93,12 @@ function sizesOf(state: Record<string, torch.Tensor>, path: string, isDecoder: b
 
 /** Reads the notebook's four files into a model (on the CPU); checks every size against the others. */
 export function readNotebookModel(files: NotebookFiles): Omit<TrainedModel, 'device'> {
-  const sourceVocab = readVocab(files.srcVocab);
-  const targetVocab = readVocab(files.tgtVocab);
+  if ((files.sourceSpm === undefined) !== (files.targetSpm === undefined)) {
+    throw new Error('a subword model needs both SentencePiece files: --source-spm and --target-spm');
+  }
+  const segmenters = files.sourceSpm !== undefined ? readSegmenterFiles(files.sourceSpm, files.targetSpm!) : undefined;
+  const sourceVocab = readVocab(files.srcVocab, segmenters?.source.sentencePiece);
+  const targetVocab = readVocab(files.tgtVocab, segmenters?.target.sentencePiece);
   const encState = torch.loadTensors(files.encoder);
   const decState = torch.loadTensors(files.decoder);
   try {
@@ -122,7 +137,14 @@ export function readNotebookModel(files: NotebookFiles): Omit<TrainedModel, 'dev
         throw new Error(`${path}: ${(err as Error).message}`);
       }
     }
-    return { sizes: fullSizes(sizes), sourceVocab, targetVocab, encoder, decoder };
+    return {
+      sizes: fullSizes(sizes),
+      sourceVocab,
+      targetVocab,
+      encoder,
+      decoder,
+      ...(segmenters ? { segmenters } : {}),
+    };
   } finally {
     torch.disposeAll(encState);
     torch.disposeAll(decState);
@@ -134,19 +156,40 @@ export function importModel(files: NotebookFiles, out: string, options: { force?
   if (!options.force && existsSync(join(out, 'config.json'))) {
     throw new Error(`${out} already holds a model: choose another --out (or --force to replace it)`);
   }
-  prepareOutputFolder(out, { flag: '--out', own: MODEL_FILES, replaces: MODEL_FILES, force: options.force });
+  const own = [...MODEL_FILES, ...SENTENCEPIECE_FILES];
+  prepareOutputFolder(out, { flag: '--out', own, replaces: own, force: options.force });
   const model = readNotebookModel(files);
   saveModel(out, model);
   return model.sizes;
 }
 
-/** `seq2seq export`: a model folder (or a training folder's best checkpoint) to the notebook's four files. */
+/**
+ * `seq2seq export`: a model folder (or a training folder's best checkpoint) to the notebook's four files, and a
+ * subword model's SentencePiece files beside them.
+ */
 export function exportModel(modelDir: string, out: string, options: { force?: boolean } = {}): ModelSizes {
-  prepareOutputFolder(out, { flag: '--out', own: EXPORTED_FILES, replaces: EXPORTED_FILES, force: options.force });
+  const own = [...EXPORTED_FILES, ...SENTENCEPIECE_FILES];
+  prepareOutputFolder(out, { flag: '--out', own, replaces: own, force: options.force });
   const model = loadModel(modelDir);
+  const spm = model.segmenters && {
+    source: model.segmenters.source.sentencePiece!,
+    target: model.segmenters.target.sentencePiece!,
+  };
+  if (spm && spm.source === spm.target) spm.source.save(join(out, 'joint.model'));
+  else if (spm) {
+    spm.source.save(join(out, 'source.model'));
+    spm.target.save(join(out, 'target.model'));
+  }
   torch.save(model.encoder.stateDict(), join(out, 'encoder.pt'));
   torch.save(model.decoder.stateDict(), join(out, 'decoder.pt'));
   writeJson(join(out, 'src_vocab.json'), model.sourceVocab.toJSON());
   writeJson(join(out, 'tgt_vocab.json'), model.targetVocab.toJSON());
   return model.sizes;
+}
+
+/** The segmenters of two SentencePiece files (one segmenter for both sides when they are the same file). */
+function readSegmenterFiles(sourceSpm: string, targetSpm: string): Segmenters {
+  const source = new SubwordSegmenter(SentencePieceModel.load(sourceSpm));
+  const target = targetSpm === sourceSpm ? source : new SubwordSegmenter(SentencePieceModel.load(targetSpm));
+  return { source, target };
 }

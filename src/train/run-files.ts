@@ -31,8 +31,9 @@ export function saveEpoch(run: RunContext, record: EpochRecord): boolean {
 
 /** Writes loss.json and loss.png from the run's history. */
 export async function writeLossFiles(run: RunContext): Promise<void> {
-  if (!writesFiles(run)) return;
   const { history } = run.trainer;
+  // A run stopped before its first epoch ended has nothing to show (and perhaps no folder yet).
+  if (!writesFiles(run) || history.length === 0) return;
   const notebook = run.options.mode !== 'batched';
   const lossJson = notebook
     ? {
@@ -50,7 +51,6 @@ export async function writeLossFiles(run: RunContext): Promise<void> {
         best_epoch: run.trainer.best?.epoch ?? null,
       };
   writeFileAtomic(join(run.out, 'loss.json'), `${JSON.stringify(lossJson, null, 2)}\n`);
-  if (history.length === 0) return;
   const series: LossSeries[] = notebook
     ? [
         {
