@@ -29,7 +29,9 @@ function canApt() {
 function aptGet(packages) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const run = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0;
-  return run(['install', '-y', '-q', ...packages]) || (run(['update', '-q']) && run(['install', '-y', '-q', ...packages]));
+  return (
+    run(['install', '-y', '-q', ...packages]) || (run(['update', '-q']) && run(['install', '-y', '-q', ...packages]))
+  );
 }
 
 function aptInstall() {
