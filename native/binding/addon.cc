@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitNotebookStep(env, exports);
     InitBatched(env, exports);
     InitDistributed(env, exports);
+    InitSentencePiece(env, exports);
     InitTesting(env, exports);
     return exports;
   });

@@ -14,6 +14,7 @@ struct InstanceData {
   Napi::FunctionReference linear;
   Napi::FunctionReference adam;
   Napi::FunctionReference processGroup;
+  Napi::FunctionReference sentencePiece;
   int64_t liveTensors = 0;
 };
 
@@ -30,6 +31,7 @@ void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitNotebookStep(Napi::Env env, Napi::Object exports);
 void InitBatched(Napi::Env env, Napi::Object exports);
 void InitDistributed(Napi::Env env, Napi::Object exports);
+void InitSentencePiece(Napi::Env env, Napi::Object exports);
 void InitTesting(Napi::Env env, Napi::Object exports);
 
 }  // namespace seq2seq

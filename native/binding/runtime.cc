@@ -14,6 +14,7 @@
 #include "binding/addon.h"
 #include "binding/convert.h"
 #include "binding/wrap.h"
+#include "subword/sentencepiece_model.h"
 
 #ifndef SEQ2SEQ_TORCH_CUDA
 #define SEQ2SEQ_TORCH_CUDA 0
@@ -107,6 +108,10 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   out.Set("parallelInfo", at::get_parallel_info());
   out.Set("config", at::show_config());
   out.Set("openblas", OpenBlasInfo());
+  // SentencePiece's version and where the build found it, or null when the addon has none.
+  const auto sentencePiece = subword::SentencePieceVersion();
+  out.Set("sentencepiece", sentencePiece ? Napi::String::New(env, *sentencePiece) : env.Null());
+  out.Set("sentencepieceSource", sentencePiece ? Napi::String::New(env, subword::SentencePieceSource()) : env.Null());
   return out;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `seq2seq doctor`: what this installation runs on (libtorch, CUDA, C++ ABI, BLAS, threads, devices) and a
+ * `seq2seq doctor`: what this installation runs on (libtorch, CUDA, C++ ABI, BLAS, threads, devices, SentencePiece) and a
  * one-step self-test on every visible device.
  */
 import { readFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ export interface DoctorReport {
   cudaNote: string;
   /** c10d backends for data-parallel training in this build ('gloo', 'nccl'). */
   processGroups: string[];
+  /** SentencePiece's version and where the build found it, or undefined when the addon was built without it. */
+  sentencepiece?: { version: string; source: string };
   selfTest: { device: string; ok: boolean; ms: number; error?: string }[];
 }
 
@@ -90,6 +92,9 @@ export function doctor(): DoctorReport {
     devices,
     cudaNote,
     processGroups: native.processGroupBackends(),
+    ...(info.sentencepiece !== null
+      ? { sentencepiece: { version: info.sentencepiece, source: info.sentencepieceSource ?? 'unknown' } }
+      : {}),
     selfTest: devices.map(selfTest),
   };
 }
@@ -110,6 +115,12 @@ export function formatDoctor(r: DoctorReport): string {
       r.processGroups.length > 0
         ? `c10d ${r.processGroups.join(', ')}`
         : 'none: built without Gloo headers (libgloo-dev) and without a CUDA libtorch with NCCL',
+    ],
+    [
+      'SentencePiece',
+      r.sentencepiece
+        ? `${r.sentencepiece.version} (${r.sentencepiece.source})`
+        : 'not built in: install libsentencepiece-dev and npm rebuild seq2seq-node',
     ],
     ...r.selfTest.map((t): [string, string] => [
       `self-test ${t.device}`,

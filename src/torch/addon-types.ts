@@ -125,6 +125,36 @@ export interface BuildInfo {
   parallelInfo: string;
   /** at::show_config(): how libtorch itself was built. */
   config: string;
+  /** SentencePiece's version when the addon was built with it, else null. */
+  sentencepiece: string | null;
+  /** Where the build found SentencePiece (`pkg-config: /usr/lib/x86_64-linux-gnu`), else null. */
+  sentencepieceSource: string | null;
+}
+
+/** @internal A SentencePiece model (native/subword); every method throws once disposed. */
+export interface SentencePieceHandle {
+  pieces(): string[];
+  unkId(): number;
+  bosId(): number;
+  eosId(): number;
+  padId(): number;
+  encode(texts: string[]): string[][];
+  encodeAsync(texts: string[]): NativeJob<string[][]>;
+  decode(pieces: string[][]): string[];
+  /** The serialized ModelProto: a .model file's bytes. */
+  serialize(): Buffer;
+  dispose(): void;
+  isDisposed(): boolean;
+}
+
+/** @internal SentencePieceTrainer's options as the addon reads them. */
+export interface TrainSentencePieceHandleOptions {
+  vocabSize: number;
+  modelType?: 'unigram' | 'bpe';
+  characterCoverage?: number;
+  threads?: number;
+  seed?: number;
+  maxSentences?: number;
 }
 
 /** @internal The modules (and optimizers, for training) of an encoder-decoder, as the fused paths take them. */
@@ -328,6 +358,10 @@ export interface Addon {
   allReduceTensors(group: ProcessGroupHandle, tensors: TensorHandle[]): NativeJob<void>;
   /** The c10d backends this build has. */
   processGroupBackends(): ('gloo' | 'nccl')[];
+  /** A model from a .model file's bytes; throws when they are not one, or when built without SentencePiece. */
+  SentencePiece: new (bytes: Uint8Array) => SentencePieceHandle;
+  /** Trains on a thread of its own; resolves to the serialized model. Cancel only drops the result. */
+  trainSentencePiece(sentences: string[], options: TrainSentencePieceHandleOptions): NativeJob<Buffer>;
   beamBatches(
     parts: PartsHandles,
     batches: BatchArrays[],
@@ -377,6 +411,8 @@ export const ADDON_EXPORTS = [
   'broadcastTensors',
   'allReduceTensors',
   'processGroupBackends',
+  'SentencePiece',
+  'trainSentencePiece',
   'testing',
 ] as const satisfies readonly (keyof Addon)[];
 

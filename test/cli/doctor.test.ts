@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { doctor, formatDoctor } from '../../src/cli/doctor.js';
 
 describe('doctor', () => {
-  it('reports libtorch, ABI, BLAS, threads and devices, and passes its self-test on every device', () => {
+  it('reports libtorch, ABI, BLAS, threads, devices and SentencePiece, and passes its self-test on every device', () => {
     const report = doctor();
     console.log(formatDoctor(report));
     expect(report.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
@@ -13,6 +13,18 @@ describe('doctor', () => {
     expect(report.selfTest.every((t) => t.ok)).toBe(true);
     // NCCL comes only with a CUDA libtorch.
     if (report.processGroups.includes('nccl')) expect(report.cudaBuild).toBe(true);
+    // SentencePiece: its version and where the build found it, or how to get it.
+    const line = formatDoctor(report)
+      .split('\n')
+      .find((l) => l.trim().startsWith('SentencePiece'));
+    if (report.sentencepiece) {
+      expect(report.sentencepiece.version).toMatch(/^\d+\.\d+/);
+      expect(line).toContain(report.sentencepiece.source);
+    } else {
+      expect(line).toMatch(/not built in: install libsentencepiece-dev and npm rebuild/);
+    }
+    // CI installs libsentencepiece-dev (pkg-config finds it).
+    if (existsSync('/usr/include/sentencepiece_trainer.h')) expect(report.sentencepiece?.source).toMatch(/pkg-config/);
     if (process.platform === 'linux' && report.torchDir.startsWith('/usr/lib')) {
       // CI installs libgloo-dev: data-parallel training on the CPU is built in.
       expect(report.processGroups).toContain('gloo');
