@@ -142,7 +142,7 @@ program
   .command('export')
   .description(
     "write a model as the notebook's PyTorch files: encoder.pt, decoder.pt, src_vocab.json, tgt_vocab.json " +
-      '(and a subword model\'s SentencePiece files)',
+      "(and a subword model's SentencePiece files)",
   )
   .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
   .requiredOption('--out <dir>', 'folder for the four files')

@@ -142,10 +142,10 @@ export async function translateBeam(
     device: model.device,
   });
   const replaced = options.replaceUnk ? await replaceUnknowns(model, sentences, outputs) : undefined;
-  const detokenize = segmentersOf(model).target.detokenize;
+  const segmenter = segmentersOf(model).target;
   outputs.forEach((hyps, k) => {
     const tokens = hyps.map((h, n) => displayWords(replaced?.[k]?.[n] ?? model.targetVocab.decode(h.words)));
-    const textsOut = detokenize(tokens);
+    const textsOut = segmenter.detokenize(tokens);
     results[slots[k]!] = hyps.map((h, n) => ({
       text: textsOut[n]!,
       tokens: tokens[n]!,
@@ -184,14 +184,14 @@ export async function translateWithAttention(
     sentences.map((sentence) => model.sourceVocab.encode(sentence).reverse()),
     { ...markers(model.targetVocab), maxLength, device: model.device },
   );
-  const detokenize = segmentersOf(model).target.detokenize;
+  const segmenter = segmentersOf(model).target;
   outputs.forEach((out, k) => {
     const weights = out.weights.map((row) => [...row].reverse());
     const produced = model.targetVocab.decode(out.words);
     const target = options.replaceUnk ? replaceUnk(produced, weights, sentences[k]!, model.targetVocab) : produced;
     const tokens = displayWords(target);
     results[slots[k]!] = {
-      text: detokenize([tokens])[0]!,
+      text: segmenter.detokenize([tokens])[0]!,
       tokens,
       attention: { source: sentences[k]!, target, weights },
     };
