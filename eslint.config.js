@@ -13,6 +13,7 @@ export default tseslint.config(
         console: 'readonly',
         performance: 'readonly',
         AbortSignal: 'readonly',
+        AbortController: 'readonly',
         TextEncoder: 'readonly',
       },
     },
