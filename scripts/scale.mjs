@@ -18,6 +18,10 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '280000' },
     corpus: { type: 'string' },
     rows: { type: 'string', default: 'word,word-cap,unigram,bpe' },
+    hidden: { type: 'string', default: '256' },
+    embedding: { type: 'string', default: '128' },
+    layers: { type: 'string', default: '2' },
+    attention: { type: 'string', default: 'luong-general' },
     json: { type: 'string' },
     child: { type: 'string' },
   },
@@ -31,16 +35,22 @@ if (values.child) {
   const controller = new AbortController();
   const lines = [];
   let first;
+  let data;
   await train(options, {
     signal: controller.signal,
-    log: (line) => lines.push(`${((performance.now() - started) / 1000).toFixed(1)} s  ${line}`),
+    log: (line) => {
+      const seconds = (performance.now() - started) / 1000;
+      // The vocabularies line comes once the pairs are read, split, segmented and indexed.
+      if (data === undefined && /vocabularies:/.test(line)) data = { seconds, rss: process.memoryUsage().rss };
+      lines.push(`${seconds.toFixed(1)} s  ${line}`);
+    },
     onProgress: () => {
       first ??= (performance.now() - started) / 1000;
       controller.abort();
     },
   });
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  console.log(JSON.stringify({ first, maxRss, lines }));
+  console.log(JSON.stringify({ first, maxRss, data, lines }));
   process.exit(0);
 }
 
@@ -103,10 +113,10 @@ if (!corpus) {
 const base = {
   corpus,
   instances: 'all',
-  hidden: 256,
-  embedding: 128,
-  layers: 2,
-  attention: 'luong-general',
+  hidden: Number(values.hidden),
+  embedding: Number(values.embedding),
+  layers: Number(values.layers),
+  attention: values.attention,
   samples: 0,
 };
 const ROWS = {
@@ -134,7 +144,7 @@ for (const name of values.rows.split(',')) {
   const r = JSON.parse(stdout.trim().split('\n').at(-1));
   const wall = (performance.now() - started) / 1000;
   for (const line of r.lines) console.error(`${name}: ${line}`);
-  results.push({ name, label: row.label, first: r.first, wall, maxRss: r.maxRss });
+  results.push({ name, label: row.label, first: r.first, wall, maxRss: r.maxRss, data: r.data });
   rmSync(out, { recursive: true, force: true });
 }
 
@@ -143,7 +153,12 @@ console.log(
   `\n${corpus}: ${values.corpus ? '' : `${values.pairs} generated pairs, `}--instances all, ${base.attention} attention, ` +
     `hidden ${base.hidden}, ${base.layers} layers; ${cpus()[0].model.trim()} x ${cpus().length}, ${gb(totalmem())} memory\n`,
 );
-console.log('| vocabulary | first batch trained after | peak memory (RSS) |');
-console.log('|---|--:|--:|');
-for (const r of results) console.log(`| ${r.label} | ${r.first.toFixed(1)} s | ${gb(r.maxRss)} |`);
+console.log(
+  '| vocabulary | pairs read, split, vocabularies built, indexed | memory then (RSS) | first batch trained | peak memory (RSS) |',
+);
+console.log('|---|--:|--:|--:|--:|');
+for (const r of results) {
+  const data = `${r.data.seconds.toFixed(1)} s | ${gb(r.data.rss)}`;
+  console.log(`| ${r.label} | ${data} | ${r.first.toFixed(1)} s | ${gb(r.maxRss)} |`);
+}
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));

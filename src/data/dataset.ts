@@ -52,7 +52,10 @@ const countTokens = (text: string): number => toSentence(text).length - 2;
  * pair once, in corpus order (the batches of each epoch are shuffled).
  */
 export function samplePairs(pairs: readonly Pair[], instances: number | 'all', seed: number): Pair[] {
-  if (instances === 'all') return [...pairs];
+  if (instances === 'all') {
+    checkDatasetFits(pairs, pairs.length);
+    return [...pairs];
+  }
   checkInteger('instances', instances, 1);
   checkDatasetFits(pairs, instances);
   const random = new Random(seed);
