@@ -35,6 +35,7 @@ const { train } = await import('../dist/train/run.js');
 const { translateBeam, UnknownWordsError } = await import('../dist/decode/translate.js');
 const { inEvalMode } = await import('../dist/train/validation.js');
 const { corpusBleu, corpusChrf } = await import('../dist/eval/index.js');
+const { WORDS } = await import('../dist/tokens/segmenter.js');
 
 const work = join(root, 'runs', 'quality-subword');
 let corpusPath = values.corpus;
@@ -102,6 +103,8 @@ for (const name of values.rows.split(',')) {
   const row = ROWS[name];
   if (!row) throw new Error(`unknown row ${name}: ${Object.keys(ROWS).join(', ')}`);
   const started = performance.now();
+  // Epochs trained, the unfinished last one counted by its share of batches (the wall clock stops mid-epoch).
+  let partial = 0;
   const result = await train(
     {
       corpus: trainFile,
@@ -117,22 +120,35 @@ for (const name of values.rows.split(',')) {
       ...(values.threads ? { threads: Number(values.threads) } : {}),
       ...row.options,
     },
-    { signal: AbortSignal.timeout(Number(values.seconds) * 1000), log: (line) => console.error(`${name}: ${line}`) },
+    {
+      signal: AbortSignal.timeout(Number(values.seconds) * 1000),
+      log: (line) => console.error(`${name}: ${line}`),
+      onProgress: (p) => (partial = p.done / p.total),
+      onEpoch: () => (partial = 0),
+    },
   );
   const seconds = (performance.now() - started) / 1000;
   const { model } = result;
-  const translations = await inEvalMode([model.encoder, model.decoder], () =>
-    translateBeam(
-      model,
-      test.map((p) => p.source),
-      { beam: 1, maxLength: 100, replaceUnk: row.replaceUnk === true },
-    ),
-  );
+  // Each translation may be twice as long as its source and ten tokens more (as validation decodes): sentences
+  // are decoded in groups of one limit.
+  const segmenter = model.segmenters?.source ?? WORDS;
+  const limits = segmenter.segment(test.map((p) => p.source)).map((tokens) => 2 * (tokens.length + 2) + 10);
+  const translations = new Array(test.length);
+  await inEvalMode([model.encoder, model.decoder], async () => {
+    for (const limit of new Set(limits)) {
+      const group = test.flatMap((_, i) => (limits[i] === limit ? [i] : []));
+      const out = await translateBeam(
+        model,
+        group.map((i) => test[i].source),
+        { beam: 1, maxLength: limit, replaceUnk: row.replaceUnk === true },
+      );
+      group.forEach((i, k) => (translations[i] = out[k]));
+    }
+  });
   const refused = translations.filter((t) => t instanceof UnknownWordsError).length;
   const hyps = translations.map((t) => (t instanceof UnknownWordsError ? '' : (t[0]?.text ?? '')));
   const bleu = corpusBleu(hyps, [refs]);
   const chrf = corpusChrf(hyps, [refs]);
-  const sentences = result.history.length;
   const line = {
     name,
     label: row.label,
@@ -140,7 +156,7 @@ for (const name of values.rows.split(',')) {
     refused,
     bleu: bleu.score,
     chrf: chrf.score,
-    epochs: sentences,
+    epochs: result.history.length + (result.stopped ? partial : 0),
     seconds,
     sample: hyps.slice(0, 3),
     signature: bleu.signature,
@@ -153,13 +169,13 @@ console.log(
   `\n${corpusPath}: ${trainPairs.length} training pairs, ${test.length} held-out test pairs (3 to 30 words, sources ` +
     `never trained on); ${sizes.attention} attention, hidden ${sizes.hidden}, embedding ${sizes.embedding}, ` +
     `${sizes.layers} layers, batch 64, ${values.seconds} s of training each (${cpus()[0].model.trim()} x ${cpus().length}); ` +
-    `greedy decoding; BLEU and chrF of the detokenized translations against the raw references (${results[0]?.signature ?? ''})\n`,
+    `greedy decoding (at most 2 x source + 10 tokens); BLEU and chrF of the detokenized translations against the raw references (${results[0]?.signature ?? ''})\n`,
 );
 console.log('| vocabulary | source / target vocabulary | refused | BLEU | chrF | epochs | training |');
 console.log('|---|--:|--:|--:|--:|--:|--:|');
 for (const r of results) {
   console.log(
-    `| ${r.label} | ${r.vocabularies} | ${r.refused} of ${test.length} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} | ${r.epochs} | ${r.seconds.toFixed(0)} s |`,
+    `| ${r.label} | ${r.vocabularies} | ${r.refused} of ${test.length} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} | ${r.epochs.toFixed(1)} | ${r.seconds.toFixed(0)} s |`,
   );
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
