@@ -19,6 +19,13 @@ export default tseslint.config(
     },
   },
   {
+    // The web page's script runs in the browser.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', performance: 'readonly' },
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

@@ -67,7 +67,7 @@ program
   .option('--json', 'print one JSON object per sentence: source, translations with text, tokens and scores')
   .option('--replace-unk', 'replace each produced <unk> by the most-attended source word (attention word models)')
   .option('--show-attention', 'print the attention weights behind each word (greedy; models with --attention)')
-  .option('--attention-png <file>', 'draw the attention as a heat map PNG (several sentences: FILE-N.png)')
+  .option('--attention-png <file>', 'draw the attention as a heat map PNG (several sentences, or stdin: FILE-N.png)')
   .option('--force', 'replace existing --attention-png files')
   .argument('[sentences...]', 'sentences to translate (default: read lines from stdin)')
   .action(async (sentences: string[], options: TranslateCommand) => {

@@ -3,7 +3,7 @@ import { translateBeam, translateWithAttention, UnknownWordsError } from '../dec
 import { loadModel, type TrainedModel } from '../io/model-files.js';
 import { formatAttention, writeAttentionPng } from '../plot/attention-plot.js';
 import type { Device } from '../torch/index.js';
-import { boundedLines } from '../util/lines.js';
+import { lineBatches } from '../util/lines.js';
 import { checkOutputFile } from '../util/output.js';
 
 export interface TranslateCommand {
@@ -24,7 +24,10 @@ export interface TranslateCommand {
   replaceUnk?: boolean;
 }
 
-/** Sentences translated together when reading stdin: enough for full batches, few enough to print as it goes. */
+/**
+ * The most sentences of stdin translated together: enough for full batches, few enough to print as it goes. A
+ * batch is cut short when no further line is waiting, so that typed lines are answered at once.
+ */
 const CHUNK = 256;
 /** A sentence is a few hundred bytes; a line longer than this is a mistake (a binary file piped in). */
 const MAX_LINE_BYTES = 1 << 20;
@@ -40,11 +43,15 @@ export async function runTranslate(sentences: string[], options: TranslateComman
     throw new Error(`${options.model} has no attention (trained with --attention none): nothing to show`);
   }
   let status = 0;
+  // Sentences translated before this batch: n-best lists and heat maps are numbered across batches.
   let count = 0;
+  // Heat maps are numbered (FILE-N.png) unless a single sentence is given as an argument.
+  const numbered = sentences.length !== 1;
   const translate = async (texts: string[]): Promise<void> => {
+    const before = count;
+    count += texts.length;
     if (attention) {
-      status = Math.max(status, await translateAttended(model, texts, options, count));
-      count += texts.length;
+      status = Math.max(status, await translateAttended(model, texts, options, before, numbered));
       return;
     }
     const results = await translateBeam(model, texts, {
@@ -68,7 +75,7 @@ export async function runTranslate(sentences: string[], options: TranslateComman
         }));
         console.log(JSON.stringify({ source: texts[i], translations }));
       } else if (options.nBest > 1) {
-        result.forEach((t, n) => console.log(`${i}\t${n}\t${t.score.toFixed(4)}\t${t.text}`));
+        result.forEach((t, n) => console.log(`${before + i}\t${n}\t${t.score.toFixed(4)}\t${t.text}`));
       } else {
         console.log(result[0]?.text ?? '');
       }
@@ -78,16 +85,9 @@ export async function runTranslate(sentences: string[], options: TranslateComman
     await translate(sentences);
     return status;
   }
-  // One sentence per line from stdin, translated in chunks so that long inputs stream.
-  let chunk: string[] = [];
-  for await (const line of boundedLines(process.stdin, MAX_LINE_BYTES)) {
-    chunk.push(line);
-    if (chunk.length === CHUNK) {
-      await translate(chunk);
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) await translate(chunk);
+  // One sentence per line from stdin: a piped file in batches of CHUNK, printed as they are done; a typed line (or
+  // the last of what a pipe holds so far) as soon as nothing further is waiting.
+  for await (const batch of lineBatches(process.stdin, MAX_LINE_BYTES, CHUNK)) await translate(batch);
   return status;
 }
 
@@ -97,6 +97,7 @@ async function translateAttended(
   texts: string[],
   options: TranslateCommand,
   before: number,
+  numbered: boolean,
 ): Promise<number> {
   let status = 0;
   const results = await translateWithAttention(model, texts, options.maxLength, { replaceUnk: options.replaceUnk });
@@ -121,8 +122,7 @@ async function translateAttended(
     }
     if (options.attentionPng) {
       const n = before + i + 1;
-      const single = texts.length === 1 && before === 0;
-      const path = single ? options.attentionPng : options.attentionPng.replace(/(\.png)?$/i, `-${n}.png`);
+      const path = numbered ? options.attentionPng.replace(/(\.png)?$/i, `-${n}.png`) : options.attentionPng;
       checkOutputFile(path, '--attention-png', options.force);
       await writeAttentionPng(path, result.attention, texts[i]);
     }
