@@ -1,5 +1,5 @@
 // `npm run quality -- --subword`: what the vocabulary does to a model on real text. The same model (size, data,
-// wall-clock training time) with the notebook's word vocabulary, a capped word vocabulary with <unk> (and
+// CPU time of training) with the notebook's word vocabulary, a capped word vocabulary with <unk> (and
 // --replace-unk), and SentencePiece unigram and BPE vocabularies, trained on the message-catalog corpus
 // (scripts/corpus-from-catalogs.mjs) and scored on the same held-out pairs as published results are: sacreBLEU's
 // BLEU and chrF of the detokenized translations against the corpus's own lines. A refused sentence (a word the
@@ -7,7 +7,7 @@
 //   npm run quality -- --subword [--seconds 300] [--corpus runs/catalogs-de.txt] [--test 1000] [--json FILE]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -69,7 +69,7 @@ for (const i of order) {
   test.push(p);
 }
 const trainPairs = pairs.filter((p) => !testSources.has(p.source));
-rmSync(work, { recursive: true, force: true });
+for (const name of values.rows.split(',')) rmSync(join(work, name), { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const trainFile = join(work, 'train.txt');
 writeFileSync(trainFile, trainPairs.map((p) => `${p.source}\t${p.target}\tquality\n`).join(''));
@@ -95,16 +95,35 @@ const ROWS = {
     label: `subword BPE, --vocab-size ${values['vocab-size']}`,
     options: { vocab: 'subword', subword: 'bpe', vocabSize: Number(values['vocab-size']) },
   },
+  // Beyond the default rows: one SentencePiece model for both sides (placeholders, options and names are shared).
+  'unigram-joint': {
+    label: `subword unigram, joint, --vocab-size ${values['vocab-size']}`,
+    options: { vocab: 'subword', subword: 'unigram', joint: true, vocabSize: Number(values['vocab-size']) },
+  },
+  'bpe-joint': {
+    label: `subword BPE, joint, --vocab-size ${values['vocab-size']}`,
+    options: { vocab: 'subword', subword: 'bpe', joint: true, vocabSize: Number(values['vocab-size']) },
+  },
 };
 
 const refs = test.map((p) => p.target);
+const cores = values.threads ? Number(values.threads) : availableParallelism();
 const results = [];
 for (const name of values.rows.split(',')) {
   const row = ROWS[name];
   if (!row) throw new Error(`unknown row ${name}: ${Object.keys(ROWS).join(', ')}`);
   const started = performance.now();
-  // Epochs trained, the unfinished last one counted by its share of batches (the wall clock stops mid-epoch).
+  // Epochs trained, the unfinished last one counted by its share of batches (the budget stops training mid-epoch).
   let partial = 0;
+  // The budget is this process's CPU time (every thread's), so that other work on a shared machine takes nothing
+  // from one row that another row had: the same seconds x cores each.
+  const budget = Number(values.seconds) * cores * 1e6;
+  const cpuAtStart = process.cpuUsage();
+  const controller = new AbortController();
+  const meter = setInterval(() => {
+    const used = process.cpuUsage(cpuAtStart);
+    if (used.user + used.system >= budget) controller.abort();
+  }, 250);
   const result = await train(
     {
       corpus: trainFile,
@@ -121,12 +140,14 @@ for (const name of values.rows.split(',')) {
       ...row.options,
     },
     {
-      signal: AbortSignal.timeout(Number(values.seconds) * 1000),
+      signal: controller.signal,
       log: (line) => console.error(`${name}: ${line}`),
       onProgress: (p) => (partial = p.done / p.total),
       onEpoch: () => (partial = 0),
     },
   );
+  clearInterval(meter);
+  const cpu = process.cpuUsage(cpuAtStart);
   const seconds = (performance.now() - started) / 1000;
   const { model } = result;
   // Each translation may be twice as long as its source and ten tokens more (as validation decodes): sentences
@@ -158,6 +179,7 @@ for (const name of values.rows.split(',')) {
     chrf: chrf.score,
     epochs: result.history.length + (result.stopped ? partial : 0),
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     sample: hyps.slice(0, 3),
     signature: bleu.signature,
   };
@@ -168,10 +190,10 @@ for (const name of values.rows.split(',')) {
 console.log(
   `\n${corpusPath}: ${trainPairs.length} training pairs, ${test.length} held-out test pairs (3 to 30 words, sources ` +
     `never trained on); ${sizes.attention} attention, hidden ${sizes.hidden}, embedding ${sizes.embedding}, ` +
-    `${sizes.layers} layers, batch 64, ${values.seconds} s of training each (${cpus()[0].model.trim()} x ${cpus().length}); ` +
+    `${sizes.layers} layers, batch 64, ${values.seconds} s x ${cores} cores of CPU time each (the process's own, so that other work on the machine does not change a row's budget; ${cpus()[0].model.trim()} x ${cpus().length}); ` +
     `greedy decoding (at most 2 x source + 10 tokens); BLEU and chrF of the detokenized translations against the raw references (${results[0]?.signature ?? ''})\n`,
 );
-console.log('| vocabulary | source / target vocabulary | refused | BLEU | chrF | epochs | training |');
+console.log('| vocabulary | source / target vocabulary | refused | BLEU | chrF | epochs | training (wall clock) |');
 console.log('|---|--:|--:|--:|--:|--:|--:|');
 for (const r of results) {
   console.log(
