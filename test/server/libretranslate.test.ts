@@ -226,6 +226,18 @@ describe('the LibreTranslate API', () => {
     expect(res.json()).toEqual({ error: error });
   });
 
+  it('answers pages of other origins with cors, as LibreTranslate does, and not without', async () => {
+    const open = createServer(tiny.model, { cors: true });
+    const preflight = await open.inject({ method: 'OPTIONS', url: '/translate' });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-headers']).toBe('Authorization, Content-Type');
+    const res = await open.inject({ method: 'POST', url: '/translate', body: { source: 'en', target: 'de' } });
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    await open.close();
+    expect((await server.inject('/languages')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('answers unknown routes with 404 and the same shape', async () => {
     const res = await server.inject('/nope');
     expect(res.statusCode).toBe(404);
