@@ -15,6 +15,7 @@ export default tseslint.config(
         AbortSignal: 'readonly',
         AbortController: 'readonly',
         TextEncoder: 'readonly',
+        fetch: 'readonly',
       },
     },
   },

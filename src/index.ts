@@ -124,3 +124,19 @@ export { attentionHeatmapSvg, writeAttentionPng, formatAttention, type Attention
 // evaluation
 export { corpusBleu, corpusChrf, tokenize13a, type BleuScore, type ChrfScore } from './eval/index.js';
 export { evaluateModel, pickPairs, type Evaluation } from './eval/evaluate.js';
+
+// serving
+export { createServer, seq2seqRoutes, type CreateServerOptions, type Seq2seqRoutesOptions } from './server/server.js';
+export { SERVER_DEFAULTS, resolveServerOptions, type ServerOptions } from './server/limits.js';
+export { readApiKeys } from './server/api-keys.js';
+export {
+  Batcher,
+  QueueFullError,
+  BatcherClosedError,
+  type BatcherOptions,
+  type BatchEvent,
+  type BatchDone,
+} from './server/batcher.js';
+export type { DecodeKind } from './server/decoding.js';
+export type { LibreTranslateAnswer } from './server/libretranslate.js';
+export type { TranslationAnswer, HypothesisAnswer, ModelAnswer } from './server/native-api.js';

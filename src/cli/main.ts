@@ -1,11 +1,20 @@
 #!/usr/bin/env node
 /** The `seq2seq` command line. Every failure ends in one plain line on stderr and a non-zero exit. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_BEAM, MAX_DECODE_LENGTH } from '../decode/limits.js';
 import type { Device } from '../torch/index.js';
-import { device, integer, metrics, number } from './arguments.js';
+import {
+  checkLanguageCode,
+  MAX_BATCH,
+  MAX_TIMEOUT_S,
+  MAX_WAIT_MS,
+  resolveServerOptions,
+  SERVER_DEFAULTS,
+} from '../server/limits.js';
+import { device, integer, metrics, number, positiveUpTo } from './arguments.js';
 import type { EvalCommand } from './eval.js';
 import type { ScoreCommand } from './score.js';
+import type { ServeCommand } from './serve.js';
 import { addTrainCommand } from './train.js';
 import type { TranslateCommand } from './translate.js';
 
@@ -21,6 +30,15 @@ interface ImportCommand {
 }
 
 const finite = number(-10, 10);
+
+/** A language code: en, de, pt-BR. */
+const languageCode = (value: string): string => {
+  try {
+    return checkLanguageCode('', value);
+  } catch {
+    throw new InvalidArgumentError(`expected a language code such as en or pt-BR, got "${value}"`);
+  }
+};
 
 const program = new Command()
   .name('seq2seq')
@@ -73,6 +91,64 @@ program
   .action(async (sentences: string[], options: TranslateCommand) => {
     const { runTranslate } = await import('./translate.js');
     process.exitCode = await runTranslate(sentences, options);
+  });
+
+program
+  .command('serve')
+  .description(
+    'serve translations over HTTP: LibreTranslate-compatible /translate and /languages, /v1/translate with beams, ' +
+      'n-best and attention, /health and /metrics; concurrent requests are decoded in shared batches',
+  )
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  .option('--host <host>', 'address to listen on (loopback; 0.0.0.0 for every interface)', '127.0.0.1')
+  .option('--port <n>', 'port to listen on (0: any free port)', integer(0, 65535), 5000)
+  .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
+  .option('--source <code>', "the model's source language, as clients name it", languageCode, SERVER_DEFAULTS.source)
+  .option('--target <code>', "the model's target language", languageCode, SERVER_DEFAULTS.target)
+  .option('--max-batch <n>', 'most sentences decoded together', integer(1, MAX_BATCH), SERVER_DEFAULTS.maxBatch)
+  .option(
+    '--max-wait <ms>',
+    'milliseconds a batch waits for more sentences after its first',
+    number(0, MAX_WAIT_MS),
+    SERVER_DEFAULTS.maxWait,
+  )
+  .option('--max-queue <n>', 'most sentences waiting; beyond, requests get 429', integer(1), SERVER_DEFAULTS.maxQueue)
+  .option('--max-chars <n>', 'most characters in a sentence (413 beyond)', integer(1), SERVER_DEFAULTS.maxChars)
+  .option('--max-sentences <n>', 'most sentences in a request (413 beyond)', integer(1), SERVER_DEFAULTS.maxSentences)
+  .option(
+    '--timeout <s>',
+    'seconds a request may take, queue included (503 beyond)',
+    positiveUpTo(MAX_TIMEOUT_S),
+    SERVER_DEFAULTS.timeout,
+  )
+  .option('--beam <k>', 'beam width of requests that do not ask for one (1: greedy)', integer(1, MAX_BEAM), 1)
+  .option('--beam-max <k>', 'widest beam a request may ask for', integer(1, MAX_BEAM), SERVER_DEFAULTS.beamMax)
+  .option(
+    '--max-length <n>',
+    'most tokens a request may ask a translation to have',
+    integer(1, MAX_DECODE_LENGTH),
+    SERVER_DEFAULTS.maxLength,
+  )
+  .option('--api-keys <file>', 'require one of these keys (one a line) on translation requests; 403 otherwise')
+  .option('--cors', 'answer cross-origin requests from any web page (Access-Control-Allow-Origin: *)')
+  .addOption(
+    new Option('--log-level <level>', 'request log on stdout, one JSON line per request')
+      .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+      .default('info'),
+  )
+  .action(async (options: ServeCommand, command: Command) => {
+    if (options.beam > options.beamMax)
+      command.error(`--beam ${options.beam} is wider than --beam-max ${options.beamMax}`);
+    if (options.source.toLowerCase() === options.target.toLowerCase()) {
+      command.error(`--source and --target must be different languages, not both ${options.source}`);
+    }
+    const { runServe, serverOptionsOf } = await import('./serve.js');
+    try {
+      resolveServerOptions(serverOptionsOf(options));
+    } catch (err) {
+      command.error((err as Error).message);
+    }
+    process.exit(await runServe(options));
   });
 
 program
