@@ -16,6 +16,8 @@ export default tseslint.config(
         AbortController: 'readonly',
         TextEncoder: 'readonly',
         fetch: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
       },
     },
   },

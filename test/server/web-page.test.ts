@@ -14,7 +14,7 @@ import { translateBeam, translateWithAttention, type Translation } from '../../s
 import { loadModel, type TrainedModel } from '../../src/io/model-files.js';
 import { train } from '../../src/train/run.js';
 import { colourCounts, decodePng } from '../helpers/png.js';
-import { createStubServer } from '../helpers/stub-server.js';
+import { createServer } from '../../src/server/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skipped = existsSync(CHROMIUM) ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`;
@@ -24,12 +24,9 @@ interface Running {
   close: () => Promise<void>;
 }
 
-/**
- * The server under test, listening on a free loopback port. The stand-in of test/helpers/stub-server.ts until
- * `seq2seq serve` exists; then this function alone changes, to `createServer(model, ...)`.
- */
+/** The server under test (`seq2seq serve`'s), listening on a free loopback port. */
 async function startServer(model: TrainedModel): Promise<Running> {
-  const app = createStubServer(model);
+  const app = createServer(model);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url: `${address}/`, close: () => app.close() };
 }
