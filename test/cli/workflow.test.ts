@@ -134,7 +134,9 @@ describe('translate, eval, score, export and import', () => {
     expect(scored.bleu).toBeCloseTo(e.bleu as number, 3);
     expect(scored.chrf).toBeCloseTo(e.chrf as number, 3);
     const text = cli(['eval', '--model', run, '--corpus', demo, '--instances', '20', '--beam', '3']);
-    expect(text.stdout).toMatch(/^\d+ pairs scored.*, beam 3\nBLEU = \d+\.\d\d /);
+    expect(text.stdout).toMatch(
+      /^\d+ pairs scored.*, beam 3\nscored on the model's lowercased words \(a word model: [^)]*\)\nBLEU = \d+\.\d\d /,
+    );
     expect(text.stdout).toMatch(/exact match = \d+\.\d%\nloss per target token = \d+\.\d+/);
   });
 
