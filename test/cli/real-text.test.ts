@@ -41,7 +41,8 @@ describe.skipIf(sentencePieceVersion() === undefined)('seq2seq with a subword vo
       'all',
     ]);
     expect(t.status, t.stderr).toBe(0);
-    expect(t.stdout).toMatch(/all 500 pairs; vocabularies: 150 source, 150 target pieces/);
+    // SentencePiece's unigram vocabulary size is a soft limit: a small corpus may give fewer pieces.
+    expect(t.stdout).toMatch(/all 500 pairs; vocabularies: \d+ source, \d+ target pieces/);
     const j = cli(['translate', '--model', out, '--json', 'The dog sees Zoë, 42 times!']);
     expect(j.status, j.stderr).toBe(0);
     const line = JSON.parse(j.stdout) as { translations: { text: string; tokens: string[] }[] };

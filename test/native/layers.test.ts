@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const NAPI_INCLUDE = /^\s*#\s*include\s*[<"](napi|node_api|js_native_api)[^>"]*[>"]/m;
-const CORE_LAYERS = ['seq2seq', 'kernels', 'distributed'];
+const CORE_LAYERS = ['seq2seq', 'kernels', 'distributed', 'subword'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -22,7 +22,7 @@ describe('native/ layers', () => {
   it('keeps every C++ file in a layer folder, none loose in native/', () => {
     const loose = readdirSync('native').filter((f) => /\.(cc|h)$/.test(f));
     expect(loose).toEqual([]);
-    expect(readdirSync('native').sort()).toEqual(['binding', 'distributed', 'kernels', 'seq2seq']);
+    expect(readdirSync('native').sort()).toEqual(['binding', 'distributed', 'kernels', 'seq2seq', 'subword']);
   });
 
   it('has no Node-API include, and no include of the binding, outside native/binding/', () => {
