@@ -118,7 +118,16 @@ export interface TrainOptions extends Partial<ModelSizes> {
 }
 
 /** The options a run keeps in its checkpoints' trainer.json, so that a resumed run continues with the same ones. */
-export interface RunOptions extends ModelSizes {
+/**
+ * The vocabulary options a run keeps: absent in runs started before subword vocabularies (word); `sourceSpm` and
+ * `targetSpm` are absolute paths (the files themselves are copied into every checkpoint).
+ */
+type RunVocabularyOptions = Pick<
+  TrainOptions,
+  'vocab' | 'vocabSize' | 'subword' | 'joint' | 'sourceSpm' | 'targetSpm' | 'maxVocab' | 'minFreq'
+>;
+
+export interface RunOptions extends ModelSizes, RunVocabularyOptions {
   /** The corpus's absolute path. */
   corpus: string;
   /** Its SHA-256, so that a resumed run refuses a corpus that changed. */
@@ -139,16 +148,6 @@ export interface RunOptions extends ModelSizes {
   bestMetric: BestMetric;
   /** Absent in runs started before the limit existed: no pair was skipped for its length. */
   maxLength?: number;
-  /** Absent in runs started before subword vocabularies: word. */
-  vocab?: VocabularyKind;
-  vocabSize?: number;
-  subword?: 'unigram' | 'bpe';
-  joint?: boolean;
-  /** Absolute paths of the given SentencePiece models (copied into every checkpoint). */
-  sourceSpm?: string;
-  targetSpm?: string;
-  maxVocab?: number;
-  minFreq?: number;
 }
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
