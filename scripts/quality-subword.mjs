@@ -73,6 +73,8 @@ for (const name of values.rows.split(',')) rmSync(join(work, name), { recursive:
 mkdirSync(work, { recursive: true });
 const trainFile = join(work, 'train.txt');
 writeFileSync(trainFile, trainPairs.map((p) => `${p.source}\t${p.target}\tquality\n`).join(''));
+writeFileSync(join(work, 'test.src'), test.map((p) => `${p.source}\n`).join(''));
+writeFileSync(join(work, 'test.ref'), test.map((p) => `${p.target}\n`).join(''));
 
 const sizes = {
   hidden: Number(values.hidden),
@@ -177,12 +179,18 @@ for (const name of values.rows.split(',')) {
     refused,
     bleu: bleu.score,
     chrf: chrf.score,
+    // Length against the references (BLEU's sys_len / ref_len): loops make it long, early <eos> short.
+    lengthRatio: bleu.sysLen / bleu.refLen,
+    precisions: bleu.precisions,
     epochs: result.history.length + (result.stopped ? partial : 0),
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     sample: hyps.slice(0, 3),
     signature: bleu.signature,
   };
+  // The translations beside the references, one per line, for a look at what the numbers hide.
+  mkdirSync(join(work, name), { recursive: true });
+  writeFileSync(join(work, name, 'test.hyp'), hyps.map((h) => `${h}\n`).join(''));
   console.error(JSON.stringify(line));
   results.push(line);
 }

@@ -5,7 +5,7 @@
 import type { EpochRecord } from '../io/checkpoint.js';
 import { trainBatched, type BatchedResult, type EpochReport } from './batched.js';
 import { patienceExhausted } from './early-stopping.js';
-import { writesFiles, type RunContext, type RunOutcome } from './run-context.js';
+import { stoppedMessage, writesFiles, type RunContext, type RunOutcome } from './run-context.js';
 import { saveEpoch, writeLossFiles } from './run-files.js';
 import { exactMatch, sampleTranslations, validationBleu } from './validation.js';
 
@@ -57,7 +57,7 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
   await writeLossFiles(run);
   run.group?.close();
   if (result.stopped) {
-    say(`stopped: the checkpoint of the last complete epoch is in ${run.out}/last`);
+    say(stoppedMessage(run));
     return { stopped: true, earlyStopped: false, samples: [] };
   }
   const earlyStopped = result.earlyStopped;

@@ -63,3 +63,10 @@ export interface RunOutcome {
   samples: SampleTranslation[];
   losses?: NotebookLosses;
 }
+
+/** What a stopped run tells the user about what it kept. */
+export function stoppedMessage(run: RunContext): string {
+  return run.trainer.history.length > 0
+    ? `stopped: the checkpoint of the last complete epoch is in ${run.out}/last`
+    : 'stopped before the first epoch ended: no checkpoint was written';
+}

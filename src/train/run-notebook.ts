@@ -6,7 +6,7 @@
 import { exportRunLosses, exportRunStart } from '../io/run-export.js';
 import { trainFused } from './fused.js';
 import { trainNotebook, type NotebookLosses } from './notebook.js';
-import type { RunContext, RunOutcome } from './run-context.js';
+import { stoppedMessage, type RunContext, type RunOutcome } from './run-context.js';
 import { saveEpoch, writeLossFiles } from './run-files.js';
 import { sampleTranslations } from './validation.js';
 
@@ -57,7 +57,7 @@ export async function trainNotebookRun(run: RunContext): Promise<RunOutcome> {
     });
   } catch (err) {
     if (hooks.signal?.aborted) {
-      say(`stopped: the checkpoint of the last complete epoch is in ${run.out}/last`);
+      say(stoppedMessage(run));
       return {
         stopped: true,
         earlyStopped: false,

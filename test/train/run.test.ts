@@ -161,6 +161,19 @@ describe('a training folder shared by the library and the command line', () => {
     expect(result.history.map((e) => e.epoch)).toEqual([1]);
     expect(readlinkSync(join(out, 'last'))).toBe(join('checkpoints', 'epoch-0001'));
   });
+
+  it('says so when stopped before its first epoch ended, without pointing at a checkpoint', async () => {
+    const out = join(root, 'aborted-early');
+    const lines: string[] = [];
+    const result = await train(
+      { ...options, out, epochs: 5 },
+      { signal: AbortSignal.abort(), log: (line) => lines.push(line) },
+    );
+    expect(result.stopped).toBe(true);
+    expect(result.history).toEqual([]);
+    expect(lines).toContain('stopped before the first epoch ended: no checkpoint was written');
+    expect(lines.join('\n')).not.toMatch(/checkpoint of the last complete epoch/);
+  });
 });
 
 describe('validation', () => {
