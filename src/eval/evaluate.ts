@@ -6,6 +6,7 @@
  */
 import type { Pair } from '../data/corpus.js';
 import { EOS, SOS } from '../data/tokenize.js';
+import { ensembleMembers, type Models } from '../decode/ensemble.js';
 import { translateBeam, type TranslateOptions } from '../decode/translate.js';
 import { segmentersOf, type TrainedModel } from '../io/model-files.js';
 import { evaluateLoss } from '../train/batched.js';
@@ -20,7 +21,10 @@ export interface Evaluation {
   chrf: ChrfScore;
   /** Share of the translated pairs whose translation equals the reference. */
   exactMatch: number;
-  /** Mean NLL per target token (teacher-forced), over the pairs whose words both vocabularies know. */
+  /**
+   * Mean NLL per target token (teacher-forced), over the pairs whose words both vocabularies know; undefined for
+   * an ensemble.
+   */
   loss: number | undefined;
   /** Pairs translated and scored. */
   pairs: number;
@@ -48,16 +52,21 @@ export function pickPairs(pairs: readonly Pair[], count: number | undefined, see
     .map((i) => pairs[i]!);
 }
 
-/** Translates the sources of `pairs` and scores the translations against their targets. */
+/**
+ * Translates the sources of `pairs` and scores the translations against their targets. Several models are
+ * decoded as an ensemble (decode/ensemble.ts); the loss is then left out.
+ */
 export async function evaluateModel(
-  model: TrainedModel,
+  models: Models,
   pairs: readonly Pair[],
   options: TranslateOptions = {},
 ): Promise<Evaluation> {
+  const members = ensembleMembers(models);
+  const model: TrainedModel = members[0]!;
   const segmenters = segmentersOf(model);
   const scoredOn = segmenters.target.kind === 'subword' ? 'text' : 'words';
   const results = await translateBeam(
-    model,
+    members,
     pairs.map((p) => p.source),
     { ...options, nBest: 1 },
   );
@@ -89,7 +98,7 @@ export async function evaluateModel(
   }
   const hits = hypotheses.filter((h, i) => h === references[i]).length;
   const loss =
-    lossSources.length === 0
+    lossSources.length === 0 || members.length > 1
       ? undefined
       : await evaluateLoss(
           model.encoder,
