@@ -7,7 +7,9 @@
 import type { TrainedModel } from '../io/model-files.js';
 import { modelParts } from '../model/parts.js';
 import { native } from '../torch/addon.js';
+import { maxOf } from '../util/array.js';
 import { checkInteger, checkNumber } from '../util/check.js';
+import { checkFits } from '../util/memory.js';
 import { MAX_BEAM } from './limits.js';
 import type { Hypothesis } from './beam.js';
 import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
@@ -77,8 +79,26 @@ export async function ensembleBeamSearchBatch(
   const beam = checkInteger('beam', options.beam ?? 5, 1, MAX_BEAM);
   const nBest = checkInteger('nBest', options.nBest ?? 1, 1, beam);
   const lengthPenalty = checkNumber('lengthPenalty', options.lengthPenalty ?? 1, -10, 10);
+  const batchSize = options.batchSize ?? 16;
+  // As beam.ts estimates one model's step, for every member: a wide beam is refused, not met by the OOM killer.
+  const sentences = Math.min(batchSize, sources.length);
+  const maxSource = Math.max(
+    0,
+    maxOf(sources, (s) => s.length),
+  );
+  const bytes = members.reduce(
+    (sum, { decoder }) =>
+      sum +
+      4 * sentences * beam * (3 * decoder.dense.outFeatures + (maxSource + 4 * decoder.numLayers) * decoder.hiddenSize),
+    0,
+  );
+  checkFits(
+    `beam search of ${sentences} sentences at once with beam ${beam} over an ensemble of ${members.length} models`,
+    bytes,
+    0.5,
+  );
   const parts = members.map((m) => modelParts(m.encoder, m.decoder));
-  return decodeInBatches(sources, options, options.batchSize ?? 16, (batches, jobOptions) =>
+  return decodeInBatches(sources, options, batchSize, (batches, jobOptions) =>
     native.ensembleBeamBatches(parts, batches, { ...jobOptions, beam, nBest, lengthPenalty }),
   );
 }

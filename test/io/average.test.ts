@@ -77,6 +77,7 @@ describe('seq2seq average: the mean of checkpoints, as torch computes it', () =>
       out,
       folders: listCheckpoints(run).map((c) => c.folder),
     });
+    console.log(`differences from torch's float64 mean and fairseq's float32 sums: ${JSON.stringify(ref)}`);
     for (const name of ['encoder.pt', 'decoder.pt']) {
       expect(ref[name]!.exact, name).toBe(0);
       expect(ref[name]!.fairseq, name).toBeLessThanOrEqual(1e-6);
