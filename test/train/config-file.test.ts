@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
-import { readConfigFile, withConfigFile } from '../../src/train/config-file.js';
+import { readConfigFile, withConfigFile, writeRunConfig } from '../../src/train/config-file.js';
+import { resolveRun } from '../../src/train/run-resolve.js';
+import type { TrainOptions } from '../../src/train/run-options.js';
 import { train } from '../../src/train/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-file-'));
@@ -66,6 +68,23 @@ describe('config files', () => {
       seed: 1,
     });
     expect(() => withConfigFile({ config: path, resume: dir })).toThrow(/--config starts a run/);
+  });
+
+  it.each<[string, TrainOptions]>([
+    ['notebook', { mode: 'notebook', hidden: 8, epochs: 2 }],
+    ['fused', { mode: 'fused', swap: true, lr: 0.003 }],
+    ['batched, Luong without input feeding', { attention: 'luong-concat', inputFeed: false, bidirectional: true }],
+    ['batched, Bahdanau', { attention: 'bahdanau', patience: 2, keepCheckpoints: 3, instances: 'all' }],
+    ['subword, joint BPE', { vocab: 'subword', subword: 'bpe', joint: true, vocabSize: 500 }],
+    ['subword, given models', { sourceSpm: 'a.model', targetSpm: 'b.model' }],
+    ['word, capped', { maxVocab: 100, minFreq: 2, teacherForcing: 0.5, normalize: 'sentences' }],
+  ])('the config.yaml of a %s run resolves to its options', (_, options) => {
+    const corpus = join(dir, 'any.txt');
+    const first = resolveRun({ corpus, out: join(dir, 'nowhere'), ...options }).options;
+    const folder = mkdtempSync(join(dir, 'resolved-'));
+    writeRunConfig(folder, first);
+    const again = resolveRun(withConfigFile({ config: join(folder, 'config.yaml'), out: join(dir, 'nowhere') }));
+    expect(again.options).toEqual(first);
   });
 
   it("a run's config.yaml repeats it: the same resolved options, the same weights", async () => {
