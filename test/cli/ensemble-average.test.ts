@@ -65,7 +65,11 @@ describe('ensembles, averaging and config files on the command line', () => {
     expect(translated.stdout.trim().split('\n')).toHaveLength(2);
     const evaluated = cli('eval', '--model', run('a'), '--model', run('avg'), '--corpus', corpus, '--json');
     expect(evaluated.status, evaluated.stderr).toBe(0);
-    expect(JSON.parse(evaluated.stdout)).toMatchObject({ loss: null });
+    // The loss of the members' mean log-probabilities: their mean loss.
+    const losses = [run('a'), run('avg')].map(
+      (m) => (JSON.parse(cli('eval', '--model', m, '--corpus', corpus, '--json').stdout) as { loss: number }).loss,
+    );
+    expect((JSON.parse(evaluated.stdout) as { loss: number }).loss).toBeCloseTo((losses[0]! + losses[1]!) / 2, 12);
     const refused = cli('translate', '--model', run('a'), '--model', run('swapped'), 'Go.');
     expect(refused.status).toBe(1);
     expect(refused.stderr.trim()).toMatch(
