@@ -26,19 +26,20 @@ const TARGET = new Vocab([SOS, EOS, ...'ghijklm']);
 function fakeRun(
   epochs: number,
   sizes: (epoch: number) => ModelSizes = () => ({ hidden: 8, embedding: 4, layers: 2 }),
+  targetVocab: (epoch: number) => Vocab = () => TARGET,
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'average-run-'));
   const trainer = newTrainerState({}, 0);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     torch.manualSeed(epoch);
-    const { encoder, decoder } = buildModel(SOURCE.size, TARGET.size, sizes(epoch));
+    const { encoder, decoder } = buildModel(SOURCE.size, targetVocab(epoch).size, sizes(epoch));
     const optimizers = {
       encoder: new torch.optim.Adam(encoder.parameters()),
       decoder: new torch.optim.Adam(decoder.parameters()),
     };
     trainer.epoch = epoch;
     trainer.history.push({ epoch, train_loss: 1, seconds: 0 });
-    const model = { sizes: sizes(epoch), sourceVocab: SOURCE, targetVocab: TARGET, encoder, decoder };
+    const model = { sizes: sizes(epoch), sourceVocab: SOURCE, targetVocab: targetVocab(epoch), encoder, decoder };
     writeCheckpoint(dir, model, optimizers, trainer, epoch === 1, epochs);
   }
   return dir;
@@ -126,6 +127,10 @@ describe('seq2seq average: the mean of checkpoints, as torch computes it', () =>
     const mixed = fakeRun(2, (epoch) => ({ hidden: epoch === 1 ? 8 : 6, embedding: 4, layers: 2 }));
     expect(() => averageCheckpoints(mixed, join(base, 'x'), { last: 2 })).toThrow(
       'cannot average epoch 1 with epoch 2: hidden is 8, not 6 (checkpoints of one architecture only)',
+    );
+    const renamed = fakeRun(2, undefined, (epoch) => (epoch === 1 ? TARGET : new Vocab([SOS, EOS, ...'ghijkln'])));
+    expect(() => averageCheckpoints(renamed, join(base, 'x'), { last: 2 })).toThrow(
+      'cannot average epoch 1 with epoch 2: their tgt_vocab.json differ (one vocabulary only)',
     );
     const foreign = join(base, 'mine');
     mkdirSync(foreign);
