@@ -17,10 +17,17 @@ export const RUN_CONFIG_FILE = 'config.yaml';
 /** A configuration is a few hundred bytes; beyond this, a mistake (a corpus named by accident). */
 const MAX_CONFIG_BYTES = 1 << 20;
 
-/** The option a key names: its own name (`batchSize`), or its flag's spelling (`batch-size`); undefined: none. */
-function optionNamed(key: string): keyof TrainOptions | undefined {
-  if (key in RUN_OPTIONS) return key as keyof TrainOptions;
-  return RUN_OPTION_NAMES.find((name) => RUN_OPTIONS[name].flag.split(' ')[0] === `--${key}`);
+/**
+ * The option a key names: its own name (`batchSize`), or its flag's spelling (`batch-size`), or a negation's
+ * (`no-input-feed`, whose value is then turned around); undefined: none.
+ */
+function optionNamed(key: string): { name: keyof TrainOptions; negated: boolean } | undefined {
+  if (key in RUN_OPTIONS) return { name: key as keyof TrainOptions, negated: false };
+  const flag = `--${key}`;
+  const name = RUN_OPTION_NAMES.find((n) => RUN_OPTIONS[n].flag.split(' ')[0] === flag);
+  if (name !== undefined) return { name, negated: false };
+  const negation = RUN_OPTION_NAMES.find((n) => RUN_OPTIONS[n].negation?.flag === flag);
+  return negation === undefined ? undefined : { name: negation, negated: true };
 }
 
 /** The options of a config file, each checked as the table says; errors name the file and the key. */
@@ -39,12 +46,13 @@ export function readConfigFile(path: string): TrainOptions {
   const options: Record<string, unknown> = {};
   const keyOf: Record<string, string> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const name = optionNamed(key);
-    if (name === undefined) {
+    const named = optionNamed(key);
+    if (named === undefined) {
       throw new Error(
         `${path}: unknown option ${JSON.stringify(key)} (the options are train's flags, e.g. batch-size)`,
       );
     }
+    const { name, negated } = named;
     if (name === 'config' || name === 'resume') {
       throw new Error(`${path}: ${key} cannot be given in a config file`);
     }
@@ -52,7 +60,8 @@ export function readConfigFile(path: string): TrainOptions {
     keyOf[name] = key;
     if (v === null) continue; // `key:` with no value: the default, as if absent
     try {
-      options[name] = checkRunOption(name, v);
+      if (negated && typeof v !== 'boolean') throw new TypeError(`expected true or false, got ${JSON.stringify(v)}`);
+      options[name] = checkRunOption(name, negated ? !v : v);
     } catch (err) {
       throw new Error(`${path}: ${key}: ${(err as Error).message}`);
     }

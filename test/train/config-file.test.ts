@@ -37,6 +37,8 @@ describe('config files', () => {
     const json = file('a.json', '{"batchSize": 8, "teacher-forcing": 0.5, "keep-checkpoints": 3}');
     expect(readConfigFile(json)).toEqual({ batchSize: 8, teacherForcing: 0.5, keepCheckpoints: 3 });
     expect(readConfigFile(file('empty.yaml', '# nothing\n'))).toEqual({});
+    expect(readConfigFile(file('neg.yaml', 'no-input-feed: true\n'))).toEqual({ inputFeed: false });
+    expect(readConfigFile(file('pos.yaml', 'input-feed: false\n'))).toEqual({ inputFeed: false });
   });
 
   it('refuses unknown keys, bad values, repeated options and other shapes, naming the key and the file', () => {
@@ -48,6 +50,10 @@ describe('config files', () => {
     expect(() => readConfigFile(negative)).toThrow(`${negative}: lr:`);
     const choice = file('c.yaml', 'attention: luong\n');
     expect(() => readConfigFile(choice)).toThrow(`${choice}: attention:`);
+    const negation = file('ng.yaml', 'no-input-feed: 1\n');
+    expect(() => readConfigFile(negation)).toThrow(`${negation}: no-input-feed: expected true or false, got 1`);
+    const both = file('bo.yaml', 'input-feed: true\nno-input-feed: true\n');
+    expect(() => readConfigFile(both)).toThrow(`${both}: no-input-feed repeats input-feed`);
     const twice = file('t.yaml', 'batch-size: 8\nbatchSize: 9\n');
     expect(() => readConfigFile(twice)).toThrow(`${twice}: batchSize repeats batch-size`);
     const list = file('l.yaml', '- lr\n- 1\n');
