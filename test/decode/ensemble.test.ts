@@ -139,6 +139,16 @@ describe('ensembles decode over the mean of their members log-probabilities', ()
     }
   });
 
+  it('a model twice decodes as it alone: (x + x) / 2 is x', async () => {
+    expect(await ensembleGreedyDecodeBatch([B, B], SOURCES, markers)).toEqual(
+      await greedyDecodeBatch(B.encoder, B.decoder, SOURCES, markers),
+    );
+    const options = { ...markers, beam: 3, nBest: 2 };
+    expect(await ensembleBeamSearchBatch([B, B], SOURCES, options)).toEqual(
+      await beamSearchBatch(B.encoder, B.decoder, SOURCES, options),
+    );
+  });
+
   it('translateBeam takes a list of models as an ensemble', async () => {
     const texts = ['a b c', 'd e', 'f g h i'];
     const ensemble = await translateBeam([A, B], texts, { beam: 2, maxLength: MAX });
