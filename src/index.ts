@@ -59,6 +59,7 @@ export {
   type DefaultedOption,
 } from './train/run-options.js';
 export { updateBest, patienceExhausted } from './train/early-stopping.js';
+export { readConfigFile, withConfigFile, writeRunConfig, runConfig, RUN_CONFIG_FILE } from './train/config-file.js';
 export {
   validationBleu,
   exactMatch,
@@ -93,9 +94,17 @@ export {
   readCheckpoint,
   restoreCheckpoint,
   hasCheckpoint,
+  listCheckpoints,
   type TrainerState,
   type EpochRecord,
 } from './io/checkpoint.js';
+export {
+  averageCheckpoints,
+  averageStateDicts,
+  chooseCheckpoints,
+  type AverageOptions,
+  type AverageResult,
+} from './io/average.js';
 export { importModel, exportModel, readNotebookModel, type NotebookFiles } from './io/interop.js';
 
 // translations
@@ -107,6 +116,8 @@ export {
   type BatchGreedyOptions,
 } from './decode/batch-greedy.js';
 export { beamSearchBatch, type BeamOptions, type Hypothesis } from './decode/beam.js';
+export { ensembleMembers, ensembleGreedyDecodeBatch, ensembleBeamSearchBatch, type Models } from './decode/ensemble.js';
+export { loadEnsemble } from './decode/load-ensemble.js';
 export {
   translate,
   translateMany,

@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitRuntime(env, exports);
     InitNotebookStep(env, exports);
     InitBatched(env, exports);
+    InitEnsemble(env, exports);
     InitDistributed(env, exports);
     InitSentencePiece(env, exports);
     InitTesting(env, exports);

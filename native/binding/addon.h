@@ -30,6 +30,7 @@ void InitAdam(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitNotebookStep(Napi::Env env, Napi::Object exports);
 void InitBatched(Napi::Env env, Napi::Object exports);
+void InitEnsemble(Napi::Env env, Napi::Object exports);
 void InitDistributed(Napi::Env env, Napi::Object exports);
 void InitSentencePiece(Napi::Env env, Napi::Object exports);
 void InitTesting(Napi::Env env, Napi::Object exports);

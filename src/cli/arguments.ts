@@ -49,6 +49,15 @@ export const device = (value: string): Device => {
   return value as Device;
 };
 
+/** A comma-separated list of epochs (positive integers): `3,4,5`. */
+export const epochList = (value: string): number[] => {
+  const list = value.split(',').map((e) => e.trim());
+  if (list.some((e) => !/^\d+$/.test(e) || Number(e) < 1 || !Number.isSafeInteger(Number(e)))) {
+    throw new InvalidArgumentError(`expected epochs as positive integers separated by commas, got "${value}"`);
+  }
+  return list.map(Number);
+};
+
 /** A comma-separated list of bleu and chrf. */
 export const metrics = (value: string): ('bleu' | 'chrf')[] => {
   const list = value.split(',').map((m) => m.trim().toLowerCase());

@@ -1,14 +1,15 @@
 /** `seq2seq eval`: a model's BLEU, chrF, exact match and loss per token on pairs of a corpus. */
 import { readCorpus } from '../data/corpus.js';
 import { evaluateModel, pickPairs } from '../eval/evaluate.js';
-import { loadModel } from '../io/model-files.js';
+import { loadEnsemble } from '../decode/load-ensemble.js';
 import type { Device } from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { checkOutputFile } from '../util/output.js';
 import { formatBleu } from './score.js';
 
 export interface EvalCommand {
-  model: string;
+  /** One model folder, or several: an ensemble. */
+  model: string[];
   corpus: string;
   instances?: number;
   seed: number;
@@ -29,7 +30,10 @@ export async function runEval(options: EvalCommand): Promise<void> {
   // Checked before any work: a refusal after minutes of decoding would waste them.
   if (options.hypsOut) checkOutputFile(options.hypsOut, '--hyps-out', options.force);
   if (options.refsOut) checkOutputFile(options.refsOut, '--refs-out', options.force);
-  const model = loadModel(options.model, options.device);
+  if (options.model.length > 1 && options.replaceUnk) {
+    throw new Error("--replace-unk follows one model's attention: not with an ensemble");
+  }
+  const model = loadEnsemble(options.model, options.device);
   const corpus = readCorpus(options.corpus, { swap: options.swap });
   if (corpus.pairs.length === 0) throw new Error(`${options.corpus}: no usable pairs`);
   const pairs = pickPairs(corpus.pairs, options.instances, options.seed);
@@ -59,7 +63,8 @@ export async function runEval(options: EvalCommand): Promise<void> {
     return;
   }
   const skipped = e.skipped > 0 ? ` (${e.skipped} skipped: words outside the source vocabulary)` : '';
-  console.log(`${e.pairs} pairs scored${skipped}, ${options.beam > 1 ? `beam ${options.beam}` : 'greedy'}`);
+  const ensemble = options.model.length > 1 ? `, an ensemble of ${options.model.length} models` : '';
+  console.log(`${e.pairs} pairs scored${skipped}, ${options.beam > 1 ? `beam ${options.beam}` : 'greedy'}${ensemble}`);
   console.log(
     e.scoredOn === 'text'
       ? "scored on detokenized text against the corpus's lines (sacreBLEU's defaults)"

@@ -11,7 +11,8 @@ import {
   resolveServerOptions,
   SERVER_DEFAULTS,
 } from '../server/limits.js';
-import { device, integer, metrics, number, positiveUpTo } from './arguments.js';
+import { device, epochList, integer, metrics, number, positiveUpTo } from './arguments.js';
+import type { AverageCommand } from './average.js';
 import type { EvalCommand } from './eval.js';
 import type { ScoreCommand } from './score.js';
 import type { ServeCommand } from './serve.js';
@@ -30,6 +31,10 @@ interface ImportCommand {
 }
 
 const finite = number(-10, 10);
+
+/** `--model` given several times: every folder, in order (an ensemble). */
+const models = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+const MODELS_HELP = 'a model folder, or a training folder (its best checkpoint); several: an ensemble';
 
 /** A language code: en, de, pt-BR. */
 const languageCode = (value: string): string => {
@@ -76,7 +81,7 @@ program
 program
   .command('translate')
   .description('translate sentences (arguments, or one per line from stdin) with a trained model')
-  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  .requiredOption('--model <dir>', MODELS_HELP, models)
   .option('--device <device>', 'cpu, cuda or cuda:N', device, 'cpu' as Device)
   .option('--max-length <n>', 'most tokens in a translation', integer(1, MAX_DECODE_LENGTH), 50)
   .option('--beam <k>', 'beam width (1: greedy decoding)', integer(1, MAX_BEAM), 1)
@@ -154,7 +159,7 @@ program
 program
   .command('eval')
   .description('score a model on pairs of a corpus: BLEU and chrF (as sacreBLEU), exact match, loss per token')
-  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  .requiredOption('--model <dir>', MODELS_HELP, models)
   .requiredOption('--corpus <file>', 'corpus: English<TAB>German<TAB>attribution per line, or the zip holding it')
   .option('--instances <n>', 'distinct pairs drawn at random with --seed (default: every pair)', integer(1))
   .option('--seed <n>', 'seed of the drawing', integer(0), 0)
@@ -228,6 +233,25 @@ program
     const sizes = exportModel(options.model, options.out, { force: options.force });
     const { describeModel } = await import('../model/architecture.js');
     console.log(`exported: ${describeModel(sizes)} -> ${options.out}`);
+  });
+
+program
+  .command('average')
+  .description(
+    "average checkpoints of a training folder into a model folder (fairseq's average_checkpoints): weights are " +
+      'the mean of the chosen epochs, vocabularies and config the newest one',
+  )
+  .requiredOption('--model <dir>', 'the training folder (trained with --keep-checkpoints N to keep N epochs)')
+  .requiredOption('--out <dir>', 'model folder to write (new, or a model folder with --force)')
+  .option('--last <n>', 'average the n latest checkpoints', integer(1))
+  .option('--epochs <list>', 'average these epochs: a comma-separated list', epochList)
+  .option('--force', 'replace a model already in --out')
+  .action(async (options: AverageCommand, command: Command) => {
+    if ((options.last === undefined) === (options.epochs === undefined)) {
+      command.error('average needs --last N or --epochs a,b,c (one of them)');
+    }
+    const { runAverage } = await import('./average.js');
+    runAverage(options);
   });
 
 program

@@ -29,8 +29,8 @@ export function addTrainCommand(program: Command): Command {
     const given = Object.fromEntries(
       Object.entries(flags).filter(([name]) => self.getOptionValueSource(name) === 'cli'),
     ) as TrainOptions;
-    if (!given.resume && (!given.corpus || !given.out)) {
-      throw new Error('train needs --corpus FILE and --out DIR (or --resume DIR)');
+    if (!given.resume && !given.config && (!given.corpus || !given.out)) {
+      throw new Error('train needs --corpus FILE and --out DIR (or --config FILE, or --resume DIR)');
     }
     // Ctrl-C: training stops after the current batch (or sentence); a second Ctrl-C quits at once.
     const controller = new AbortController();

@@ -1,13 +1,15 @@
 /** `seq2seq translate`: sentences from the arguments or from stdin, one translation (or n-best list) each. */
 import { translateBeam, translateWithAttention, UnknownWordsError } from '../decode/translate.js';
-import { loadModel, type TrainedModel } from '../io/model-files.js';
+import type { TrainedModel } from '../io/model-files.js';
+import { loadEnsemble } from '../decode/load-ensemble.js';
 import { formatAttention, writeAttentionPng } from '../plot/attention-plot.js';
 import type { Device } from '../torch/index.js';
 import { lineBatches } from '../util/lines.js';
 import { checkOutputFile } from '../util/output.js';
 
 export interface TranslateCommand {
-  model: string;
+  /** One model folder, or several: an ensemble. */
+  model: string[];
   device: Device;
   maxLength: number;
   beam: number;
@@ -38,7 +40,11 @@ export async function runTranslate(sentences: string[], options: TranslateComman
   const attention = options.showAttention === true || options.attentionPng !== undefined;
   if (attention && options.beam > 1)
     throw new Error('--show-attention and --attention-png show greedy decoding: leave out --beam');
-  const model = loadModel(options.model, options.device);
+  if (options.model.length > 1 && (attention || options.replaceUnk)) {
+    throw new Error('--show-attention, --attention-png and --replace-unk follow one model: not with an ensemble');
+  }
+  const members = loadEnsemble(options.model, options.device);
+  const model = members[0]!;
   if (attention && model.decoder.attentionKind === 'none') {
     throw new Error(`${options.model} has no attention (trained with --attention none): nothing to show`);
   }
@@ -54,7 +60,7 @@ export async function runTranslate(sentences: string[], options: TranslateComman
       status = Math.max(status, await translateAttended(model, texts, options, before, numbered));
       return;
     }
-    const results = await translateBeam(model, texts, {
+    const results = await translateBeam(members, texts, {
       beam: options.beam,
       nBest: options.nBest,
       lengthPenalty: options.lengthPenalty,

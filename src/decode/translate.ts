@@ -11,6 +11,7 @@ import type { AttentionMap } from '../plot/attention-plot.js';
 import { native } from '../torch/addon.js';
 import { greedyDecodeBatch, greedyDecodeWithAttention } from './batch-greedy.js';
 import { beamSearchBatch, type BeamOptions } from './beam.js';
+import { ensembleBeamSearchBatch, ensembleGreedyDecodeBatch, ensembleMembers, type Models } from './ensemble.js';
 import { greedyDecode } from './greedy.js';
 import { padBatch } from '../train/batches.js';
 
@@ -50,20 +51,22 @@ export function translate(model: TrainedModel, text: string, maxLength = 50): st
 /**
  * Translates many texts at once, decoded in batches on the addon's own thread. Each result is the target tokens
  * of the translation (words, or subword pieces), or the UnknownWordsError of a text with words outside a source
- * vocabulary that has no `<unk>`.
+ * vocabulary that has no `<unk>`. Several models are decoded as an ensemble (ensemble.ts).
  */
 export async function translateMany(
-  model: TrainedModel,
+  models: Models,
   texts: readonly string[],
   maxLength = 50,
 ): Promise<(string[] | UnknownWordsError)[]> {
+  const members = ensembleMembers(models);
+  const model = members[0]!;
   const { results, slots, sentences } = readTexts<string[]>(model, texts);
   const sources = sentences.map((sentence) => model.sourceVocab.encode(sentence).reverse());
-  const outputs = await greedyDecodeBatch(model.encoder, model.decoder, sources, {
-    ...markers(model.targetVocab),
-    maxLength,
-    device: model.device,
-  });
+  const decodeOptions = { ...markers(model.targetVocab), maxLength, device: model.device };
+  const outputs =
+    members.length === 1
+      ? await greedyDecodeBatch(model.encoder, model.decoder, sources, decodeOptions)
+      : await ensembleGreedyDecodeBatch(members, sources, decodeOptions);
   outputs.forEach((words, k) => (results[slots[k]!] = displayWords(model.targetVocab.decode(words))));
   return results;
 }
@@ -124,23 +127,33 @@ export type TranslateOptions = Partial<
 /**
  * Translates many texts with beam search (beam 1 is greedy decoding, scored): for each text its `nBest`
  * translations, best first, or the UnknownWordsError of a text with words outside a source vocabulary that has
- * no `<unk>`.
+ * no `<unk>`. Several models are decoded as an ensemble (ensemble.ts): scores are then those of the members' mean
+ * log-probabilities.
  */
 export async function translateBeam(
-  model: TrainedModel,
+  models: Models,
   texts: readonly string[],
   options: TranslateOptions = {},
 ): Promise<(Translation[] | UnknownWordsError)[]> {
-  if (options.replaceUnk) checkReplaceUnk(model);
+  const members = ensembleMembers(models);
+  const model = members[0]!;
+  if (options.replaceUnk) {
+    if (members.length > 1) throw new Error("--replace-unk follows one model's attention: not with an ensemble");
+    checkReplaceUnk(model);
+  }
   const { results, slots, sentences } = readTexts<Translation[]>(model, texts);
   const sources = sentences.map((sentence) => model.sourceVocab.encode(sentence).reverse());
-  const outputs = await beamSearchBatch(model.encoder, model.decoder, sources, {
+  const beamOptions = {
     ...options,
     beam: options.beam ?? 1,
     ...markers(model.targetVocab),
     maxLength: options.maxLength ?? 50,
     device: model.device,
-  });
+  };
+  const outputs =
+    members.length === 1
+      ? await beamSearchBatch(model.encoder, model.decoder, sources, beamOptions)
+      : await ensembleBeamSearchBatch(members, sources, beamOptions);
   const replaced = options.replaceUnk ? await replaceUnknowns(model, sentences, outputs) : undefined;
   const segmenter = segmentersOf(model).target;
   outputs.forEach((hyps, k) => {

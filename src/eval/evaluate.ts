@@ -6,6 +6,7 @@
  */
 import type { Pair } from '../data/corpus.js';
 import { EOS, SOS } from '../data/tokenize.js';
+import { ensembleMembers, type Models } from '../decode/ensemble.js';
 import { translateBeam, type TranslateOptions } from '../decode/translate.js';
 import { segmentersOf, type TrainedModel } from '../io/model-files.js';
 import { evaluateLoss } from '../train/batched.js';
@@ -20,7 +21,10 @@ export interface Evaluation {
   chrf: ChrfScore;
   /** Share of the translated pairs whose translation equals the reference. */
   exactMatch: number;
-  /** Mean NLL per target token (teacher-forced), over the pairs whose words both vocabularies know. */
+  /**
+   * Mean NLL per target token (teacher-forced), over the pairs whose words both vocabularies know; an ensemble's
+   * is that of its members' mean log-probabilities (their mean loss).
+   */
   loss: number | undefined;
   /** Pairs translated and scored. */
   pairs: number;
@@ -48,16 +52,21 @@ export function pickPairs(pairs: readonly Pair[], count: number | undefined, see
     .map((i) => pairs[i]!);
 }
 
-/** Translates the sources of `pairs` and scores the translations against their targets. */
+/**
+ * Translates the sources of `pairs` and scores the translations against their targets. Several models are
+ * decoded as an ensemble (decode/ensemble.ts).
+ */
 export async function evaluateModel(
-  model: TrainedModel,
+  models: Models,
   pairs: readonly Pair[],
   options: TranslateOptions = {},
 ): Promise<Evaluation> {
+  const members = ensembleMembers(models);
+  const model: TrainedModel = members[0]!;
   const segmenters = segmentersOf(model);
   const scoredOn = segmenters.target.kind === 'subword' ? 'text' : 'words';
   const results = await translateBeam(
-    model,
+    members,
     pairs.map((p) => p.source),
     { ...options, nBest: 1 },
   );
@@ -88,23 +97,22 @@ export async function evaluateModel(
     throw new Error(`none of the ${pairs.length} pairs can be translated: their words are not in the vocabulary`);
   }
   const hits = hypotheses.filter((h, i) => h === references[i]).length;
-  const loss =
-    lossSources.length === 0
-      ? undefined
-      : await evaluateLoss(
-          model.encoder,
-          model.decoder,
-          {
-            sources: lossSources,
-            targets: lossTargets,
-            sourceVocab: model.sourceVocab,
-            targetVocab: model.targetVocab,
-            lines: [],
-            maxSentLen: maxOf(lossSources, (s) => s.length),
-          },
-          lossSources.map((_, i) => i),
-          { device: model.device },
-        );
+  const data = {
+    sources: lossSources,
+    targets: lossTargets,
+    sourceVocab: model.sourceVocab,
+    targetVocab: model.targetVocab,
+    lines: [],
+    maxSentLen: maxOf(lossSources, (s) => s.length),
+  };
+  const indices = lossSources.map((_, i) => i);
+  // An ensemble scores each token by its members' mean log-probability, so its loss per token is their mean loss.
+  let loss: number | undefined;
+  if (lossSources.length > 0) {
+    let sum = 0;
+    for (const m of members) sum += await evaluateLoss(m.encoder, m.decoder, data, indices, { device: m.device });
+    loss = members.length === 1 ? sum : sum / members.length;
+  }
   return {
     bleu: corpusBleu(hypotheses, [references]),
     chrf: corpusChrf(hypotheses, [references]),

@@ -6,6 +6,7 @@
  *       trainer.json              epochs done, the run's options, per-epoch history, best epoch, RNG seeds
  *   DIR/last -> checkpoints/epoch-0004   the latest checkpoint (what --resume continues)
  *   DIR/best -> checkpoints/epoch-0003   the best one by validation (what translate and eval use)
+ * Other checkpoints are removed, but for those of the `keep` latest epochs when the run keeps some (for averaging).
  * A checkpoint is written whole into a temporary folder and renamed into place, then the `last` (and `best`)
  * symbolic links are replaced with one rename each, so a crash or kill at any moment leaves `last` pointing
  * at a complete checkpoint: the previous one until the new one is whole.
@@ -56,7 +57,7 @@ const epochName = (epoch: number): string => `epoch-${String(epoch).padStart(4, 
 
 /**
  * Writes checkpoint `trainer.epoch` into the training folder `dir` and points `last` at it (and `best`, when
- * `isBest`). Checkpoints no link points at any more are removed afterwards.
+ * `isBest`). Checkpoints no link points at any more are removed afterwards, but for the `keep` latest.
  */
 export function writeCheckpoint(
   dir: string,
@@ -64,6 +65,7 @@ export function writeCheckpoint(
   optimizers: CheckpointOptimizers,
   trainer: TrainerState<unknown>,
   isBest: boolean,
+  keep = 0,
 ): string {
   const root = join(dir, 'checkpoints');
   mkdirSync(root, { recursive: true });
@@ -81,7 +83,7 @@ export function writeCheckpoint(
   renameSync(tmp, final);
   pointLink(dir, 'last', join('checkpoints', name));
   if (isBest) pointLink(dir, 'best', join('checkpoints', name));
-  prune(dir);
+  prune(dir, keep);
   return final;
 }
 
@@ -102,10 +104,17 @@ function pointLink(dir: string, name: string, target: string): void {
   renameSync(tmp, join(dir, name));
 }
 
-/** Removes checkpoints no link points at, and temporary folders of earlier, interrupted writes. */
-function prune(dir: string): void {
+/**
+ * Removes checkpoints no link points at (but for the `latest` of the highest epochs), and temporary folders of
+ * earlier, interrupted writes.
+ */
+function prune(dir: string, latest: number): void {
   const keep = new Set(['last', 'best'].map((link) => linkTarget(dir, link)).filter(Boolean));
   const root = join(dir, 'checkpoints');
+  const epochs = readdirSync(root)
+    .filter((entry) => /^epoch-\d+$/.test(entry))
+    .sort((a, b) => Number(b.slice('epoch-'.length)) - Number(a.slice('epoch-'.length)));
+  for (const entry of epochs.slice(0, latest)) keep.add(join('checkpoints', entry));
   for (const entry of readdirSync(root)) {
     const linked = keep.has(join('checkpoints', entry));
     if (!linked && (/^epoch-\d+$/.test(entry) || /^\.epoch-\d+\.\d+\.tmp$/.test(entry))) {
@@ -208,6 +217,16 @@ export function restoreCheckpoint(
       torch.disposeAll(state);
     }
   }
+}
+
+/** The checkpoints of a training folder, as `epoch -> folder`, oldest first (those pruning has left). */
+export function listCheckpoints(dir: string): { epoch: number; folder: string }[] {
+  const root = join(dir, 'checkpoints');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((entry) => /^epoch-\d+$/.test(entry))
+    .map((entry) => ({ epoch: Number(entry.slice('epoch-'.length)), folder: join(root, entry) }))
+    .sort((a, b) => a.epoch - b.epoch);
 }
 
 /** A new trainer state for a run that starts now. */

@@ -367,6 +367,18 @@ export interface Addon {
     batches: BatchArrays[],
     options: BatchJobOptions & { beam: number; nBest?: number; lengthPenalty?: number },
   ): NativeJob<NativeHypothesis[][][]>;
+  /** Greedy decoding of an ensemble: the members' log-probabilities averaged at each step. */
+  ensembleTranslateBatches(
+    members: PartsHandles[],
+    batches: BatchArrays[],
+    options: BatchJobOptions,
+  ): NativeJob<number[][][]>;
+  /** Beam search of an ensemble: the members' log-probabilities averaged at each step. */
+  ensembleBeamBatches(
+    members: PartsHandles[],
+    batches: BatchArrays[],
+    options: BatchJobOptions & { beam: number; nBest?: number; lengthPenalty?: number },
+  ): NativeJob<NativeHypothesis[][][]>;
   testing: AddonTesting;
 }
 
@@ -406,6 +418,8 @@ export const ADDON_EXPORTS = [
   'translateBatches',
   'forceDecode',
   'beamBatches',
+  'ensembleTranslateBatches',
+  'ensembleBeamBatches',
   'ProcessGroup',
   'connectGroup',
   'broadcastTensors',

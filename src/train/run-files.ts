@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeCheckpoint, type EpochRecord } from '../io/checkpoint.js';
 import { writeLossPlot, type LossSeries } from '../plot/loss-plot.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { writeRunConfig } from './config-file.js';
 import { updateBest } from './early-stopping.js';
 import { writesFiles, type RunContext } from './run-context.js';
 
@@ -25,7 +26,10 @@ export function saveEpoch(run: RunContext, record: EpochRecord): boolean {
     decoder: run.decoder,
     ...(run.data.segmenters ? { segmenters: run.data.segmenters } : {}),
   };
-  if (writesFiles(run)) writeCheckpoint(run.out, model, run.optimizers, trainer, isBest);
+  if (writesFiles(run)) {
+    writeCheckpoint(run.out, model, run.optimizers, trainer, isBest, run.options.keepCheckpoints ?? 0);
+    writeRunConfig(run.out, run.options);
+  }
   return isBest;
 }
 

@@ -115,6 +115,13 @@ export interface TrainOptions extends Partial<ModelSizes> {
   maxVocab?: number;
   /** Word, batched: keep the words seen at least K times in each side's training pairs, the others become `<unk>`. */
   minFreq?: number;
+  /** Also keep the checkpoints of the N latest epochs (for `seq2seq average`); default: only `last` and `best`. */
+  keepCheckpoints?: number;
+  /**
+   * A YAML or JSON file of options (keys: the options' names, as flags `batch-size` or as here `batchSize`); the
+   * options given beside it win. A training folder's `config.yaml` repeats its run.
+   */
+  config?: string;
 }
 
 /** The options a run keeps in its checkpoints' trainer.json, so that a resumed run continues with the same ones. */
@@ -148,6 +155,8 @@ export interface RunOptions extends ModelSizes, RunVocabularyOptions {
   bestMetric: BestMetric;
   /** Absent in runs started before the limit existed: no pair was skipped for its length. */
   maxLength?: number;
+  /** Checkpoints of the latest epochs kept beside `last` and `best`; absent: none. */
+  keepCheckpoints?: number;
 }
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
@@ -423,6 +432,20 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     flag: '--min-freq <k>',
     help: 'word, batched: keep the words seen at least k times on each side; the others become <unk>',
     kind: { type: 'integer', min: 1 },
+    resumable: false,
+  },
+  keepCheckpoints: {
+    flag: '--keep-checkpoints <n>',
+    help: 'also keep the checkpoints of the n latest epochs (for seq2seq average); default: only last and best',
+    kind: { type: 'integer', min: 1, max: 100_000 },
+    resumable: true,
+  },
+  config: {
+    flag: '--config <file>',
+    help:
+      "read options from a YAML or JSON file, keyed by the options' names (batch-size or batchSize); flags given " +
+      "win; a training folder's config.yaml repeats its run",
+    kind: { type: 'text' },
     resumable: false,
   },
 };

@@ -21,7 +21,7 @@ import {
   type TrainOptions,
 } from './run-options.js';
 
-const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png'];
+const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png', 'config.yaml'];
 const TRAINING_FOLDER = {
   flag: '--out',
   own: RUN_ENTRIES,
@@ -123,6 +123,7 @@ function freshOptions(given: TrainOptions): RunOptions {
     bestMetric: value('bestMetric'),
     maxLength: value('maxLength'),
     ...vocabulary,
+    ...(given.keepCheckpoints !== undefined ? { keepCheckpoints: given.keepCheckpoints } : {}),
   };
 }
 
@@ -237,6 +238,7 @@ function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
     ...saved,
     epochs: given.epochs ?? saved.epochs,
     patience: given.patience ?? saved.patience,
+    ...(given.keepCheckpoints !== undefined ? { keepCheckpoints: given.keepCheckpoints } : {}),
   };
 }
 

@@ -21,7 +21,14 @@ import type { NotebookLosses } from './notebook.js';
 import { trainBatchedRun } from './run-batched.js';
 import type { RunContext, TrainHooks } from './run-context.js';
 import { trainNotebookRun } from './run-notebook.js';
-import { runOptionDefault, type RunOptions, type TrainMode, type TrainOptions } from './run-options.js';
+import { withConfigFile } from './config-file.js';
+import {
+  checkTrainOptions,
+  runOptionDefault,
+  type RunOptions,
+  type TrainMode,
+  type TrainOptions,
+} from './run-options.js';
 import { prepareRunData } from './run-data.js';
 import { resolveRun, sha256 } from './run-resolve.js';
 import type { SampleTranslation } from './validation.js';
@@ -55,7 +62,9 @@ export interface TrainResult {
 }
 
 /** Trains a model as the options say, in a new training folder or continuing one; see {@link TrainOptions}. */
-export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  checkTrainOptions(given);
+  const options = withConfigFile(given);
   const log = hooks.log ?? (() => {});
   const { out, options: runOptions, checkpoint } = resolveRun(options);
   const job =

@@ -153,7 +153,11 @@ describe('seq2seq command line', () => {
       ],
       [['translate', '--model', '/nonexistent', 'hi'], /^seq2seq: \/nonexistent: no such folder$/, 1],
       [['translate', '--model', '/tmp', 'hi'], /^seq2seq: \/tmp: not a model folder/, 1],
-      [['train', '--corpus', corpus], /^seq2seq: train needs --corpus FILE and --out DIR \(or --resume DIR\)$/, 1],
+      [
+        ['train', '--corpus', corpus],
+        /^seq2seq: train needs --corpus FILE and --out DIR \(or --config FILE, or --resume DIR\)$/,
+        1,
+      ],
       [['train', '--resume', '/nonexistent'], /^seq2seq: \/nonexistent: no such folder$/, 1],
       [['translate', '--model', '/tmp', '--beam', '2', '--n-best', '3', 'hi'], /--n-best 3 needs --beam 3 or more/, 1],
       [
