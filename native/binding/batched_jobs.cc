@@ -6,7 +6,8 @@
 //   forceDecode(parts, batches, options)              -> { logProbs: Float64Array [T*B*V], attention?: Float64Array
 //                                                          [T*B*S], steps, size, vocab, sourceSteps }[]
 //   beamBatches(parts, batches, options)              -> {words, logProb, score}[][][]  (n-best per sentence)
-// options: { device, sos, eos, teacherForcing?, clip?, perToken? }
+// options: { device, sos, eos, teacherForcing?, clip?, perToken?, labelSmoothing?, dropout?, dropoutSeed? }
+// (dropout: with dropoutSeed, which seeds the job's own generator of the masks)
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
@@ -63,6 +64,19 @@ JobInput ReadInput(const Napi::CallbackInfo& info, bool withOptimizers, std::vec
     if (!(in.train.clip >= 0.0)) ThrowRange(env, "clip must be 0 (off) or positive");
   }
   if (auto v = Option(opts, "perToken"); !v.IsUndefined()) in.train.perToken = ToBool(v, "perToken");
+  if (auto v = Option(opts, "labelSmoothing"); !v.IsUndefined()) {
+    in.train.labelSmoothing = ToDouble(v, "labelSmoothing");
+    if (!(in.train.labelSmoothing >= 0.0 && in.train.labelSmoothing < 1.0)) {
+      ThrowRange(env, "labelSmoothing must be at least 0 and below 1");
+    }
+  }
+  if (auto v = Option(opts, "dropout"); !v.IsUndefined()) {
+    const double p = ToDouble(v, "dropout");
+    if (!(p >= 0.0 && p < 1.0)) ThrowRange(env, "dropout must be at least 0 and below 1");
+    const int64_t seed = ToInt(Option(opts, "dropoutSeed"), "dropoutSeed");
+    if (seed < 0) ThrowRange(env, "dropoutSeed must be a non-negative integer");
+    if (p > 0.0) in.train.dropout = Dropout{p, NewGenerator(device, static_cast<uint64_t>(seed))};
+  }
   if (auto v = Option(opts, "group"); !v.IsUndefined() && !v.IsNull()) {
     in.train.group = ProcessGroupWrap::From(v, "options.group (a process group)");
     if (keepAlive) keepAlive->push_back(Napi::Persistent(v.As<Napi::Object>()));
@@ -143,7 +157,10 @@ class TrainEpochJob : public BackgroundJob {
 class EvaluateJob : public BackgroundJob {
  public:
   explicit EvaluateJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, false, &keepAlive_)) {
+    // The held-out loss is the plain NLL of the whole model, whatever the training's regularisation.
     in_.train.teacherForcing = 1.0;
+    in_.train.labelSmoothing = 0.0;
+    in_.train.dropout = Dropout{};
   }
 
  protected:

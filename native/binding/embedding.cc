@@ -1,8 +1,34 @@
 #include "binding/embedding.h"
 
+#include <string>
+
 #include "binding/addon.h"
+#include "binding/errors.h"
+#include "binding/linear.h"
 
 namespace seq2seq {
+
+Napi::Value EmbeddingWrap::TieWeight(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto& module = Module(env);
+  Use()->CheckUnused(env);
+  const Napi::Value value = info[0];
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(Data(env).linear.Value())) {
+    ThrowType(env, "Expected a Linear to tie the embedding's weight to");
+  }
+  auto& linear = LinearWrap::Unwrap(value.As<Napi::Object>())->Module(env);
+  const at::Tensor& weight = linear->weight;
+  if (weight.sizes() != module->weight.sizes()) {
+    ThrowRange(env, "Cannot tie an Embedding of " + c10::str(module->weight.sizes()) + " to a Linear's weight of " +
+                        c10::str(weight.sizes()) + ": the shapes must be equal");
+  }
+  if (weight.device() != module->weight.device() || weight.scalar_type() != module->weight.scalar_type()) {
+    ThrowType(env, "Cannot tie an Embedding to a Linear on another device or of another dtype");
+  }
+  module->weight = weight;
+  module->parameters_["weight"] = weight;
+  return env.Undefined();
+}
 
 void InitEmbedding(Napi::Env env, Napi::Object exports) {
   const Napi::Function ctor = EmbeddingWrap::Define(env);

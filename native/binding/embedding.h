@@ -14,7 +14,9 @@ class EmbeddingWrap : public ModuleWrap<EmbeddingWrap, torch::nn::Embedding> {
   static constexpr const char* kWhat = "Embedding";
 
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "EmbeddingHandle", Methods({Method<&EmbeddingWrap::Forward>("forward")}));
+    return DefineClass(
+        env, "EmbeddingHandle",
+        Methods({Method<&EmbeddingWrap::Forward>("forward"), Method<&EmbeddingWrap::TieWeight>("tieWeight")}));
   }
 
   explicit EmbeddingWrap(const Napi::CallbackInfo& info) : ModuleWrap(info) {
@@ -27,6 +29,10 @@ class EmbeddingWrap : public ModuleWrap<EmbeddingWrap, torch::nn::Embedding> {
   }
 
  private:
+  // tieWeight(linear): the embedding's weight becomes the Linear's weight tensor, as `embedding.weight =
+  // dense.weight` does in PyTorch: one parameter, one gradient, listed by both modules.
+  Napi::Value TieWeight(const Napi::CallbackInfo& info);
+
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     auto& module = Module(info.Env());
     const at::Tensor& input = TensorWrap::From(info[0], "input");

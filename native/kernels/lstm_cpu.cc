@@ -143,10 +143,55 @@ LstmOutput ModuleForward(torch::nn::LSTM& lstm, const at::Tensor& input, const a
   return r;
 }
 
+// The module's own kernels (cuDNN on CUDA) one layer at a time, each over the padded output of the one below
+// after our dropout: nn.LSTM's dropout placement, with masks drawn from the job's generator on every device.
+LstmOutput LayerwiseForward(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
+                            const std::vector<int64_t>& lengths, const Dropout& dropout) {
+  namespace rnn = torch::nn::utils::rnn;
+  const auto& o = lstm->options;
+  const int64_t directions = o.bidirectional() ? 2 : 1;
+  const auto params = lstm->named_parameters(/*recurse=*/false);
+  const at::Tensor lengthsTensor =
+      lengths.empty() ? at::Tensor() : at::tensor(lengths, at::TensorOptions().dtype(at::kLong));
+  at::Tensor x = input;
+  std::vector<at::Tensor> hs, cs;
+  for (int64_t layer = 0; layer < o.num_layers(); ++layer) {
+    if (layer > 0) x = ApplyDropout(x, dropout);
+    std::vector<at::Tensor> weights;  // at::lstm's order: per direction w_ih, w_hh, b_ih, b_hh
+    for (int64_t d = 0; d < directions; ++d) {
+      for (const char* kind : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+        const std::string name = std::string(kind) + "_l" + std::to_string(layer) + (d == 1 ? "_reverse" : "");
+        if (const at::Tensor* p = params.find(name)) weights.push_back(*p);
+      }
+    }
+    const at::Tensor h = h0.narrow(0, layer * directions, directions);
+    const at::Tensor c = c0.narrow(0, layer * directions, directions);
+    if (lengths.empty()) {
+      auto [out, hy, cy] = at::lstm(x, {h, c}, weights, o.bias(), 1, 0.0, lstm->is_training(), o.bidirectional(),
+                                    /*batch_first=*/false);
+      x = out;
+      hs.push_back(hy);
+      cs.push_back(cy);
+      continue;
+    }
+    const auto packed = rnn::pack_padded_sequence(x, lengthsTensor, /*batch_first=*/false, /*enforce_sorted=*/false);
+    const at::Tensor& sorted = packed.sorted_indices();
+    const at::Tensor& unsorted = packed.unsorted_indices();
+    auto [data, hy, cy] =
+        at::lstm(packed.data(), packed.batch_sizes(), {h.index_select(1, sorted), c.index_select(1, sorted)}, weights,
+                 o.bias(), 1, 0.0, lstm->is_training(), o.bidirectional());
+    x = std::get<0>(rnn::pad_packed_sequence(rnn::PackedSequence(data, packed.batch_sizes(), sorted, unsorted),
+                                             /*batch_first=*/false, /*padding_value=*/0.0, input.size(0)));
+    hs.push_back(hy.index_select(1, unsorted));
+    cs.push_back(cy.index_select(1, unsorted));
+  }
+  return {x, at::cat(hs), at::cat(cs)};
+}
+
 }  // namespace
 
 LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
-                   const std::vector<int64_t>& lengths) {
+                   const std::vector<int64_t>& lengths, const Dropout* dropout) {
   const auto& o = lstm->options;
   const int64_t directions = o.bidirectional() ? 2 : 1;
   TORCH_CHECK(input.dim() == 3 && input.size(2) == o.input_size(), "Expected the LSTM's input as [steps, batch, ",
@@ -162,7 +207,11 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
   for (const int64_t n : lengths) {
     TORCH_CHECK(n >= 1 && n <= input.size(0), "Expected sequence lengths from 1 to ", input.size(0), ", got ", n);
   }
-  if (!Fused(lstm, input)) return ModuleForward(lstm, input, h0, c0, lengths);
+  const bool dropped = dropout && dropout->On() && o.num_layers() > 1;
+  if (!Fused(lstm, input)) {
+    return dropped ? LayerwiseForward(lstm, input, h0, c0, lengths, *dropout)
+                   : ModuleForward(lstm, input, h0, c0, lengths);
+  }
   const auto params = lstm->named_parameters(/*recurse=*/false);
   const auto param = [&](const char* kind, int64_t layer, bool reverse) {
     const std::string name = std::string(kind) + "_l" + std::to_string(layer) + (reverse ? "_reverse" : "");
@@ -172,6 +221,7 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
   at::Tensor x = input;
   std::vector<at::Tensor> hs, cs;
   for (int64_t layer = 0; layer < o.num_layers(); ++layer) {
+    if (layer > 0 && dropped) x = ApplyDropout(x, *dropout);
     std::vector<at::Tensor> outs;
     for (int64_t d = 0; d < directions; ++d) {
       const bool reverse = d == 1;
@@ -183,7 +233,7 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
       hs.push_back(r[1]);
       cs.push_back(r[2]);
     }
-    x = directions == 2 ? at::cat(outs, 2) : outs[0];  // no dropout: Fused leaves that to the module
+    x = directions == 2 ? at::cat(outs, 2) : outs[0];  // the module's own dropout option: Fused leaves it to it
   }
   return {x, at::stack(hs), at::stack(cs)};
 }

@@ -11,6 +11,8 @@
 
 #include <vector>
 
+#include "seq2seq/dropout.h"
+
 namespace seq2seq {
 
 struct LstmOutput {
@@ -20,7 +22,9 @@ struct LstmOutput {
 
 // input [T, B, I] (sequence first); h0, c0 [layers x directions, B, H]; lengths: each sequence's length (<= T),
 // empty when all are T. Like a packed sequence, steps past a sequence's length do not touch its state.
+// `dropout` (training only) drops each layer's output but the last, as nn.LSTM's dropout does, with the mask drawn
+// over the padded [T, B, directions x H] output (the PyTorch reference pads between layers alike).
 LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
-                   const std::vector<int64_t>& lengths = {});
+                   const std::vector<int64_t>& lengths = {}, const Dropout* dropout = nullptr);
 
 }  // namespace seq2seq

@@ -10,8 +10,8 @@
 
 namespace seq2seq {
 
-Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
-  const at::Tensor embedded = parts.encoderEmbedding->forward(batch.source);  // [S, B, E]
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const Dropout* dropout) {
+  const at::Tensor embedded = ApplyDropout(parts.encoderEmbedding->forward(batch.source), dropout);  // [S, B, E]
   const auto& lstm = parts.encoderLstm->options;
   const int64_t directions = lstm.bidirectional() ? 2 : 1;
   const auto zeros = at::zeros({parts.Layers() * directions, batch.size, lstm.hidden_size()}, embedded.options());
@@ -21,7 +21,7 @@ Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
     const auto* l = batch.sourceLengths.data_ptr<int64_t>();
     lengths.assign(l, l + batch.size);
   }
-  LstmOutput result = RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
+  LstmOutput result = RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths, dropout);
   const at::Tensor out = result.output;
   e.h = result.h;
   e.c = result.c;
@@ -49,29 +49,29 @@ DecoderState InitialState(const Seq2SeqParts& parts, const Encoded& encoded) {
 }
 
 at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
-                       at::Tensor* weights) {
+                       at::Tensor* weights, const Dropout* dropout) {
   AttentionParts& a = parts.attention;
   const int64_t B = x.size(0);
-  const at::Tensor embedded = parts.decoderEmbedding->forward(x);  // [B, E]
+  const at::Tensor embedded = ApplyDropout(parts.decoderEmbedding->forward(x), dropout);  // [B, E]
   const auto lstm = [&](const at::Tensor& input) {
-    LstmOutput step = RunLstm(parts.decoderLstm, input.view({1, B, -1}), state.h, state.c);
+    LstmOutput step = RunLstm(parts.decoderLstm, input.view({1, B, -1}), state.h, state.c, {}, dropout);
     state.h = step.h;
     state.c = step.c;
     return step.output.squeeze(0);  // [B, H]
   };
   at::Tensor features;
   if (!a.On()) {
-    features = lstm(embedded);
+    features = ApplyDropout(lstm(embedded), dropout);
   } else if (a.kind == AttentionKind::Bahdanau) {
     // The previous top-layer state asks; the context joins the input word and the output layer's input.
     auto [context, w] = Attend(a, state.h.select(0, -1), encoded.memory, encoded.keys, encoded.mask);
-    features = at::cat({lstm(at::cat({embedded, context}, 1)), context}, 1);
+    features = ApplyDropout(at::cat({lstm(at::cat({embedded, context}, 1)), context}, 1), dropout);
     if (weights) *weights = w;
   } else {
     // Luong: the new top-layer output asks; the attentional state feeds the output layer (and the next input).
     const at::Tensor out = lstm(a.inputFeed ? at::cat({embedded, state.feed}, 1) : embedded);
     auto [context, w] = Attend(a, out, encoded.memory, encoded.keys, encoded.mask);
-    features = at::tanh(a.combine->forward(at::cat({context, out}, 1)));
+    features = ApplyDropout(at::tanh(a.combine->forward(at::cat({context, out}, 1))), dropout);
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
   }
@@ -84,15 +84,29 @@ at::Tensor NllSum(const at::Tensor& logProbs, const at::Tensor& target) {
   return at::nll_loss(logProbs, target, {}, at::Reduction::Sum, kIgnoreIndex);
 }
 
+// torch.nn.functional.cross_entropy(logits, target, ignore_index=-100, reduction='sum', label_smoothing=e) from
+// logProbs = log_softmax(logits), term for term as ATen computes it; e = 0: the plain NLL, as before.
+at::Tensor LossSum(const at::Tensor& logProbs, const at::Tensor& target, double smoothing) {
+  const at::Tensor nll = NllSum(logProbs, target);
+  if (smoothing == 0.0) return nll;
+  at::Tensor smooth = -logProbs.sum(1);
+  smooth.masked_fill_(target == kIgnoreIndex, 0.0);
+  return (1 - smoothing) * nll + smooth.sum() * (smoothing / static_cast<double>(logProbs.size(1)));
+}
+
 // The notebook's decoder under teacher forcing: one LSTM call over all steps, and the output layer only where a
 // token is scored.
-BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::Tensor& h, const at::Tensor& c) {
-  const at::Tensor embedded = parts.decoderEmbedding->forward(batch.input);  // [T, B, E]
-  const at::Tensor out = RunLstm(parts.decoderLstm, embedded, h, c).output;
+// Dropout draws its masks over every step and sentence, padding included, as a PyTorch user's code does.
+BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::Tensor& h, const at::Tensor& c,
+                            const TrainOptions& options) {
+  const Dropout* dropout = &options.dropout;
+  const at::Tensor embedded = ApplyDropout(parts.decoderEmbedding->forward(batch.input), dropout);  // [T, B, E]
+  const at::Tensor out = ApplyDropout(RunLstm(parts.decoderLstm, embedded, h, c, {}, dropout).output, dropout);
   const at::Tensor scored = out.view({-1, parts.Hidden()}).index_select(0, batch.scored);  // [tokens, H]
   const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(scored), 1);
   const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
-  return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+  return {LossSum(logProbs, target, options.labelSmoothing),
+          at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
 }
 
 // Step by step (attention models: their inputs depend on the state): each step is fed the reference (teacher
@@ -110,7 +124,7 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& e
   DecoderState state = InitialState(parts, encoded);
   at::Tensor x = batch.input[0];  // [B]: <sos>
   for (int64_t t = 0; t < T; ++t) {
-    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state);
+    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state, nullptr, &options.dropout);
     at::Tensor target = batch.target[t];
     at::Tensor guess;
     if (!forced) guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
@@ -119,7 +133,7 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& e
       tokens = tokens + target.ne(kIgnoreIndex).sum().to(floats.dtype());
       alive = alive.logical_and(guess.ne(options.eos));
     }
-    sum = sum + NllSum(logProbs, target);
+    sum = sum + LossSum(logProbs, target, options.labelSmoothing);
     if (t + 1 == T) break;
     // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
     if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
@@ -131,7 +145,8 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& e
 // The notebook's decoder fed its own guesses (free-running, or teacher forcing below 1): the words fed at each
 // step, references or detached guesses, are constants of the graph. So they are found step by step without
 // autograd (with StepwiseLoss's stops and scoring), and the decoder then runs over them as one sequence with
-// autograd, as under teacher forcing: the same loss and gradients, one backward pass per layer.
+// autograd, as under teacher forcing: the same loss and gradients, one backward pass per layer. Not with dropout:
+// both passes would have to draw the same masks (DecoderLoss takes StepwiseLoss then).
 BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded,
                             const TrainOptions& options) {
   const bool freeRunning = options.teacherForcing <= 0.0;
@@ -173,14 +188,14 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
   if (alone && batch.tokens == T) {
     // Every step run is scored (no padding): the output layer takes the decoder's output as it is.
     const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(out.view({steps, -1})), 1);
-    return {NllSum(logProbs, target), at::scalar_tensor(static_cast<double>(steps), floats)};
+    return {LossSum(logProbs, target, options.labelSmoothing), at::scalar_tensor(static_cast<double>(steps), floats)};
   }
   // Under teacher forcing every step runs and the scored positions are the batch's; free-running scores what
   // was alive, which takes one more sync (it synced at every step anyway).
   const at::Tensor scored = freeRunning ? at::nonzero(target.ne(kIgnoreIndex)).squeeze(1) : batch.scored;
   const at::Tensor logProbs =
       at::log_softmax(parts.decoderDense->forward(out.view({steps * batch.size, -1}).index_select(0, scored)), 1);
-  const at::Tensor sum = NllSum(logProbs, target.index_select(0, scored));
+  const at::Tensor sum = LossSum(logProbs, target.index_select(0, scored), options.labelSmoothing);
   const double tokens = freeRunning ? static_cast<double>(scored.size(0)) : static_cast<double>(batch.tokens);
   return {sum, at::scalar_tensor(tokens, floats)};
 }
@@ -189,7 +204,8 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
 
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
   if (parts.attention.On()) return StepwiseLoss(parts, batch, encoded, options);
-  if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, encoded.h, encoded.c);
+  if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, encoded.h, encoded.c, options);
+  if (options.dropout.On()) return StepwiseLoss(parts, batch, encoded, options);
   return GuessedInputsLoss(parts, batch, encoded, options);
 }
 
@@ -257,7 +273,7 @@ void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLo
 BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step) {
   ClearGrads(*parts.encoderOpt, true);
   ClearGrads(*parts.decoderOpt, true);
-  const Encoded encoded = Encode(parts, batch);
+  const Encoded encoded = Encode(parts, batch, &options.dropout);
   BatchLoss loss = DecoderLoss(parts, batch, encoded, options);
   if (options.group) {
     loss.sum.backward();

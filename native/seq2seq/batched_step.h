@@ -12,6 +12,7 @@
 
 #include "distributed/process_group.h"
 #include "seq2seq/batch.h"
+#include "seq2seq/dropout.h"
 #include "seq2seq/parts.h"
 
 namespace seq2seq {
@@ -23,12 +24,17 @@ struct TrainOptions {
   double clip = 0.0;     // the largest gradient norm over all parameters; 0: no clipping
   bool perToken = true;  // the loss minimised is the summed NLL over scored tokens (else over sentences)
   int64_t eos = 0;
+  // The loss minimised is torch.nn.functional.cross_entropy's with label_smoothing (0: the plain NLL).
+  double labelSmoothing = 0.0;
+  // OpenNMT-py's places: on the embeddings, between LSTM layers, on the decoder's output before the output layer.
+  Dropout dropout;
   // Data-parallel training: gradients of the summed loss are all-reduced with the token (or sentence) counts
   // and divided by the global count, so N workers with batch B make the updates of one worker with batch NB.
   std::shared_ptr<ProcessGroup> group;
 };
 
-// Summed NLL over the scored tokens and their count, as 0-d tensors on the device (reading them syncs).
+// Summed loss (NLL, or the label-smoothed cross-entropy) over the scored tokens and their count, as 0-d tensors on the
+// device (reading them syncs).
 struct BatchLoss {
   at::Tensor sum;
   at::Tensor tokens;
@@ -42,8 +48,9 @@ struct Encoded {
   at::Tensor memory, keys, mask;
 };
 
-// Sources are packed unless all have the same length, so padding never enters the encoder state.
-Encoded Encode(Seq2SeqParts& parts, const Batch& batch);
+// Sources are packed unless all have the same length, so padding never enters the encoder state. `dropout`
+// (training only) drops the embeddings and each LSTM layer's output but the last.
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const Dropout* dropout = nullptr);
 
 // The decoder's state between steps; `feed` is Luong input feeding's attentional state (undefined otherwise).
 struct DecoderState {
@@ -53,11 +60,14 @@ struct DecoderState {
 DecoderState InitialState(const Seq2SeqParts& parts, const Encoded& encoded);
 
 // One decoder step for the words x [B]: the log-probabilities [B, V] of the next words; `weights`, when given,
-// receives the attention weights [B, S] (attention models only).
+// receives the attention weights [B, S] (attention models only). `dropout` (training only) drops the embedding,
+// each LSTM layer's output but the last, and the features entering the output layer (with input feeding, the
+// attentional state fed to the next step is the dropped one, as in OpenNMT-py).
 at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
-                       at::Tensor* weights = nullptr);
+                       at::Tensor* weights = nullptr, const Dropout* dropout = nullptr);
 
-// The decoder's loss on the batch from the encoder's output, with the graph for backward.
+// The decoder's loss on the batch from the encoder's output, with the graph for backward (with the options'
+// label smoothing and dropout: validation passes options without them).
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options);
 
 // Teacher-forced decoding of the batch without gradients: log-probabilities [T, B, V] and, with attention,

@@ -1,6 +1,7 @@
 #include "seq2seq/parts.h"
 
 #include <initializer_list>
+#include <unordered_set>
 
 #include "seq2seq/errors.h"
 
@@ -8,12 +9,18 @@ namespace seq2seq {
 
 std::vector<at::Tensor> Seq2SeqParts::Parameters() const {
   std::vector<at::Tensor> params;
+  // A tied weight (the decoder's embedding and output layer) is one tensor: listed once, as PyTorch's
+  // parameters() does, so that clipping and the all-reduce count it once.
+  std::unordered_set<const c10::TensorImpl*> seen;
+  const auto add = [&](const at::Tensor& p) {
+    if (seen.insert(p.unsafeGetTensorImpl()).second) params.push_back(p);
+  };
   const std::initializer_list<const torch::nn::Module*> modules = {
       encoderEmbedding.get(), encoderLstm.get(), decoderEmbedding.get(), decoderLstm.get(), decoderDense.get()};
   for (const torch::nn::Module* m : modules) {
-    for (const auto& p : m->parameters()) params.push_back(p);
+    for (const auto& p : m->parameters()) add(p);
   }
-  for (const auto& p : attention.Parameters()) params.push_back(p);
+  for (const auto& p : attention.Parameters()) add(p);
   return params;
 }
 

@@ -5,8 +5,16 @@ writes it: pad_sequence, pack_padded_sequence for the sources, one LSTM call ove
 (or a step loop when the decoder is fed its own guesses), NLLLoss with ignore_index, clip_grad_norm_, and the
 notebook's two Adam optimizers. The model classes are the notebook's (their modules, their state-dict keys).
 
+Regularisation, when plan.json's options ask for it: label smoothing is F.cross_entropy's label_smoothing; tied
+embeddings are `decoder.embedding.weight = decoder.dense.weight`; dropout is placed as OpenNMT-py places it (on the
+embeddings, between LSTM layers as nn.LSTM's dropout, on the decoder's output before the dense layer) with
+F.dropout's own arithmetic (a bernoulli_(1 - p) mask divided by 1 - p) drawn from a torch.Generator seeded with
+each epoch's seed from plan.json, the LSTM layers run one at a time over padded outputs: the masks seq2seq-node
+draws, in the same order.
+
 usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] > result.json
-result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s}], ...}; final weights in RUNDIR/final.pt
+result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s}], ...}; final weights in RUNDIR/final.pt, the
+last batch's gradients in RUNDIR/grads.pt
 """
 import argparse
 import json
@@ -16,7 +24,7 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 parser = argparse.ArgumentParser()
 parser.add_argument("rundir")
@@ -64,6 +72,65 @@ encoder = Encoder(len(data["src_vocab"]), config["hidden"], config["embedding"],
 decoder = Decoder(len(deu_words), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
 encoder.load_state_dict({k[len("encoder."):]: v for k, v in init.items() if k.startswith("encoder.")})
 decoder.load_state_dict({k[len("decoder."):]: v for k, v in init.items() if k.startswith("decoder.")})
+P = opts.get("dropout", 0.0)
+SMOOTHING = opts.get("labelSmoothing", 0.0)
+if opts.get("tieEmbeddings", False):
+    decoder.embedding.weight = decoder.dense.weight
+generator = torch.Generator(device=DEVICE)
+
+
+def drop(x):
+    """F.dropout(x, P) in training, its mask drawn from `generator`."""
+    if P == 0:
+        return x
+    noise = torch.empty_like(x).bernoulli_(1 - P, generator=generator)
+    noise.div_(1 - P)
+    return x * noise
+
+
+def single_layers(lstm):
+    """One-layer LSTMs holding the layers' own parameters (not registered: parameters() stays the model's)."""
+    layers = []
+    for l in range(lstm.num_layers):
+        layer = nn.LSTM(lstm.input_size if l == 0 else lstm.hidden_size, lstm.hidden_size).to(DEVICE, DTYPE)
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            setattr(layer, kind + "_l0", getattr(lstm, f"{kind}_l{l}"))
+        layers.append(layer)
+    return layers
+
+
+LAYERS = {id(m): single_layers(m) for m in (encoder.lstm, decoder.lstm)}
+
+
+def run_lstm(lstm, x, state, lengths=None):
+    """lstm(x, state) with dropout P between layers: output (padded), (h, c)."""
+    if P == 0 or lstm.num_layers == 1:
+        if lengths is None:
+            return lstm(x, state)
+        out, hc = lstm(pack_padded_sequence(x, lengths, enforce_sorted=False), state)
+        return pad_packed_sequence(out, total_length=x.size(0))[0], hc
+    hs, cs = [], []
+    for l, layer in enumerate(LAYERS[id(lstm)]):
+        if l > 0:
+            x = drop(x)
+        hc = (state[0][l : l + 1], state[1][l : l + 1])
+        if lengths is None:
+            x, (h, c) = layer(x, hc)
+        else:
+            out, (h, c) = layer(pack_padded_sequence(x, lengths, enforce_sorted=False), hc)
+            x = pad_packed_sequence(out, total_length=x.size(0))[0]
+        hs.append(h)
+        cs.append(c)
+    return x, (torch.cat(hs), torch.cat(cs))
+
+
+def scored_loss(logits, target):
+    """The summed training loss of one step or sequence: NLL, or the label-smoothed cross-entropy."""
+    if SMOOTHING > 0:
+        return F.cross_entropy(logits, target, ignore_index=IGNORE, reduction="sum", label_smoothing=SMOOTHING)
+    return F.nll_loss(decoder.softmax(logits), target, ignore_index=IGNORE, reduction="sum")
+
+
 encoder_opt = torch.optim.Adam(encoder.parameters(), lr=config["lr"])
 decoder_opt = torch.optim.Adam(decoder.parameters(), lr=config["lr"])
 ratio = opts["teacherForcing"]
@@ -80,9 +147,17 @@ def train_batch(indices, teacher):
 
     encoder_opt.zero_grad()
     decoder_opt.zero_grad()
-    packed = pack_padded_sequence(encoder.embedding(src), lengths, enforce_sorted=False)
-    _, (h, c) = encoder.lstm(packed)
-    if ratio >= 1:
+    if P > 0:
+        zeros = torch.zeros(encoder.num_layers, B, encoder.hidden_size, device=DEVICE, dtype=DTYPE)
+        _, (h, c) = run_lstm(encoder.lstm, drop(encoder.embedding(src)), (zeros, zeros), lengths)
+    else:
+        packed = pack_padded_sequence(encoder.embedding(src), lengths, enforce_sorted=False)
+        _, (h, c) = encoder.lstm(packed)
+    if ratio >= 1 and (P > 0 or SMOOTHING > 0):
+        out, _ = run_lstm(decoder.lstm, drop(decoder.embedding(inp)), (h, c))
+        loss_sum = scored_loss(decoder.dense(drop(out).view(-1, decoder.hidden_size)), tgt.view(-1))
+        tokens = (tgt != IGNORE).sum().to(DTYPE)
+    elif ratio >= 1:
         out, _ = decoder.lstm(decoder.embedding(inp), (h, c))
         out = decoder.softmax(decoder.dense(out.view(-1, decoder.hidden_size)))
         loss_sum = F.nll_loss(out, tgt.view(-1), ignore_index=IGNORE, reduction="sum")
@@ -94,15 +169,16 @@ def train_batch(indices, teacher):
         alive = torch.ones(B, dtype=torch.bool, device=DEVICE)
         x = inp[0]
         for t in range(tgt.size(0)):
-            out, (h, c) = decoder.lstm(decoder.embedding(x).view(1, B, -1), (h, c))
-            out = decoder.softmax(decoder.dense(out.squeeze(0)))
+            out, (h, c) = run_lstm(decoder.lstm, drop(decoder.embedding(x)).view(1, B, -1), (h, c))
+            logits = decoder.dense(drop(out.squeeze(0)))
+            out = decoder.softmax(logits)
             guess = out.topk(1)[1].squeeze(1).detach()
             target = tgt[t]
             if free:
                 target = torch.where(alive, target, torch.full_like(target, IGNORE))
                 tokens = tokens + (target != IGNORE).sum().to(DTYPE)
                 alive = alive & (guess != EOS)
-            loss_sum = loss_sum + F.nll_loss(out, target, ignore_index=IGNORE, reduction="sum")
+            loss_sum = loss_sum + scored_loss(logits, target)
             if t + 1 == tgt.size(0):
                 break
             if free and not (alive & (tgt[t + 1] != IGNORE)).any():
@@ -118,7 +194,9 @@ def train_batch(indices, teacher):
 
 
 epochs = []
-for batches in plan["epochs"]:
+for epoch, batches in enumerate(plan["epochs"]):
+    if P > 0:
+        generator.manual_seed(plan["dropoutSeeds"][epoch])
     started = time.perf_counter()
     results = [train_batch(b["indices"], b.get("teacher")) for b in batches]
     losses = [l.item() for l, _ in results]
@@ -128,4 +206,8 @@ for batches in plan["epochs"]:
 state = {"encoder." + k: v for k, v in encoder.state_dict().items()}
 state.update({"decoder." + k: v for k, v in decoder.state_dict().items()})
 torch.save(state, os.path.join(args.rundir, "final.pt"))
+# The last batch's gradients (after clipping), by parameter: a tied weight once, as named_parameters() lists it.
+grads = {"encoder." + k: p.grad for k, p in encoder.named_parameters()}
+grads.update({"decoder." + k: p.grad for k, p in decoder.named_parameters()})
+torch.save(grads, os.path.join(args.rundir, "grads.pt"))
 json.dump({"epochs": epochs}, os.sys.stdout)

@@ -42,6 +42,17 @@ export const number =
     return n;
   };
 
+/** A number of at least `min` and below `max`. */
+export const numberBelow =
+  (min: number, max: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n >= max) {
+      throw new InvalidArgumentError(`expected a number from ${min} to below ${max}, got "${value}"`);
+    }
+    return n;
+  };
+
 /** A device name: cpu, cuda or cuda:N. */
 export const device = (value: string): Device => {
   if (!/^(cpu|cuda(:\d+)?)$/.test(value))
@@ -84,6 +95,7 @@ export function parserFor(kind: OptionKind): ((value: string) => unknown) | unde
       }
       return integer(kind.min, kind.max);
     case 'number':
+      if (kind.maxExclusive && kind.max !== undefined) return numberBelow(kind.min, kind.max);
       return kind.positive ? positiveUpTo(kind.max) : number(kind.min, kind.max);
     case 'device':
       return device;

@@ -6,7 +6,8 @@
  * Models with attention or a bidirectional encoder go the same way, to and from the classes of
  * scripts/reference/attention_model.py; their kind is read from the state dicts' keys. Subword models travel with
  * their SentencePiece files (`source.model`, `target.model`, or one `joint.model`), which Python's sentencepiece
- * loads: scripts/reference/translate_subword.py translates with the exported files alone.
+ * loads: scripts/reference/translate_subword.py translates with the exported files alone. A decoder whose
+ * embedding and output layer hold the same weight (tied) is imported tied.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +49,11 @@ export const EXPORTED_FILES = ['encoder.pt', 'decoder.pt', 'src_vocab.json', 'tg
 /** The SentencePiece files a subword model's export adds. */
 const SENTENCEPIECE_FILES = ['source.model', 'target.model', 'joint.model'] as const;
 
+function sameValues(a: torch.Tensor, b: torch.Tensor): boolean {
+  const [x, y] = [a.toArray(), b.toArray()];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** The sizes (and, for attention models, the options) of a module from its state dict's keys and shapes. */
 function sizesOf(state: Record<string, torch.Tensor>, path: string, isDecoder: boolean) {
   const get = (key: string, dims: number): number[] => {
@@ -81,14 +87,28 @@ function sizesOf(state: Record<string, torch.Tensor>, path: string, isDecoder: b
   if (input !== embedding + (wide ? hidden : 0)) {
     throw new Error(`${path}: the LSTM takes ${input} inputs, the embedding gives ${embedding}`);
   }
+  let tieEmbeddings = false;
   if (isDecoder) {
     const [out, inFeatures] = get('dense.weight', 2) as [number, number];
     const want = attention === 'bahdanau' ? 2 * hidden : hidden;
     if (out !== vocab || inFeatures !== want) {
       throw new Error(`${path}: dense.weight is [${out}, ${inFeatures}], expected [${vocab}, ${want}]`);
     }
+    // A tied decoder (`embedding.weight = dense.weight`) saves one tensor under both names.
+    tieEmbeddings = inFeatures === embedding && sameValues(state['embedding.weight']!, state['dense.weight']!);
   }
-  return { vocab, sizes: { hidden, embedding, layers, attention, bidirectional, inputFeed } satisfies ModelSizes };
+  return {
+    vocab,
+    sizes: {
+      hidden,
+      embedding,
+      layers,
+      attention,
+      bidirectional,
+      inputFeed,
+      ...(tieEmbeddings ? { tieEmbeddings } : {}),
+    } satisfies ModelSizes,
+  };
 }
 
 /** Reads the notebook's four files into a model (on the CPU); checks every size against the others. */

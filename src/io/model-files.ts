@@ -18,8 +18,8 @@ import { UNK, Vocab } from '../data/vocab.js';
 import { SentencePieceModel } from '../tokens/sentencepiece.js';
 import { SubwordSegmenter, WORD_SEGMENTERS, type Segmenters, type VocabularyKind } from '../tokens/segmenter.js';
 import { ATTENTION_KINDS } from '../model/attention.js';
-import { buildModel, checkModelFits, fullSizes, type ModelSizes } from '../model/architecture.js';
-import type { Decoder } from '../model/decoder.js';
+import { buildModel, checkModelFits, fullSizes, type FullSizes, type ModelSizes } from '../model/architecture.js';
+import { tieRefusal, type Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -59,6 +59,8 @@ interface ConfigFile {
   attention?: string;
   bidirectional?: boolean;
   input_feed?: boolean;
+  /** Present (true) only in models whose decoder embedding is the output layer's weight. */
+  tie_embeddings?: boolean;
   src_vocab_size: number;
   tgt_vocab_size: number;
   /** Sources are fed reversed, as Sutskever et al. and the notebook do. */
@@ -105,6 +107,7 @@ export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): voi
     attention: sizes.attention,
     bidirectional: sizes.bidirectional,
     input_feed: sizes.inputFeed,
+    ...(sizes.tieEmbeddings ? { tie_embeddings: true } : {}),
     src_vocab_size: model.sourceVocab.size,
     tgt_vocab_size: model.targetVocab.size,
     reverse_source: true,
@@ -191,7 +194,7 @@ function readSegmenters(folder: string, file: Partial<ConfigFile>, configPath: s
 }
 
 /** The model's sizes and options from config.json, each checked. */
-function configSizes(file: Partial<ConfigFile>, configPath: string): Required<ModelSizes> {
+function configSizes(file: Partial<ConfigFile>, configPath: string): FullSizes {
   const numbers = { hidden: file.hidden, embedding: file.embedding, layers: file.layers };
   for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isSafeInteger(value) || value! < 1)
@@ -201,7 +204,7 @@ function configSizes(file: Partial<ConfigFile>, configPath: string): Required<Mo
   if (!(ATTENTION_KINDS as readonly string[]).includes(attention)) {
     throw new Error(`${configPath}: unknown attention ${JSON.stringify(attention)} (${ATTENTION_KINDS.join(', ')})`);
   }
-  for (const key of ['bidirectional', 'input_feed'] as const) {
+  for (const key of ['bidirectional', 'input_feed', 'tie_embeddings'] as const) {
     if (file[key] !== undefined && typeof file[key] !== 'boolean')
       throw new Error(`${configPath}: ${key} must be true or false`);
   }
@@ -212,10 +215,13 @@ function configSizes(file: Partial<ConfigFile>, configPath: string): Required<Mo
     attention: attention as ModelSizes['attention'],
     bidirectional: file.bidirectional ?? false,
     ...(file.input_feed !== undefined ? { inputFeed: file.input_feed } : {}),
+    ...(file.tie_embeddings ? { tieEmbeddings: true } : {}),
   });
   if (sizes.bidirectional && sizes.hidden % 2 !== 0) {
     throw new Error(`${configPath}: a bidirectional encoder needs an even hidden size, not ${sizes.hidden}`);
   }
+  const refusal = sizes.tieEmbeddings ? tieRefusal(sizes.hidden, sizes.embedding, sizes.attention) : undefined;
+  if (refusal) throw new Error(`${configPath}: ${refusal}`);
   return sizes;
 }
 

@@ -52,8 +52,19 @@ export function exportRunLosses(dir: string, losses: NotebookLosses): void {
 
 /** What scripts/reference/batched.py needs to replay batched training: the options and each epoch's batches. */
 export interface BatchPlanExport {
-  options: { teacherForcing: number; clip: number; normalize: 'tokens' | 'sentences'; scoreSos: boolean };
+  options: {
+    teacherForcing: number;
+    clip: number;
+    normalize: 'tokens' | 'sentences';
+    scoreSos: boolean;
+    /** Regularisation (absent: off); dropout needs each epoch's `dropoutSeeds`. */
+    dropout?: number;
+    labelSmoothing?: number;
+    tieEmbeddings?: boolean;
+  };
   epochs: { indices: number[]; teacher?: Uint8Array }[][];
+  /** The seed of each epoch's dropout masks (src/train/batched.ts's `dropoutSeed`). */
+  dropoutSeeds?: number[];
 }
 
 /** Writes `plan.json` for scripts/reference/batched.py. */
@@ -61,5 +72,6 @@ export function exportBatchPlan(dir: string, plan: BatchPlanExport): void {
   const epochs = plan.epochs.map((batches) =>
     batches.map((b) => ({ indices: b.indices, ...(b.teacher ? { teacher: [...b.teacher] } : {}) })),
   );
-  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ options: plan.options, epochs }));
+  const seeds = plan.dropoutSeeds ? { dropoutSeeds: plan.dropoutSeeds } : {};
+  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ options: plan.options, epochs, ...seeds }));
 }

@@ -15,10 +15,15 @@ export interface ModelSizes {
   bidirectional?: boolean;
   /** Luong input feeding; default true with Luong attention, else false. */
   inputFeed?: boolean;
+  /** The decoder's embedding shares the output layer's weight; default false. */
+  tieEmbeddings?: boolean;
 }
 
+/** Every option spelled out, but `tieEmbeddings`, present only when true (models without it read as before). */
+export type FullSizes = Required<Omit<ModelSizes, 'tieEmbeddings'>> & { tieEmbeddings?: true };
+
 /** Every option spelled out: what config.json records. */
-export function fullSizes(sizes: ModelSizes): Required<ModelSizes> {
+export function fullSizes(sizes: ModelSizes): FullSizes {
   const attention = sizes.attention ?? 'none';
   return {
     hidden: sizes.hidden,
@@ -27,6 +32,7 @@ export function fullSizes(sizes: ModelSizes): Required<ModelSizes> {
     attention,
     bidirectional: sizes.bidirectional ?? false,
     inputFeed: isLuong(attention) && (sizes.inputFeed ?? true),
+    ...(sizes.tieEmbeddings ? { tieEmbeddings: true as const } : {}),
   };
 }
 
@@ -58,7 +64,7 @@ export function parameterCount(sourceWords: number, targetWords: number, sizes: 
     lstm(s.embedding + (wideInput ? H : 0), H, s.layers, 1) +
     attention +
     (isLuong(s.attention) ? 2 * H * H : 0) +
-    (s.attention === 'bahdanau' ? 2 * H : H) * targetWords +
+    (s.tieEmbeddings ? 0 : (s.attention === 'bahdanau' ? 2 * H : H) * targetWords) +
     targetWords;
   return encoder + decoder;
 }
@@ -109,6 +115,7 @@ export function buildModel(
   const decoder = new Decoder(targetWords, s.hidden, s.embedding, s.layers, {
     attention: s.attention,
     ...(isLuong(s.attention) ? { inputFeed: s.inputFeed } : {}),
+    ...(s.tieEmbeddings ? { tieEmbeddings: true } : {}),
   });
   return { encoder, decoder };
 }
@@ -119,5 +126,6 @@ export function describeModel(sizes: ModelSizes): string {
   const parts = [`hidden ${s.hidden}, embedding ${s.embedding}, ${s.layers} layers`];
   if (s.attention !== 'none') parts.push(`${s.attention} attention${s.inputFeed ? ' with input feeding' : ''}`);
   if (s.bidirectional) parts.push('bidirectional encoder');
+  if (s.tieEmbeddings) parts.push('tied embeddings');
   return parts.join(', ');
 }

@@ -13,6 +13,30 @@ export interface DecoderOptions {
   attention?: AttentionKind;
   /** Luong input feeding: the previous attentional state joins the LSTM's input; default on with Luong. */
   inputFeed?: boolean;
+  /**
+   * The embedding shares the output layer's weight (Press & Wolf 2017), as `embedding.weight = dense.weight`
+   * does in PyTorch: the embedding size must be the output layer's input size (hidden; twice it with Bahdanau
+   * attention). Default false.
+   */
+  tieEmbeddings?: boolean;
+}
+
+/** Why `tieEmbeddings` cannot be had with these sizes, or undefined when it can. */
+export function tieRefusal(
+  hiddenSize: number,
+  embeddingDim: number,
+  attention: AttentionKind = 'none',
+): string | undefined {
+  const features = attention === 'bahdanau' ? 2 * hiddenSize : hiddenSize;
+  if (embeddingDim === features) return undefined;
+  const what =
+    attention === 'bahdanau'
+      ? `twice the hidden size with Bahdanau attention, ${features}`
+      : `the hidden size, ${features}`;
+  return (
+    `tied embeddings share the decoder's embedding with the output layer's weight: the embedding size ` +
+    `(${embeddingDim}) must be the output layer's input size (${what})`
+  );
 }
 
 export class Decoder extends nn.Module {
@@ -20,6 +44,7 @@ export class Decoder extends nn.Module {
   readonly numLayers: number;
   readonly attentionKind: AttentionKind;
   readonly inputFeed: boolean;
+  readonly tieEmbeddings: boolean;
   embedding: torch.nn.Embedding;
   lstm: torch.nn.LSTM;
   // Declared in the reference's registration order, so that parameters() lists them as PyTorch does.
@@ -51,6 +76,12 @@ export class Decoder extends nn.Module {
     if (isLuong(kind)) this.combine = new nn.Linear(2 * hiddenSize, hiddenSize, { bias: false });
     this.dense = new nn.Linear(kind === 'bahdanau' ? 2 * hiddenSize : hiddenSize, vocabSize);
     this.softmax = new nn.LogSoftmax(1);
+    this.tieEmbeddings = options.tieEmbeddings ?? false;
+    if (this.tieEmbeddings) {
+      const refusal = tieRefusal(hiddenSize, embeddingDim, kind);
+      if (refusal) throw new RangeError(refusal);
+      this.embedding.tieWeight(this.dense);
+    }
   }
 
   /** x: one token index; h0, c0: [numLayers, 1, hiddenSize] -> log-probabilities [1, vocab] and the new state. */

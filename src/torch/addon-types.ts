@@ -79,6 +79,12 @@ export interface ForwardHandle extends ModuleHandle {
 }
 
 /** @internal */
+export interface EmbeddingHandle extends ForwardHandle {
+  /** The embedding's weight becomes the Linear's weight tensor (equal shapes). */
+  tieWeight(linear: ForwardHandle): void;
+}
+
+/** @internal */
 export interface LSTMHandle extends ModuleHandle {
   forward(input: TensorHandle, h0?: TensorHandle, c0?: TensorHandle): [TensorHandle, TensorHandle, TensorHandle];
 }
@@ -211,6 +217,12 @@ export interface BatchJobOptions {
   teacherForcing?: number;
   clip?: number;
   perToken?: boolean;
+  /** Training: the loss is the cross-entropy with this label smoothing (0 to below 1); default 0. */
+  labelSmoothing?: number;
+  /** Training: dropout probability (0 to below 1); default 0. Needs `dropoutSeed`. */
+  dropout?: number;
+  /** Seeds the job's own generator of dropout masks. */
+  dropoutSeed?: number;
   /** Data-parallel training: gradients are averaged over the group before each step. */
   group?: ProcessGroupHandle;
 }
@@ -312,7 +324,7 @@ export interface AddonTesting {
 /** @internal */
 export interface Addon {
   TensorHandle: TensorHandleStatics;
-  Embedding: new (numEmbeddings: number, embeddingDim: number, options?: EmbeddingHandleOptions) => ForwardHandle;
+  Embedding: new (numEmbeddings: number, embeddingDim: number, options?: EmbeddingHandleOptions) => EmbeddingHandle;
   LSTM: new (inputSize: number, hiddenSize: number, options?: LSTMHandleOptions) => LSTMHandle;
   Linear: new (inFeatures: number, outFeatures: number, options?: LinearHandleOptions) => ForwardHandle;
   Adam: new (params: TensorHandle[], options?: AdamHandleOptions) => AdamHandle;

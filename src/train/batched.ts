@@ -12,6 +12,7 @@ import * as torch from '../torch/index.js';
 import type { BatchJobOptions, BatchLosses, NativeJob } from '../torch/addon-types.js';
 import { native } from '../torch/addon.js';
 import { checkInteger, checkOneOf } from '../util/check.js';
+import { Random } from '../util/random.js';
 import { planBatches, type BatchPlanOptions } from './batches.js';
 import { broadcastModel, sameDevice, type ProcessGroup } from './distributed.js';
 import { checkRunOption, runOptionDefault, type TrainOptions } from './run-options.js';
@@ -38,6 +39,13 @@ export interface BatchedOptions {
   order?: BatchPlanOptions['order'];
   /** Score the target's leading `<sos>` as the notebook does; default false. */
   scoreSos?: boolean;
+  /**
+   * Dropout probability on the embeddings, between LSTM layers and on the decoder's output before the output layer
+   * (OpenNMT-py's places), in training only; default 0. Each epoch's masks come from {@link dropoutSeed}.
+   */
+  dropout?: number;
+  /** Label smoothing of the training loss (`cross_entropy(..., label_smoothing)`); default 0. Validation: plain NLL. */
+  labelSmoothing?: number;
   /** Called about ten times a second while an epoch trains. */
   onProgress?: (progress: BatchedProgress) => void;
   /** Called after every epoch (and its validation), before the next one starts; may be async. `'stop'` ends training. */
@@ -71,7 +79,7 @@ export interface BatchedProgress {
 /** What one epoch did. */
 export interface EpochReport {
   epoch: number;
-  /** Mean NLL per scored target token over the epoch's training batches. */
+  /** Mean NLL per scored target token over the epoch's training batches (label-smoothed when asked). */
   trainLoss: number;
   /** Mean NLL per target token on the held-out pairs (teacher-forced); undefined without any. */
   validLoss?: number;
@@ -104,7 +112,9 @@ export type ResolvedBatchedOptions = Required<
 
 /** Resolves the defaults and checks every option against the run option table, naming the one that is wrong. */
 export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
-  const pick = <K extends 'batchSize' | 'teacherForcing' | 'clip' | 'normalize' | 'validFraction'>(
+  const pick = <
+    K extends 'batchSize' | 'teacherForcing' | 'clip' | 'normalize' | 'validFraction' | 'dropout' | 'labelSmoothing',
+  >(
     name: K,
   ): NonNullable<TrainOptions[K]> => checkRunOption(name, options[name] ?? runOptionDefault(name));
   const o: ResolvedBatchedOptions = {
@@ -119,8 +129,19 @@ export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedO
     validFraction: pick('validFraction'),
     order: checkOneOf('order', options.order ?? 'length', ['length', 'sequential']),
     scoreSos: options.scoreSos ?? false,
+    dropout: pick('dropout'),
+    labelSmoothing: pick('labelSmoothing'),
   };
   return o;
+}
+
+/**
+ * The seed of epoch `epoch`'s dropout masks (a generator of the training job's own): from the run's seed and the
+ * epoch alone, so that a resumed run draws what the uninterrupted one would have; each worker of a group its own.
+ */
+export function dropoutSeed(seed: number, epoch: number, rank = 0): number {
+  const random = new Random((seed % 2 ** 32) * 2 ** 20 + (epoch % 2 ** 20));
+  return random.nextUint32() * 2 ** 16 + (rank % 2 ** 16);
 }
 
 /** Runs a native job, cancelling it when `signal` aborts. */
@@ -183,6 +204,7 @@ export async function trainBatched(
     teacherForcing: o.teacherForcing,
     clip: o.clip,
     perToken: o.normalize === 'tokens',
+    ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
   };
   const group = options.group;
   const shard = group ? { rank: group.rank, worldSize: group.worldSize } : undefined;
@@ -202,7 +224,11 @@ export async function trainBatched(
       ? (p: { batch: number; batches: number; sentences: number; loss: number }) =>
           options.onProgress!({ epoch, epochs: o.epochs, ...p })
       : undefined;
-    const result = await runJob(native.trainEpoch(parts, batches, jobOptions, onProgress), options.signal);
+    const epochOptions: BatchJobOptions =
+      o.dropout > 0
+        ? { ...jobOptions, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, epoch, shard?.rank) }
+        : jobOptions;
+    const result = await runJob(native.trainEpoch(parts, batches, epochOptions, onProgress), options.signal);
     if (result.completed < batches.length) return { epochs, stopped: true, earlyStopped: false, split };
     // The epoch's figures over all workers (each trained its share of the same global batches).
     // With a stop flag, so that a worker asked to stop at the epoch's very end takes every other one along.

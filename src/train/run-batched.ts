@@ -23,6 +23,9 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
     clip: options.clip,
     validFraction: options.validFraction,
     normalize: options.normalize,
+    // Absent in runs without them (and in runs older than them): off, whatever the table's default.
+    dropout: options.dropout ?? 0,
+    labelSmoothing: options.labelSmoothing ?? 0,
     signal: hooks.signal,
     ...(run.split ? { split: run.split } : {}),
     startEpoch: trainer.epoch,

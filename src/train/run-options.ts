@@ -21,8 +21,8 @@ export type BestMetric = 'loss' | 'bleu';
 export type OptionKind =
   /** `all`: the word `all` is a value too (`--instances all`). */
   | { type: 'integer'; min: number; max?: number; all?: boolean }
-  /** `positive`: above `min` (0), not at it. */
-  | { type: 'number'; min: number; max?: number; positive?: boolean }
+  /** `positive`: above `min` (0), not at it; `maxExclusive`: below `max`, not at it. */
+  | { type: 'number'; min: number; max?: number; positive?: boolean; maxExclusive?: boolean }
   | { type: 'choice'; choices: readonly string[] }
   | { type: 'flag' }
   | { type: 'text' }
@@ -75,6 +75,12 @@ export interface TrainOptions extends Partial<ModelSizes> {
   validFraction?: number;
   /** Batched: the loss is the mean NLL per target token, or the summed NLL per sentence. */
   normalize?: 'tokens' | 'sentences';
+  /** Batched: dropout on the embeddings, between LSTM layers and before the output layer (training only). */
+  dropout?: number;
+  /** Batched: the training loss is the cross-entropy with this label smoothing (validation stays plain NLL). */
+  labelSmoothing?: number;
+  /** Batched: the decoder's embedding shares the output layer's weight (needs embedding = its input size). */
+  tieEmbeddings?: boolean;
   /** Batched: stop after this many epochs without a better validation measure. */
   patience?: number;
   /** Batched: the validation measure that picks the best checkpoint and drives `patience`. */
@@ -151,6 +157,9 @@ export interface RunOptions extends ModelSizes, RunVocabularyOptions {
   clip?: number;
   validFraction?: number;
   normalize?: 'tokens' | 'sentences';
+  /** Regularisation (batched), written only when on: absent in runs without it (and in older runs) means 0. */
+  dropout?: number;
+  labelSmoothing?: number;
   patience?: number;
   bestMetric: BestMetric;
   /** Absent in runs started before the limit existed: no pair was skipped for its length. */
@@ -301,6 +310,30 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     help: 'batched: average the loss over target tokens or sentences before backward',
     kind: { type: 'choice', choices: ['tokens', 'sentences'] },
     default: 'tokens',
+    resumable: false,
+  },
+  dropout: {
+    flag: '--dropout <p>',
+    help:
+      'batched: dropout probability on the embeddings, between LSTM layers and on the decoder output before the ' +
+      'output layer (training only)',
+    kind: { type: 'number', min: 0, max: 1, maxExclusive: true },
+    default: 0,
+    resumable: false,
+  },
+  labelSmoothing: {
+    flag: '--label-smoothing <e>',
+    help: 'batched: label smoothing of the training loss (the held-out loss stays the plain NLL)',
+    kind: { type: 'number', min: 0, max: 1, maxExclusive: true },
+    default: 0,
+    resumable: false,
+  },
+  tieEmbeddings: {
+    flag: '--tie-embeddings',
+    help:
+      "batched: the decoder's embedding shares the output layer's weight (--embedding must equal --hidden; " +
+      'twice --hidden with bahdanau attention)',
+    kind: { type: 'flag' },
     resumable: false,
   },
   patience: {
@@ -470,6 +503,8 @@ export type DefaultedOption =
   | 'clip'
   | 'validFraction'
   | 'normalize'
+  | 'dropout'
+  | 'labelSmoothing'
   | 'bestMetric'
   | 'swap'
   | 'timeout'
@@ -500,6 +535,12 @@ export function checkRunOption<K extends keyof TrainOptions>(name: K, value: unk
         if (kind.all && value === 'all') return value;
         return checkInteger(name, value, kind.min, kind.max ?? Infinity);
       case 'number':
+        if (kind.maxExclusive && kind.max !== undefined) {
+          if (typeof value !== 'number' || !(value >= kind.min) || !(value < kind.max)) {
+            throw invalidParameterError(name, `a number from ${kind.min} to below ${kind.max}`, value);
+          }
+          return value;
+        }
         if (kind.positive) {
           if (typeof value !== 'number' || !(value > kind.min) || !(value <= (kind.max ?? Number.MAX_VALUE))) {
             const expected = kind.max === undefined ? 'a positive number' : `a positive number of at most ${kind.max}`;

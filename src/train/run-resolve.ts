@@ -11,6 +11,7 @@ import { checkOutputFolder } from '../util/output.js';
 import { hasCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { fullSizes } from '../model/architecture.js';
 import { isLuong } from '../model/attention-kind.js';
+import { tieRefusal } from '../model/decoder.js';
 import {
   RUN_OPTIONS,
   checkRunOption,
@@ -78,6 +79,15 @@ function freshOptions(given: TrainOptions): RunOptions {
       `--mode ${mode} trains the notebook's model: --attention, --bidirectional and --input-feed need --mode batched`,
     );
   }
+  const regularisation = (['dropout', 'labelSmoothing', 'tieEmbeddings'] as const).filter(
+    (name) => given[name] !== undefined && given[name] !== false && given[name] !== 0,
+  );
+  if (!batched && regularisation.length > 0) {
+    throw new Error(
+      `--mode ${mode} replays the notebook's training, which has no regularisation: ` +
+        `${regularisation.map(flagOf).join(', ')} need --mode batched`,
+    );
+  }
   if (given.inputFeed !== undefined && !isLuong(attention)) {
     throw new Error(
       '--input-feed belongs to Luong attention: use it with --attention luong-dot|luong-general|luong-concat',
@@ -95,7 +105,12 @@ function freshOptions(given: TrainOptions): RunOptions {
     attention,
     bidirectional: given.bidirectional,
     inputFeed: given.inputFeed,
+    tieEmbeddings: given.tieEmbeddings,
   });
+  const tie = model.tieEmbeddings ? tieRefusal(model.hidden, model.embedding, model.attention) : undefined;
+  if (tie) throw new Error(`--tie-embeddings: ${tie} (set --embedding to it)`);
+  const dropout = value('dropout');
+  const labelSmoothing = value('labelSmoothing');
   // Field order is trainer.json's; defaults are written out, so that a resumed run keeps them if defaults change.
   return {
     corpus: resolve(given.corpus),
@@ -108,6 +123,7 @@ function freshOptions(given: TrainOptions): RunOptions {
     embedding: model.embedding,
     layers: model.layers,
     ...(batched ? { attention: model.attention, bidirectional: model.bidirectional, inputFeed: model.inputFeed } : {}),
+    ...(model.tieEmbeddings ? { tieEmbeddings: true } : {}),
     lr: value('lr'),
     seed: value('seed'),
     ...(batched
@@ -117,6 +133,8 @@ function freshOptions(given: TrainOptions): RunOptions {
           clip: value('clip'),
           validFraction: value('validFraction'),
           normalize: value('normalize'),
+          ...(dropout > 0 ? { dropout } : {}),
+          ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
         }
       : {}),
     patience: given.patience,

@@ -10,6 +10,11 @@ import type { Tensor } from '../tensor.js';
 /** A state dict: parameter names to tensors, in registration order. */
 export type StateDict = Record<string, Tensor>;
 
+function sameValues(a: Tensor, b: Tensor): boolean {
+  const [x, y] = [a.toArray(), b.toArray()];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 export abstract class Module {
   /** Whether the module is in training mode (affects dropout). */
   training = true;
@@ -24,20 +29,39 @@ export abstract class Module {
     return [];
   }
 
-  /** Every parameter with its dotted PyTorch name, in registration order. */
-  namedParameters(prefix = ''): [string, Tensor][] {
+  /**
+   * @internal Every parameter under every name it has: a tied weight (one tensor in two modules) under each, as
+   * PyTorch's `state_dict()` lists it.
+   */
+  protected allNamedParameters(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = this.ownParameters().map(([name, p]) => [prefix + name, p]);
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
+    for (const [name, child] of this.namedChildren()) out.push(...child.allNamedParameters(`${prefix}${name}.`));
     return out;
+  }
+
+  /**
+   * Every parameter with its dotted PyTorch name, in registration order; a tied weight once, under its first
+   * name, as PyTorch's `named_parameters()` does (so an optimizer keeps one state for it).
+   */
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    return this.allNamedParameters(prefix).filter(([, p]) => {
+      if (seen.has(p)) return false;
+      seen.add(p);
+      return true;
+    });
   }
 
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** The parameters, detached, keyed like PyTorch's `state_dict()`. They share storage with the module. */
+  /**
+   * The parameters, detached, keyed like PyTorch's `state_dict()` (a tied weight under each of its names). They
+   * share storage with the module.
+   */
   stateDict(): StateDict {
-    return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, p.detach()]));
+    return Object.fromEntries(this.allNamedParameters().map(([name, p]) => [name, p.detach()]));
   }
 
   /**
@@ -46,7 +70,7 @@ export abstract class Module {
    */
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): void {
     const strict = options.strict ?? true;
-    const params = new Map(this.namedParameters());
+    const params = new Map(this.allNamedParameters());
     if (strict) {
       const missing = [...params.keys()].filter((k) => !(k in state));
       const unexpected = Object.keys(state).filter((k) => !params.has(k));
@@ -70,6 +94,15 @@ export abstract class Module {
         throw new Error(
           `Shape mismatch for ${name}: the model has [${want.join(', ')}], the state dict [${got.join(', ')}]`,
         );
+      }
+    }
+    // A tied weight is one tensor: its names must not bring two different values.
+    const firstName = new Map<Tensor, string>();
+    for (const [name, param] of params) {
+      const other = firstName.get(param);
+      if (other === undefined) firstName.set(param, name);
+      else if (state[other] && state[name] && !sameValues(state[other], state[name])) {
+        throw new Error(`${other} and ${name} are one tied weight, but the state dict gives them different values`);
       }
     }
     withGradEnabled(false, () => {

@@ -21,6 +21,19 @@ export abstract class NativeModule<H extends ModuleHandle> extends Module {
     return this.#parameters;
   }
 
+  /**
+   * @internal Lists `tensor` as this module's parameter `name` from now on (after the native module was made to
+   * hold it: a tied weight), releasing the tensor it replaces.
+   */
+  protected replaceOwnParameter(name: string, tensor: Tensor): void {
+    const params = this.ownParameters();
+    const i = params.findIndex(([n]) => n === name);
+    if (i < 0) throw new Error(`${this.constructor.name} has no parameter ${name}`);
+    const old = params[i]![1];
+    params[i] = [name, tensor];
+    if (old !== tensor) old.dispose();
+  }
+
   override to(target: Device | DType): this {
     if (isDevice(target)) this.handle.to(target);
     else this.handle.to(undefined, target);
@@ -29,6 +42,7 @@ export abstract class NativeModule<H extends ModuleHandle> extends Module {
 
   override dispose(): void {
     this.handle.dispose();
+    // A tied weight is released by the first of its modules; disposing a tensor twice is harmless.
     for (const [, p] of this.#parameters ?? []) p.dispose();
     this.#parameters = undefined;
   }
