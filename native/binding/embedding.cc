@@ -8,6 +8,18 @@
 
 namespace seq2seq {
 
+namespace {
+
+// torch::nn::Module keeps its registered parameters protected and has no call to replace one; a pointer to that
+// member, formed in a derived class as C++ allows, reaches them without pretending a module is of that class.
+struct RegisteredParameters : torch::nn::Module {
+  static torch::OrderedDict<std::string, at::Tensor>& Of(torch::nn::Module& module) {
+    return module.*(&RegisteredParameters::parameters_);
+  }
+};
+
+}  // namespace
+
 Napi::Value EmbeddingWrap::TieWeight(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   auto& module = Module(env);
@@ -26,7 +38,7 @@ Napi::Value EmbeddingWrap::TieWeight(const Napi::CallbackInfo& info) {
     ThrowType(env, "Cannot tie an Embedding to a Linear on another device or of another dtype");
   }
   module->weight = weight;
-  module->parameters_["weight"] = weight;
+  RegisteredParameters::Of(*module)["weight"] = weight;
   return env.Undefined();
 }
 

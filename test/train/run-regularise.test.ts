@@ -96,6 +96,9 @@ describe('regularisation options of a run', () => {
     expect(whole.options).toMatchObject({ dropout: 0.3, labelSmoothing: 0.1, tieEmbeddings: true });
     const config = JSON.parse(readFileSync(join(root, 'whole', 'last', 'config.json'), 'utf8')) as object;
     expect(config).toMatchObject({ tie_embeddings: true });
+    // Dropout and smoothing did act: the same run without them trains otherwise.
+    const without = await train({ ...options, dropout: 0, labelSmoothing: 0, out: join(root, 'without'), epochs: 1 });
+    expect(without.history[0]!.train_loss).not.toBe(whole.history[0]!.train_loss);
     const split = join(root, 'split');
     await train({ ...options, out: split, epochs: 1 });
     await expect(train({ resume: split, epochs: 2, dropout: 0.1 })).rejects.toThrow('--dropout cannot change');
