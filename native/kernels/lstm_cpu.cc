@@ -143,9 +143,9 @@ LstmOutput ModuleForward(torch::nn::LSTM& lstm, const at::Tensor& input, const a
   return r;
 }
 
-// The module's own kernels (cuDNN on CUDA) one layer at a time, each over the padded output of the one below
-// after our dropout: nn.LSTM's dropout placement, with masks drawn from the job's generator on every device.
-LstmOutput LayerwiseForward(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
+}  // namespace
+
+LstmOutput RunLstmLayerwise(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
                             const std::vector<int64_t>& lengths, const Dropout& dropout) {
   namespace rnn = torch::nn::utils::rnn;
   const auto& o = lstm->options;
@@ -188,8 +188,6 @@ LstmOutput LayerwiseForward(torch::nn::LSTM& lstm, const at::Tensor& input, cons
   return {x, at::cat(hs), at::cat(cs)};
 }
 
-}  // namespace
-
 LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
                    const std::vector<int64_t>& lengths, const Dropout* dropout) {
   const auto& o = lstm->options;
@@ -209,7 +207,7 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
   }
   const bool dropped = dropout && dropout->On() && o.num_layers() > 1;
   if (!Fused(lstm, input)) {
-    return dropped ? LayerwiseForward(lstm, input, h0, c0, lengths, *dropout)
+    return dropped ? RunLstmLayerwise(lstm, input, h0, c0, lengths, *dropout)
                    : ModuleForward(lstm, input, h0, c0, lengths);
   }
   const auto params = lstm->named_parameters(/*recurse=*/false);

@@ -27,4 +27,9 @@ struct LstmOutput {
 LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
                    const std::vector<int64_t>& lengths = {}, const Dropout* dropout = nullptr);
 
+// What RunLstm runs with dropout for inputs its kernel does not take (CUDA): the module's own kernels (cuDNN) one
+// layer at a time, `dropout` on each layer's padded output but the last; the same masks, drawn in the same order.
+LstmOutput RunLstmLayerwise(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0,
+                            const std::vector<int64_t>& lengths, const Dropout& dropout);
+
 }  // namespace seq2seq

@@ -315,10 +315,13 @@ export interface AddonTesting {
     input: TensorHandle,
     h0: TensorHandle,
     c0: TensorHandle,
-    lengths?: number[],
+    lengths?: number[] | null,
+    dropout?: { p: number; seed: number; layerwise?: boolean },
   ): [TensorHandle, TensorHandle, TensorHandle];
   /** The jobs' one-pass Adam step (kernels/adam_fused.h). */
   adamStepFused(optimizer: AdamHandle): void;
+  /** The jobs' dropout (seq2seq/dropout.h) from a generator seeded with `seed`. */
+  dropout(input: TensorHandle, p: number, seed: number): TensorHandle;
 }
 
 /** @internal */
@@ -446,6 +449,7 @@ export const ADDON_EXPORTS = [
 export const ADDON_TESTING_EXPORTS = [
   'lstmForwardKernel',
   'adamStepFused',
+  'dropout',
 ] as const satisfies readonly (keyof AddonTesting)[];
 
 /** Compiles only when `T` is `never`: here, when no declared export is missing from the lists above. */

@@ -12,9 +12,22 @@ export function lstmForwardKernel(
   input: torch.Tensor,
   hx: [torch.Tensor, torch.Tensor],
   lengths?: number[],
+  dropout?: { p: number; seed: number; layerwise?: boolean },
 ): [output: torch.Tensor, state: [torch.Tensor, torch.Tensor]] {
-  const [out, h, c] = native.testing.lstmForwardKernel(lstm.handle, input.handle, hx[0].handle, hx[1].handle, lengths);
+  const [out, h, c] = native.testing.lstmForwardKernel(
+    lstm.handle,
+    input.handle,
+    hx[0].handle,
+    hx[1].handle,
+    lengths ?? null,
+    dropout,
+  );
   return [new torch.Tensor(out), [new torch.Tensor(h), new torch.Tensor(c)]];
+}
+
+/** The training jobs' dropout (native/seq2seq/dropout.h): `input` times a mask from a generator seeded with `seed`. */
+export function dropout(input: torch.Tensor, p: number, seed: number): torch.Tensor {
+  return new torch.Tensor(native.testing.dropout(input.handle, p, seed));
 }
 
 /** The one-pass Adam step the training jobs take (native/kernels/adam_fused.h). */
