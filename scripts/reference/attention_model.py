@@ -24,6 +24,12 @@ State-dict keys: the encoder's are the notebook's (`embedding.weight`, `lstm.wei
 (bahdanau), `attention.W.weight` (luong-general), `attention.W.weight`, `attention.v.weight` (luong-concat),
 and `combine.weight` (every Luong kind). The LSTM's input is embedding + hidden wide with Bahdanau attention
 or Luong input feeding, and the output layer reads 2 x hidden with Bahdanau attention.
+
+Training-time dropout, as seq2seq-node places it (OpenNMT-py's places): set `model.drop = Dropout(p, seed)` on the
+encoder and the decoder (the same object) and they drop the embeddings, each LSTM layer's output but the last
+(nn.LSTM's dropout, the layers run one at a time over padded outputs) and the features entering the output layer
+(Luong: the attentional state, which input feeding passes on dropped), with F.dropout's arithmetic from a
+torch.Generator of its own: the masks seq2seq-node draws with the same seed, in the same order.
 """
 
 import torch
@@ -32,6 +38,64 @@ import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 KINDS = ("bahdanau", "luong-dot", "luong-general", "luong-concat")
+
+
+class Dropout:
+    """F.dropout(x, p) in training, its masks drawn from a generator seeded with `seed`."""
+
+    def __init__(self, p, seed, device="cpu"):
+        self.p = p
+        self.generator = torch.Generator(device=device)
+        self.generator.manual_seed(seed)
+
+    def __call__(self, x):
+        noise = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        noise.div_(1 - self.p)
+        return x * noise
+
+
+def keep(x):
+    return x
+
+
+_LAYERS = {}
+
+
+def lstm_layers(lstm, x, state, lengths, drop):
+    """lstm(x, state) with `drop` on each layer's output but the last: x [T, B, I] padded, state (h0, c0) or None,
+    lengths [B] or None -> padded output [T, B, directions x H] and (h, c) as nn.LSTM returns them."""
+    if lstm.num_layers == 1 or drop is keep:
+        if lengths is None:
+            return lstm(x, state)
+        out, hc = lstm(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False), state)
+        return pad_packed_sequence(out, total_length=x.size(0))[0], hc
+    d = 2 if lstm.bidirectional else 1
+    if id(lstm) not in _LAYERS:  # one-layer LSTMs holding the layers' own parameters (not registered)
+        layers = []
+        for l in range(lstm.num_layers):
+            size = lstm.input_size if l == 0 else d * lstm.hidden_size
+            layer = nn.LSTM(size, lstm.hidden_size, bidirectional=lstm.bidirectional)
+            for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                for suffix in ("", "_reverse")[:d]:
+                    setattr(layer, f"{kind}_l0{suffix}", getattr(lstm, f"{kind}_l{l}{suffix}"))
+            layers.append(layer)
+        _LAYERS[id(lstm)] = layers
+    if state is None:
+        zeros = x.new_zeros(lstm.num_layers * d, x.size(1), lstm.hidden_size)
+        state = (zeros, zeros)
+    hs, cs = [], []
+    for l, layer in enumerate(_LAYERS[id(lstm)]):
+        if l > 0:
+            x = drop(x)
+        hc = (state[0][l * d : (l + 1) * d], state[1][l * d : (l + 1) * d])
+        if lengths is None:
+            x, (h, c) = layer(x, hc)
+        else:
+            out, (h, c) = layer(pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False), hc)
+            x = pad_packed_sequence(out, total_length=x.size(0))[0]
+        hs.append(h)
+        cs.append(c)
+    return x, (torch.cat(hs), torch.cat(cs))
 
 
 class Encoder(nn.Module):
@@ -46,14 +110,13 @@ class Encoder(nn.Module):
         self.lstm = nn.LSTM(
             embedding_dim, hidden_size // 2 if bidirectional else hidden_size, num_layers, bidirectional=bidirectional
         )
+        self.drop = keep
 
     def forward(self, src, lengths):
         """src [S, B] word indices (padding anywhere past each length), lengths [B] -> outputs [S, B, H] (zero
         past each length) and the decoder's initial (h, c), [num_layers, B, H] each."""
         S, B = src.shape
-        packed = pack_padded_sequence(self.embedding(src), lengths.cpu(), enforce_sorted=False)
-        out, (h, c) = self.lstm(packed)
-        out, _ = pad_packed_sequence(out, total_length=S)
+        out, (h, c) = lstm_layers(self.lstm, self.drop(self.embedding(src)), None, lengths, self.drop)
         if self.bidirectional:
             h = h.view(self.num_layers, 2, B, -1).transpose(1, 2).reshape(self.num_layers, B, -1)
             c = c.view(self.num_layers, 2, B, -1).transpose(1, 2).reshape(self.num_layers, B, -1)
@@ -108,6 +171,7 @@ class AttentionDecoder(nn.Module):
         if attention.startswith("luong-"):
             self.combine = nn.Linear(2 * hidden_size, hidden_size, bias=False)
         self.dense = nn.Linear(2 * hidden_size if attention == "bahdanau" else hidden_size, vocab_size)
+        self.drop = keep
 
     def initial_feed(self, batch_size, like):
         """Luong input feeding's attentional state before the first step."""
@@ -117,19 +181,20 @@ class AttentionDecoder(nn.Module):
         """x [B] word indices, state (h, c, feed), memory [B, S, H], mask [B, S] -> log-probabilities [B, V],
         the new state and the attention weights [B, S] (None without attention)."""
         h, c, feed = state
-        embedded = self.embedding(x)
+        drop = self.drop
+        embedded = drop(self.embedding(x))
         if self.kind == "none":  # the notebook's decoder (beside a bidirectional encoder)
-            out, (h, c) = self.lstm(embedded.unsqueeze(0), (h, c))
-            return F.log_softmax(self.dense(out[0]), 1), (h, c, feed), None
+            out, (h, c) = lstm_layers(self.lstm, embedded.unsqueeze(0), (h, c), None, drop)
+            return F.log_softmax(self.dense(drop(out[0])), 1), (h, c, feed), None
         if self.kind == "bahdanau":
             context, weights = self.attention(h[-1], memory, mask)
-            out, (h, c) = self.lstm(torch.cat([embedded, context], 1).unsqueeze(0), (h, c))
-            logits = self.dense(torch.cat([out[0], context], 1))
+            out, (h, c) = lstm_layers(self.lstm, torch.cat([embedded, context], 1).unsqueeze(0), (h, c), None, drop)
+            logits = self.dense(drop(torch.cat([out[0], context], 1)))
         else:
             inp = torch.cat([embedded, feed], 1) if self.input_feed else embedded
-            out, (h, c) = self.lstm(inp.unsqueeze(0), (h, c))
+            out, (h, c) = lstm_layers(self.lstm, inp.unsqueeze(0), (h, c), None, drop)
             context, weights = self.attention(out[0], memory, mask)
-            feed = torch.tanh(self.combine(torch.cat([context, out[0]], 1)))
+            feed = drop(torch.tanh(self.combine(torch.cat([context, out[0]], 1))))
             logits = self.dense(feed)
         return F.log_softmax(logits, 1), (h, c, feed), weights
 

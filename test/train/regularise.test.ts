@@ -16,6 +16,7 @@ import { buildDataset, samplePairs } from '../../src/data/dataset.js';
 import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
 import { exportBatchPlan, exportRunStart } from '../../src/io/run-export.js';
 import { jointStateDict } from '../../src/io/model-files.js';
+import { buildModel } from '../../src/model/architecture.js';
 import { NOTEBOOK_DEFAULTS } from '../../src/model/config.js';
 import { Decoder } from '../../src/model/decoder.js';
 import { Encoder } from '../../src/model/encoder.js';
@@ -25,7 +26,7 @@ import { native } from '../../src/torch/addon.js';
 import { planBatches } from '../../src/train/batches.js';
 import { dropoutSeed, evaluateLoss, trainBatched, type BatchedOptions } from '../../src/train/batched.js';
 import { DEVICE } from '../helpers/device.js';
-import { PYTHON } from '../helpers/pytorch.js';
+import { PYTHON, pytorch } from '../helpers/pytorch.js';
 
 const { pairs } = parseCorpus(new TextEncoder().encode(generateDemoCorpus({ pairs: 2000, seed: 7 })), 'demo');
 const data = buildDataset(samplePairs(pairs, 120, 7));
@@ -213,4 +214,106 @@ describe('regularisation off and out of training', () => {
     expect(dropoutSeed(1, 1, 0)).not.toBe(dropoutSeed(1, 1, 1));
     expect(dropoutSeed(1, 1)).not.toBe(dropoutSeed(2, 1));
   });
+});
+
+// Attention decoders train step by step: dropout on the embedding, between layers, and on the features entering the
+// output layer (Luong: the attentional state, which input feeding passes on dropped). One step of each kind against
+// scripts/reference/attention_model.py with the same seed, in float64: loss and every gradient to 1e-9 relative.
+const ATTENTION_REFERENCE = `
+import sys
+sys.path.insert(0, 'scripts/reference')
+from attention_model import Encoder, AttentionDecoder, Dropout, teacher_forced
+torch.set_grad_enabled(True)
+torch.set_default_dtype(torch.float64)
+cfg = inp['cfg']
+enc = Encoder(cfg['srcWords'], cfg['hidden'], cfg['embedding'], cfg['layers'], bidirectional=cfg['bidirectional'])
+dec = AttentionDecoder(cfg['tgtWords'], cfg['hidden'], cfg['embedding'], cfg['layers'], cfg['attention'])
+enc.load_state_dict(torch.load(inp['dir'] + '/encoder.pt'))
+dec.load_state_dict(torch.load(inp['dir'] + '/decoder.pt'))
+enc.drop = dec.drop = Dropout(inp['p'], inp['seed'])
+src, lengths, inputs, target = (T(inp[k]) for k in ['source', 'lengths', 'input', 'target'])
+log_probs, _ = teacher_forced(enc, dec, src, lengths, inputs)
+loss = torch.nn.functional.cross_entropy(log_probs.view(-1, log_probs.size(2)), target.view(-1), ignore_index=-100,
+                                         reduction='sum', label_smoothing=inp['smoothing'])
+(loss / (target != -100).sum()).backward()
+grads = {('encoder.' + n): J(p.grad) for n, p in enc.named_parameters()}
+grads.update({('decoder.' + n): J(p.grad) for n, p in dec.named_parameters()})
+out({'loss': loss.item(), 'grads': grads})
+`;
+
+describe('dropout and label smoothing in attention models, against PyTorch', () => {
+  for (const [attention, bidirectional] of [
+    ['bahdanau', true],
+    ['luong-general', false],
+  ] as const) {
+    it(`${attention}${bidirectional ? ', bidirectional encoder' : ''}: one step's loss and gradients (float64)`, async () => {
+      torch.setDefaultDtype('float64');
+      try {
+        torch.manualSeed(8);
+        const sizes = { hidden: 16, embedding: 8, layers: 2, attention, bidirectional };
+        const { encoder, decoder } = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
+        encoder.to(DEVICE);
+        decoder.to(DEVICE);
+        const dir = mkdtempSync(join(tmpdir(), 'regularise-attention-'));
+        torch.save(encoder.stateDict(), join(dir, 'encoder.pt'));
+        torch.save(decoder.stateDict(), join(dir, 'decoder.pt'));
+        const batch = planBatches(
+          data.sources,
+          data.targets,
+          data.sources.map((_, i) => i),
+          1,
+          {
+            batchSize: 8,
+            seed: 2,
+          },
+        )[0]!;
+        const B = batch.sourceLengths.length;
+        const [S, T] = [batch.source.length / B, batch.target!.length / B];
+        const sos = data.targetVocab.index('<sos>');
+        const input = Array.from({ length: T * B }, (_, i) => (i < B ? sos : Math.max(0, batch.target![i - B]!)));
+        const p = 0.3;
+        const seed = 17;
+        const smoothing = 0.1;
+        const ref = pytorch<{ loss: number; grads: Record<string, { data: number[] }> }>(ATTENTION_REFERENCE, {
+          dir,
+          cfg: { ...sizes, srcWords: data.sourceVocab.size, tgtWords: data.targetVocab.size },
+          p,
+          seed,
+          smoothing,
+          source: { data: [...batch.source], shape: [S, B], dtype: 'int64' },
+          lengths: { data: [...batch.sourceLengths], shape: [B], dtype: 'int64' },
+          input: { data: input, shape: [T, B], dtype: 'int64' },
+          target: { data: [...batch.target!], shape: [T, B], dtype: 'int64' },
+        });
+        const encoderOpt = new torch.optim.Adam(encoder.parameters(), { lr: 0.01 });
+        const decoderOpt = new torch.optim.Adam(decoder.parameters(), { lr: 0.01 });
+        const trained = await native.trainEpoch(modelParts(encoder, decoder, encoderOpt, decoderOpt), [batch], {
+          device: DEVICE,
+          sos,
+          eos: data.targetVocab.index('<eos>'),
+          teacherForcing: 1,
+          clip: 0,
+          perToken: true,
+          dropout: p,
+          dropoutSeed: seed,
+          labelSmoothing: smoothing,
+        }).promise;
+        const lossRel = Math.abs(trained.losses[0]! - ref.loss) / ref.loss;
+        let gradRel = 0;
+        const named = [...encoder.namedParameters('encoder.'), ...decoder.namedParameters('decoder.')];
+        expect(named.map(([n]) => n).sort()).toEqual(Object.keys(ref.grads).sort());
+        for (const [name, param] of named) {
+          gradRel = Math.max(gradRel, relative(param.grad!.to('cpu').toArray(), ref.grads[name]!.data));
+        }
+        console.log(
+          `dropout ${p} + label smoothing ${smoothing}, ${attention} (float64, ${DEVICE}): loss ${lossRel.toExponential(2)}, ` +
+            `gradients ${gradRel.toExponential(2)} relative (tolerance 1e-9)`,
+        );
+        expect(lossRel).toBeLessThanOrEqual(1e-9);
+        expect(gradRel).toBeLessThanOrEqual(1e-9);
+      } finally {
+        torch.setDefaultDtype('float32');
+      }
+    });
+  }
 });
