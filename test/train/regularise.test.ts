@@ -94,7 +94,9 @@ async function compare(c: Case): Promise<{ losses: number; weights: number; grad
         labelSmoothing: c.labelSmoothing ?? 0,
         tieEmbeddings: c.tieEmbeddings ?? false,
       },
-      epochs: epochs.map((epoch) => planBatches(data.sources, data.targets, indices, epoch, { ...options, seed: 4 })),
+      epochs: epochs.map((epoch) =>
+        planBatches(data.sources, data.targets, indices, epoch, { ...options, batchSize: c.batchSize }),
+      ),
       dropoutSeeds: epochs.map((epoch) => dropoutSeed(4, epoch)),
     });
     const ours = await trainBatched(encoder, decoder, data, options);
