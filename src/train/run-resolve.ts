@@ -85,7 +85,7 @@ function freshOptions(given: TrainOptions): RunOptions {
   if (!batched && regularisation.length > 0) {
     throw new Error(
       `--mode ${mode} replays the notebook's training, which has no regularisation: ` +
-        `${regularisation.map(flagOf).join(', ')} need --mode batched`,
+        `${regularisation.map(flagOf).join(', ')} ${regularisation.length > 1 ? 'need' : 'needs'} --mode batched`,
     );
   }
   if (given.inputFeed !== undefined && !isLuong(attention)) {
@@ -108,7 +108,10 @@ function freshOptions(given: TrainOptions): RunOptions {
     tieEmbeddings: given.tieEmbeddings,
   });
   const tie = model.tieEmbeddings ? tieRefusal(model.hidden, model.embedding, model.attention) : undefined;
-  if (tie) throw new Error(`--tie-embeddings: ${tie} (set --embedding to it)`);
+  if (tie) {
+    const features = model.attention === 'bahdanau' ? 2 * model.hidden : model.hidden;
+    throw new Error(`--tie-embeddings: ${tie}; use --embedding ${features}`);
+  }
   const dropout = value('dropout');
   const labelSmoothing = value('labelSmoothing');
   // Field order is trainer.json's; defaults are written out, so that a resumed run keeps them if defaults change.
