@@ -52,8 +52,21 @@ export function exportRunLosses(dir: string, losses: NotebookLosses): void {
 
 /** What scripts/reference/batched.py needs to replay batched training: the options and each epoch's batches. */
 export interface BatchPlanExport {
-  options: { teacherForcing: number; clip: number; normalize: 'tokens' | 'sentences'; scoreSos: boolean };
+  options: {
+    teacherForcing: number;
+    clip: number;
+    normalize: 'tokens' | 'sentences';
+    scoreSos: boolean;
+    /** Absent: Adam. */
+    optimizer?: 'adam' | 'sgd';
+    momentum?: number;
+    weightDecay?: number;
+    /** Batches per update; absent: 1. */
+    accumulate?: number;
+  };
   epochs: { indices: number[]; teacher?: Uint8Array }[][];
+  /** Each epoch's rate per update; absent: the optimizers keep `lr`. */
+  lrs?: ArrayLike<number>[];
 }
 
 /** Writes `plan.json` for scripts/reference/batched.py. */
@@ -61,5 +74,6 @@ export function exportBatchPlan(dir: string, plan: BatchPlanExport): void {
   const epochs = plan.epochs.map((batches) =>
     batches.map((b) => ({ indices: b.indices, ...(b.teacher ? { teacher: [...b.teacher] } : {}) })),
   );
-  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ options: plan.options, epochs }));
+  const lrs = plan.lrs?.map((rates) => Array.from(rates));
+  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ options: plan.options, epochs, ...(lrs ? { lrs } : {}) }));
 }

@@ -19,8 +19,23 @@ import { splitHeldOut, type Split } from './split.js';
 
 export interface BatchedOptions {
   epochs: number;
-  /** Adam's learning rate (both optimizers, as in the notebook). */
+  /** The learning rate of both optimizers (as in the notebook); `learningRates` may set each update's. */
   lr: number;
+  /** The optimizers made when `optimizers` is not given: `adam` (default) or `sgd`. */
+  optimizer?: 'adam' | 'sgd';
+  /** SGD's momentum; default 0. */
+  momentum?: number;
+  /** L2 penalty of either optimizer; default 0. */
+  weightDecay?: number;
+  /** Fill batches up to this many padded target tokens instead of `batchSize` sentences (not data-parallel). */
+  maxTokens?: number;
+  /** Batches whose gradients make one update, as one batch that many times larger; default 1. */
+  accumulate?: number;
+  /**
+   * Each update's learning rate in epoch `epoch`, which has `updates` updates (src/train/lr-schedule.ts);
+   * undefined: the optimizers keep their rate.
+   */
+  learningRates?: (epoch: number, updates: number) => Float64Array | undefined;
   device: torch.Device;
   /** Seeds the held-out split, the batches and the teacher-forcing coins. */
   seed: number;
@@ -44,8 +59,8 @@ export interface BatchedOptions {
   onEpoch?: (report: EpochReport, split: Split) => void | 'stop' | Promise<void | 'stop'>;
   /** Epochs already done (a resumed run): training continues with epoch `startEpoch + 1`; default 0. */
   startEpoch?: number;
-  /** The two optimizers, e.g. restored from a checkpoint; default: new Adam optimizers with `lr`. */
-  optimizers?: { encoder: torch.optim.Adam; decoder: torch.optim.Adam };
+  /** The two optimizers, e.g. restored from a checkpoint; default: new ones of `optimizer`'s kind with `lr`. */
+  optimizers?: { encoder: torch.optim.Optimizer; decoder: torch.optim.Optimizer };
   /**
    * Data-parallel training: this worker starts from rank 0's weights, trains its share of every global batch
    * of `batchSize` x `worldSize` sentences, and gradients are averaged over the group before each step.
@@ -85,6 +100,12 @@ export interface EpochReport {
   /** Each batch's summed NLL and scored tokens, in training order. */
   batchLosses: number[];
   batchTokens: number[];
+  /** Seconds from the epoch's start to each batch's update (on CUDA: when it was queued). */
+  batchSeconds: number[];
+  /** Optimisation updates in the epoch (batches / accumulate, rounded up). */
+  updates: number;
+  /** Each update's learning rate. */
+  learningRates: number[];
 }
 
 export interface BatchedResult {
@@ -99,8 +120,19 @@ export interface BatchedResult {
 
 /** The options with their defaults filled in, callbacks aside. */
 export type ResolvedBatchedOptions = Required<
-  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch' | 'group' | 'split'>
->;
+  Omit<
+    BatchedOptions,
+    | 'onProgress'
+    | 'onEpoch'
+    | 'signal'
+    | 'optimizers'
+    | 'startEpoch'
+    | 'group'
+    | 'split'
+    | 'maxTokens'
+    | 'learningRates'
+  >
+> & { maxTokens?: number };
 
 /** Resolves the defaults and checks every option against the run option table, naming the one that is wrong. */
 export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
@@ -119,8 +151,20 @@ export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedO
     validFraction: pick('validFraction'),
     order: checkOneOf('order', options.order ?? 'length', ['length', 'sequential']),
     scoreSos: options.scoreSos ?? false,
+    optimizer: checkRunOption('optimizer', options.optimizer ?? runOptionDefault('optimizer')),
+    momentum: checkRunOption('momentum', options.momentum ?? runOptionDefault('momentum')),
+    weightDecay: checkRunOption('weightDecay', options.weightDecay ?? runOptionDefault('weightDecay')),
+    accumulate: checkRunOption('accumulate', options.accumulate ?? runOptionDefault('accumulate')),
+    ...(options.maxTokens !== undefined ? { maxTokens: checkRunOption('maxTokens', options.maxTokens) } : {}),
   };
   return o;
+}
+
+/** A new optimizer of `o.optimizer`'s kind over `params`. */
+function makeOptimizer(params: Iterable<torch.Tensor>, o: ResolvedBatchedOptions): torch.optim.Optimizer {
+  return o.optimizer === 'sgd'
+    ? new torch.optim.SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay })
+    : new torch.optim.Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
 }
 
 /** Runs a native job, cancelling it when `signal` aborts. */
@@ -173,9 +217,13 @@ export async function trainBatched(
   const o = resolveBatchedOptions(options);
   const split = options.split ?? splitHeldOut(data, o.validFraction, o.seed);
   const startEpoch = checkInteger('startEpoch', options.startEpoch ?? 0, 0);
-  const encoderOpt = options.optimizers?.encoder ?? new torch.optim.Adam(encoder.parameters(), { lr: o.lr });
-  const decoderOpt = options.optimizers?.decoder ?? new torch.optim.Adam(decoder.parameters(), { lr: o.lr });
+  const encoderOpt = options.optimizers?.encoder ?? makeOptimizer(encoder.parameters(), o);
+  const decoderOpt = options.optimizers?.decoder ?? makeOptimizer(decoder.parameters(), o);
   const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
+  if (options.group && o.maxTokens !== undefined) {
+    // Workers share each global batch sentence by sentence: a batch of one long sentence has no share for most.
+    throw new Error('--max-tokens is not supported in data-parallel training: use --batch-size there');
+  }
   const jobOptions: BatchJobOptions = {
     device: o.device,
     sos: data.targetVocab.index(SOS),
@@ -183,6 +231,7 @@ export async function trainBatched(
     teacherForcing: o.teacherForcing,
     clip: o.clip,
     perToken: o.normalize === 'tokens',
+    ...(o.accumulate > 1 ? { accumulate: o.accumulate } : {}),
   };
   const group = options.group;
   const shard = group ? { rank: group.rank, worldSize: group.worldSize } : undefined;
@@ -202,7 +251,12 @@ export async function trainBatched(
       ? (p: { batch: number; batches: number; sentences: number; loss: number }) =>
           options.onProgress!({ epoch, epochs: o.epochs, ...p })
       : undefined;
-    const result = await runJob(native.trainEpoch(parts, batches, jobOptions, onProgress), options.signal);
+    const updates = Math.ceil(batches.length / o.accumulate);
+    const rates = options.learningRates?.(epoch, updates);
+    const result = await runJob(
+      native.trainEpoch(parts, batches, rates ? { ...jobOptions, lrs: rates } : jobOptions, onProgress),
+      options.signal,
+    );
     if (result.completed < batches.length) return { epochs, stopped: true, earlyStopped: false, split };
     // The epoch's figures over all workers (each trained its share of the same global batches).
     // With a stop flag, so that a worker asked to stop at the epoch's very end takes every other one along.
@@ -228,6 +282,9 @@ export async function trainBatched(
       ...(group ? { allReduceSeconds: result.allReduceSeconds } : {}),
       batchLosses: [...result.losses],
       batchTokens: [...result.tokens],
+      batchSeconds: [...result.batchSeconds],
+      updates,
+      learningRates: rates ? [...rates] : new Array<number>(updates).fill(encoderOpt.lr),
     };
     if (split.valid.length > 0) {
       report.validLoss = await evaluateLoss(encoder, decoder, data, split.valid, o);

@@ -8,11 +8,22 @@ import { patienceExhausted } from './early-stopping.js';
 import { writesFiles, type RunContext, type RunOutcome } from './run-context.js';
 import { saveEpoch, writeLossFiles } from './run-files.js';
 import { exactMatch, sampleTranslations, validationBleu } from './validation.js';
+import { afterEpoch, checkScheduleState, epochRates, initialScheduleState } from './lr-schedule.js';
+import { scheduleOptions } from './run-optimisation.js';
+import { epochMetrics, writeEpochMetrics } from './run-metrics.js';
+import { runOptionDefault } from './run-options.js';
+import { join } from 'node:path';
 
 /** Trains the run's remaining epochs in mini-batches. */
 export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
   const { options, data, encoder, decoder, say, device, trainer, hooks } = run;
   let validIndices: readonly number[] = [];
+  const schedule = scheduleOptions(options);
+  // The schedule continues from the checkpoint's state (a run of an older version: a constant rate, step 0).
+  let scheduleState = trainer.schedule
+    ? checkScheduleState(schedule, trainer.schedule, join(run.out, 'last', 'trainer.json'))
+    : initialScheduleState(schedule);
+  const accumulate = options.accumulate ?? runOptionDefault('accumulate');
   const result: BatchedResult = await trainBatched(encoder, decoder, data, {
     epochs: options.epochs,
     lr: options.lr,
@@ -23,6 +34,13 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
     clip: options.clip,
     validFraction: options.validFraction,
     normalize: options.normalize,
+    accumulate,
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    // Constant: the optimizers keep their rate, as before schedules existed.
+    learningRates:
+      schedule.schedule === 'constant'
+        ? undefined
+        : (epoch, updates) => epochRates(schedule, scheduleState, epoch, updates),
     signal: hooks.signal,
     ...(run.split ? { split: run.split } : {}),
     startEpoch: trainer.epoch,
@@ -37,6 +55,23 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
       const record: EpochRecord = { epoch: e.epoch, train_loss: e.trainLoss, seconds: e.seconds };
       if (e.validLoss !== undefined) record.valid_loss = e.validLoss;
       if (bleu !== undefined) record.valid_bleu = bleu;
+      const stepBefore = scheduleState.step;
+      const measure = options.bestMetric === 'bleu' ? bleu : e.validLoss;
+      const before = scheduleState.lr;
+      scheduleState = afterEpoch(schedule, scheduleState, e.learningRates, measure);
+      trainer.schedule = scheduleState;
+      if (schedule.schedule === 'plateau' && scheduleState.lr !== before) {
+        say(`learning rate reduced to ${scheduleState.lr} (no better ${options.bestMetric} for ${schedule.patience + 1} epochs)`);
+      }
+      // Before the checkpoint: a crash between the two leaves lines of an epoch that a resumed run rewrites.
+      if (writesFiles(run)) {
+        const logEvery = options.logEvery ?? runOptionDefault('logEvery');
+        writeEpochMetrics(
+          run.out,
+          e.epoch,
+          epochMetrics(e, { stepBefore, logEvery, accumulate, ...(bleu !== undefined ? { validBleu: bleu } : {}) }),
+        );
+      }
       const isBest = saveEpoch(run, record);
       await writeLossFiles(run);
       const valid =
@@ -70,7 +105,7 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
   }
   const samples = await sampleTranslations(run, (valid.length > 0 ? valid : result.split.train).slice(0, run.samples));
   for (const s of samples) say(`  ${s.source}  ->  ${s.translation}`);
-  say(`checkpoints (last, best), loss.json and loss.png written to ${run.out}`);
+  say(`checkpoints (last, best), loss.json, loss.png and metrics.jsonl written to ${run.out}`);
   return {
     stopped: false,
     earlyStopped,

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { openRegularFile } from '../util/files.js';
 import { checkOutputFolder } from '../util/output.js';
 import { hasCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { freshOptimisationOptions } from './run-optimisation.js';
 import { fullSizes } from '../model/architecture.js';
 import { isLuong } from '../model/attention-kind.js';
 import {
@@ -21,7 +22,7 @@ import {
   type TrainOptions,
 } from './run-options.js';
 
-const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png'];
+const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png', 'metrics.jsonl'];
 const TRAINING_FOLDER = {
   flag: '--out',
   own: RUN_ENTRIES,
@@ -123,6 +124,7 @@ function freshOptions(given: TrainOptions): RunOptions {
     bestMetric: value('bestMetric'),
     maxLength: value('maxLength'),
     ...vocabulary,
+    ...freshOptimisationOptions(given, batched, value('validFraction')),
   };
 }
 
@@ -237,6 +239,7 @@ function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
     ...saved,
     epochs: given.epochs ?? saved.epochs,
     patience: given.patience ?? saved.patience,
+    ...(given.logEvery !== undefined ? { logEvery: given.logEvery } : {}),
   };
 }
 
