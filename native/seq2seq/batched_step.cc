@@ -223,8 +223,8 @@ namespace {
 
 // Sums every worker's gradients and counts in one all-reduce, then divides the gradients by the global count
 // (of target tokens, or of sentences).
-void AverageAcrossWorkers(Seq2SeqParts& parts, const at::Tensor& tokens, int64_t sentences,
-                          const TrainOptions& options, GroupStep* step) {
+void AverageAcrossWorkers(Seq2SeqParts& parts, const at::Tensor& tokens, int64_t sentences, const TrainOptions& options,
+                          GroupStep* step) {
   at::NoGradGuard noGrad;
   std::vector<at::Tensor> params = parts.Parameters();
   std::vector<at::Tensor> pieces;

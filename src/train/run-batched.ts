@@ -61,7 +61,9 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
       scheduleState = afterEpoch(schedule, scheduleState, e.learningRates, measure);
       trainer.schedule = scheduleState;
       if (schedule.schedule === 'plateau' && scheduleState.lr !== before) {
-        say(`learning rate reduced to ${scheduleState.lr} (no better ${options.bestMetric} for ${schedule.patience + 1} epochs)`);
+        say(
+          `learning rate reduced to ${scheduleState.lr} (no better ${options.bestMetric} for ${schedule.patience + 1} epochs)`,
+        );
       }
       // Before the checkpoint: a crash between the two leaves lines of an epoch that a resumed run rewrites.
       if (writesFiles(run)) {

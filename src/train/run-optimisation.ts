@@ -38,7 +38,11 @@ const SCHEDULE_SETTINGS = {
  * batched mode in the notebook modes (their loop is the notebook's Adam step), settings of another optimizer or
  * schedule than the one chosen, plateau without held-out pairs, and both batch sizes at once.
  */
-export function freshOptimisationOptions(given: TrainOptions, batched: boolean, validFraction: number): Partial<RunOptions> {
+export function freshOptimisationOptions(
+  given: TrainOptions,
+  batched: boolean,
+  validFraction: number,
+): Partial<RunOptions> {
   const present = BATCHED_ONLY.filter((name) => given[name] !== undefined);
   if (!batched) {
     if (present.length > 0) {
@@ -53,7 +57,10 @@ export function freshOptimisationOptions(given: TrainOptions, batched: boolean, 
     throw new Error('--momentum is the SGD momentum: use it with --optimizer sgd');
   }
   const schedule = given.lrSchedule ?? runOptionDefault('lrSchedule');
-  for (const [name, schedules] of Object.entries(SCHEDULE_SETTINGS) as [keyof typeof SCHEDULE_SETTINGS, readonly string[]][]) {
+  for (const [name, schedules] of Object.entries(SCHEDULE_SETTINGS) as [
+    keyof typeof SCHEDULE_SETTINGS,
+    readonly string[],
+  ][]) {
     if (given[name] !== undefined && !schedules.includes(schedule)) {
       throw new Error(`${flagOf(name)} belongs to --lr-schedule ${schedules.join(' or ')}, not ${schedule}`);
     }

@@ -114,7 +114,16 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       runOptions.mode !== 'batched'
         ? 1
         : runOptions.maxTokens !== undefined
-          ? Math.max(1, Math.ceil(runOptions.maxTokens / Math.max(1, maxOf(data.targets, (t) => t.length))))
+          ? Math.max(
+              1,
+              Math.ceil(
+                runOptions.maxTokens /
+                  Math.max(
+                    1,
+                    maxOf(data.targets, (t) => t.length),
+                  ),
+              ),
+            )
           : (runOptions.batchSize ?? runOptionDefault('batchSize')),
     sourceLength: data.maxSentLen,
     targetLength: maxOf(data.targets, (t) => t.length),

@@ -65,10 +65,31 @@ const STEP: LrScheduleOptions = {
 };
 
 const CASES = [
-  { name: 'SGD, momentum 0.9, step schedule', optimizer: 'sgd', momentum: 0.9, weightDecay: 0, accumulate: 1, rates: true },
-  { name: 'SGD, momentum 0.5, weight decay 0.01', optimizer: 'sgd', momentum: 0.5, weightDecay: 0.01, accumulate: 1, rates: false },
+  {
+    name: 'SGD, momentum 0.9, step schedule',
+    optimizer: 'sgd',
+    momentum: 0.9,
+    weightDecay: 0,
+    accumulate: 1,
+    rates: true,
+  },
+  {
+    name: 'SGD, momentum 0.5, weight decay 0.01',
+    optimizer: 'sgd',
+    momentum: 0.5,
+    weightDecay: 0.01,
+    accumulate: 1,
+    rates: false,
+  },
   { name: 'Adam, accumulating 3 batches', optimizer: 'adam', momentum: 0, weightDecay: 0, accumulate: 3, rates: false },
-  { name: 'SGD, momentum 0.9, accumulating 2 batches, step schedule', optimizer: 'sgd', momentum: 0.9, weightDecay: 0, accumulate: 2, rates: true },
+  {
+    name: 'SGD, momentum 0.9, accumulating 2 batches, step schedule',
+    optimizer: 'sgd',
+    momentum: 0.9,
+    weightDecay: 0,
+    accumulate: 2,
+    rates: true,
+  },
 ] as const;
 
 describe('batched optimisation against PyTorch', () => {
@@ -99,9 +120,18 @@ describe('batched optimisation against PyTorch', () => {
             return r;
           };
         }
-        exportRunStart(run, data, encoder, decoder, { ...NOTEBOOK_DEFAULTS, hidden: 24, embedding: 16, layers: 2, lr: options.lr, epochs: 2 });
+        exportRunStart(run, data, encoder, decoder, {
+          ...NOTEBOOK_DEFAULTS,
+          hidden: 24,
+          embedding: 16,
+          layers: 2,
+          lr: options.lr,
+          epochs: 2,
+        });
         const indices = data.sources.map((_, i) => i);
-        const plan = [1, 2].map((epoch) => planBatches(data.sources, data.targets, indices, epoch, { batchSize: 8, seed: 4 }));
+        const plan = [1, 2].map((epoch) =>
+          planBatches(data.sources, data.targets, indices, epoch, { batchSize: 8, seed: 4 }),
+        );
         let ours: BatchedResult;
         try {
           ours = await trainBatched(encoder, decoder, data, options);

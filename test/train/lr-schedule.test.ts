@@ -38,13 +38,21 @@ const CASES: { name: string; options: LrScheduleOptions; measures: number[] }[] 
     options: { ...BASE, schedule: 'plateau', mode: 'max', patience: 0, decay: 0.1, minLr: 0.001 },
     measures: BLEUS,
   },
-  { name: 'step (Sutskever: halving every half epoch after epoch 3)', options: { ...BASE, schedule: 'step' }, measures: LOSSES },
+  {
+    name: 'step (Sutskever: halving every half epoch after epoch 3)',
+    options: { ...BASE, schedule: 'step' },
+    measures: LOSSES,
+  },
   {
     name: 'step with a floor (min_lr 0.05)',
     options: { ...BASE, schedule: 'step', decayStart: 0, minLr: 0.05 },
     measures: LOSSES,
   },
-  { name: 'warmup-rsqrt (10 warmup updates)', options: { ...BASE, schedule: 'warmup-rsqrt', lr: 0.001 }, measures: LOSSES },
+  {
+    name: 'warmup-rsqrt (10 warmup updates)',
+    options: { ...BASE, schedule: 'warmup-rsqrt', lr: 0.001 },
+    measures: LOSSES,
+  },
   {
     name: 'warmup-rsqrt with a floor',
     options: { ...BASE, schedule: 'warmup-rsqrt', warmupSteps: 3, minLr: 0.3 },
@@ -55,7 +63,10 @@ const CASES: { name: string; options: LrScheduleOptions; measures: number[] }[] 
 /** Every case's rates from PyTorch, in one Python process (its start is most of the time). */
 function reference(): number[][][] {
   const specs = CASES.map(({ options, measures }) => ({ ...options, updates: UPDATES, measures }));
-  const r = spawnSync(PYTHON, ['scripts/reference/lr_schedules.py'], { input: JSON.stringify(specs), encoding: 'utf8' });
+  const r = spawnSync(PYTHON, ['scripts/reference/lr_schedules.py'], {
+    input: JSON.stringify(specs),
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as number[][][];
 }
@@ -75,7 +86,11 @@ describe('learning-rate schedules', () => {
         const rates = epochRates(options, state, e + 1, updates);
         got.push([...rates]);
         // Through JSON, as trainer.json keeps it between a run and its resumption.
-        state = checkScheduleState(options, JSON.parse(JSON.stringify(afterEpoch(options, state, rates, measures[e]))), 'test');
+        state = checkScheduleState(
+          options,
+          JSON.parse(JSON.stringify(afterEpoch(options, state, rates, measures[e]))),
+          'test',
+        );
       });
       expect(got.map((r) => r.length)).toEqual(want.map((r) => r.length));
       const worst = Math.max(...got.flat().map((x, i) => Math.abs(x - want.flat()[i]!) / want.flat()[i]!));

@@ -4,7 +4,15 @@
  * their momentum buffers, the schedule's state in trainer.json) and line for line in metrics.jsonl; the options
  * that do not go together are refused with the reason.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+  appendFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,7 +160,9 @@ print(o.param_groups[0]['lr'])`,
       /notebook modes train with the notebook's Adam.*--optimizer need --mode batched/,
     );
     await expect(refused({ mode: 'fused', accumulate: 2 })).rejects.toThrow(/--accumulate need --mode batched/);
-    await expect(refused({ momentum: 0.9 })).rejects.toThrow(/--momentum is the SGD momentum: use it with --optimizer sgd/);
+    await expect(refused({ momentum: 0.9 })).rejects.toThrow(
+      /--momentum is the SGD momentum: use it with --optimizer sgd/,
+    );
     await expect(refused({ lrSchedule: 'plateau', warmupSteps: 5 })).rejects.toThrow(
       /--warmup-steps belongs to --lr-schedule warmup-rsqrt, not plateau/,
     );
