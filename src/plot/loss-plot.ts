@@ -61,7 +61,12 @@ export async function lossChartSvg(
               width: 560,
               height: 120,
               data: { values: rates.map((r) => ({ step: r.step, lr: r.lr })) },
-              mark: { type: 'line', point: rates.length <= 60, color: '#2ca02c', interpolate: 'step-before' },
+              mark: {
+                type: 'line',
+                color: '#2ca02c',
+                interpolate: 'step-before',
+                point: rates.length <= 60 ? { color: '#2ca02c' } : false,
+              },
               encoding: {
                 x: { field: 'step', type: 'quantitative', title: 'Update', axis: { tickMinStep: 1 } },
                 y: { field: 'lr', type: 'quantitative', title: 'Learning rate', scale: { zero: false } },

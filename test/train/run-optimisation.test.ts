@@ -99,17 +99,17 @@ describe('a run with the optimisation options', () => {
     it(`resumes exactly, metrics.jsonl included: ${name}`, async () => {
       const whole = join(root, `whole-${RECIPES.findIndex((r) => r.name === name)}`);
       const split = `${whole}-split`;
-      const result = await train({ ...base, ...options, out: whole, epochs: 3 });
+      const result = await train({ ...base, ...options, out: whole, epochs: 4 });
       await train({ ...base, ...options, out: split, epochs: 1 });
       // What a crash between metrics.jsonl and the checkpoint leaves: lines of an epoch the checkpoint lacks.
       appendFileSync(join(split, 'metrics.jsonl'), `${JSON.stringify({ type: 'epoch', epoch: 2, step: 999 })}\n`);
-      await train({ resume: split, epochs: 2, threads: 1 });
-      await train({ resume: split, epochs: 3, threads: 1, logEvery: options.logEvery });
+      await train({ resume: split, epochs: 3, threads: 1 });
+      await train({ resume: split, epochs: 4, threads: 1, logEvery: options.logEvery });
       expectSameRun(whole, split);
 
       const lines = metrics(whole);
       const epochs = lines.filter((l) => l.type === 'epoch');
-      expect(epochs.map((l) => l.epoch)).toEqual([1, 2, 3]);
+      expect(epochs.map((l) => l.epoch)).toEqual([1, 2, 3, 4]);
       expect(epochs.map((l) => l.train_loss)).toEqual(result.history.map((h) => h.train_loss));
       expect(epochs.map((l) => l.valid_loss)).toEqual(result.history.map((h) => h.valid_loss));
       const steps = lines.map((l) => l.step);
@@ -119,12 +119,15 @@ describe('a run with the optimisation options', () => {
       const trainer = JSON.parse(readFileSync(join(whole, 'last', 'trainer.json'), 'utf8')) as {
         schedule: { step: number; lr: number };
       };
-      expect(trainer.schedule.step).toBe(epochs[2]!.step);
+      expect(trainer.schedule.step).toBe(epochs[3]!.step);
       const rates = lines.map((l) => l.lr);
+      // The plateau's reduction after epoch 3 (no better BLEU) came back from the checkpoint for epoch 4.
+      if (options.lrSchedule === 'plateau') expect(epochs.map((l) => l.lr)).toEqual([0.5, 0.5, 0.5, 0.25]);
       if (options.lrSchedule === 'step') {
-        // Epoch 1 at 0.7, then 0.35, 0.175 in epoch 2 and 0.0875, 0.04375 in epoch 3.
-        for (const r of rates) expect([0.7, 0.35, 0.175, 0.0875, 0.04375]).toContain(r);
-        expect(epochs.map((l) => l.lr)).toEqual([0.7, 0.175, 0.04375]);
+        // Epoch 1 at 0.7, then 0.35, 0.175 in epoch 2, 0.0875, 0.04375 in epoch 3, and so on: inside epochs.
+        for (const r of rates) expect([0.7, 0.35, 0.175, 0.0875, 0.04375, 0.021875, 0.0109375]).toContain(r);
+        expect(epochs.map((l) => l.lr)).toEqual([0.7, 0.175, 0.04375, 0.0109375]);
+        expect(rates).toContain(0.35);
       }
       if (options.lrSchedule === 'warmup-rsqrt') expect(rates[0]).toBeCloseTo(0.01 * (5 / 10), 12);
       expect(existsSync(join(whole, 'loss.png'))).toBe(true);
