@@ -87,7 +87,7 @@ async function twoWorkersMatchOne(what: string, extra: Record<string, unknown>):
   a!.forEach((weights, step) => expect(b![step], `step ${step + 1}`).toEqual(weights));
   const worst = Math.max(...a!.map((weights, step) => relative(weights, c![step]!)));
   console.log(
-    `2 workers x batch 4 vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
+    `2 workers x batch ${common.batch}${accumulate > 1 ? ` x ${accumulate} batches per update` : ''} vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
   );
   expect(worst).toBeLessThanOrEqual(1e-5);
 }
