@@ -278,7 +278,7 @@ export async function trainBatched(
       sentences,
       tokens,
       seconds: (performance.now() - started) / 1000,
-      steps: batches.length,
+      steps: updates,
       ...(group ? { allReduceSeconds: result.allReduceSeconds } : {}),
       batchLosses: [...result.losses],
       batchTokens: [...result.tokens],
