@@ -18,6 +18,8 @@ import { NOTEBOOK_DEFAULTS } from '../../src/model/config.js';
 import { Decoder } from '../../src/model/decoder.js';
 import { Encoder } from '../../src/model/encoder.js';
 import * as torch from '../../src/torch/index.js';
+import { native } from '../../src/torch/addon.js';
+import { modelParts } from '../../src/model/parts.js';
 import { planBatches } from '../../src/train/batches.js';
 import { trainBatched, type BatchedOptions, type BatchedResult } from '../../src/train/batched.js';
 import { epochRates, initialScheduleState, type LrScheduleOptions } from '../../src/train/lr-schedule.js';
@@ -213,4 +215,38 @@ describe('gradient accumulation', () => {
       }
     });
   }
+});
+
+describe('the epoch job’s optimisation options', () => {
+  it('refuses a wrong number of rates, bad rates and bad accumulation with an Error, never a crash', async () => {
+    const [encoder, decoder] = model(1);
+    const parts = modelParts(
+      encoder,
+      decoder,
+      new torch.optim.SGD(encoder.parameters(), { lr: 0.1, momentum: 0.9 }),
+      new torch.optim.SGD(decoder.parameters(), { lr: 0.1, momentum: 0.9 }),
+    );
+    const options = { device: DEVICE, sos: 0, eos: 1 };
+    const ok = { source: new Int32Array([1, 2]), sourceLengths: new Int32Array([2]), target: new Int32Array([1, 2]) };
+    const three = [ok, ok, ok];
+    expect(() => native.trainEpoch(parts, three, { ...options, lrs: new Float64Array(3), accumulate: 2 })).toThrow(
+      /one learning rate per update: 2, got 3/,
+    );
+    expect(() => native.trainEpoch(parts, three, { ...options, lrs: new Float64Array([0.1, NaN, 0.1]) })).toThrow(
+      /learning rates of at least 0/,
+    );
+    expect(() => native.trainEpoch(parts, three, { ...options, lrs: [0.1, 0.1, 0.1] as never })).toThrow(
+      /lrs to be a Float64Array/,
+    );
+    expect(() => native.trainEpoch(parts, three, { ...options, accumulate: 0 })).toThrow(/accumulate must be/);
+    // Rates are set before each update: the optimizers end at the last one.
+    const result = await native.trainEpoch(parts, three, {
+      ...options,
+      accumulate: 2,
+      lrs: new Float64Array([0.2, 0.05]),
+    }).promise;
+    expect(result.completed).toBe(3);
+    expect(result.batchSeconds).toHaveLength(3);
+    expect(parts.encoderOpt.getLr()).toBe(0.05);
+  });
 });
