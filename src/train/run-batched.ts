@@ -60,11 +60,6 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
       const before = scheduleState.lr;
       scheduleState = afterEpoch(schedule, scheduleState, e.learningRates, measure);
       trainer.schedule = scheduleState;
-      if (schedule.schedule === 'plateau' && scheduleState.lr !== before) {
-        say(
-          `learning rate reduced to ${scheduleState.lr} (no better ${options.bestMetric} for ${schedule.patience + 1} epochs)`,
-        );
-      }
       // Before the checkpoint: a crash between the two leaves lines of an epoch that a resumed run rewrites.
       if (writesFiles(run)) {
         const logEvery = options.logEvery ?? runOptionDefault('logEvery');
@@ -78,10 +73,17 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
       await writeLossFiles(run);
       const valid =
         e.validLoss === undefined ? '' : `, held-out loss ${e.validLoss.toFixed(4)}, BLEU ${bleu!.toFixed(2)}`;
+      // A schedule's rate at the epoch's end, only when it has one (constant runs print as before).
+      const rate = schedule.schedule === 'constant' ? '' : `, lr ${e.learningRates[e.learningRates.length - 1]}`;
       say(
         `epoch ${e.epoch}/${options.epochs}: training loss ${e.trainLoss.toFixed(4)} per token${valid}${isBest && valid ? ' (best)' : ''} ` +
-          `(${e.sentences} sentences in ${e.seconds.toFixed(1)} s, ${(e.sentences / e.seconds).toFixed(0)} sentences/s)`,
+          `(${e.sentences} sentences in ${e.seconds.toFixed(1)} s, ${(e.sentences / e.seconds).toFixed(0)} sentences/s${rate})`,
       );
+      if (schedule.schedule === 'plateau' && scheduleState.lr !== before) {
+        say(
+          `learning rate reduced to ${scheduleState.lr}: no better ${options.bestMetric} for ${schedule.patience + 1} epochs`,
+        );
+      }
       await hooks.onEpoch?.(record, trainer);
       if (patienceExhausted(trainer, e.epoch, options.patience)) {
         const best = trainer.best!;
