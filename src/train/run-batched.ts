@@ -9,7 +9,7 @@ import { writesFiles, type RunContext, type RunOutcome } from './run-context.js'
 import { saveEpoch, writeLossFiles } from './run-files.js';
 import { exactMatch, sampleTranslations, validationBleu } from './validation.js';
 import { afterEpoch, checkScheduleState, epochRates, initialScheduleState } from './lr-schedule.js';
-import { scheduleOptions } from './run-optimisation.js';
+import { scheduleOptions, stateOfOlderRun } from './run-optimisation.js';
 import { epochMetrics, writeEpochMetrics } from './run-metrics.js';
 import { runOptionDefault } from './run-options.js';
 import { join } from 'node:path';
@@ -19,10 +19,12 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
   const { options, data, encoder, decoder, say, device, trainer, hooks } = run;
   let validIndices: readonly number[] = [];
   const schedule = scheduleOptions(options);
-  // The schedule continues from the checkpoint's state (a run of an older version: a constant rate, step 0).
+  // The schedule continues from the checkpoint's state (a run of an older version: its updates counted again).
   let scheduleState = trainer.schedule
     ? checkScheduleState(schedule, trainer.schedule, join(run.out, 'last', 'trainer.json'))
-    : initialScheduleState(schedule);
+    : trainer.epoch > 0
+      ? stateOfOlderRun(run)
+      : initialScheduleState(schedule);
   const accumulate = options.accumulate ?? runOptionDefault('accumulate');
   const result: BatchedResult = await trainBatched(encoder, decoder, data, {
     epochs: options.epochs,

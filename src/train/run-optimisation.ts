@@ -5,7 +5,10 @@
  */
 import * as torch from '../torch/index.js';
 import type { CheckpointOptimizers } from '../io/checkpoint.js';
-import type { LrScheduleOptions } from './lr-schedule.js';
+import type { LrScheduleOptions, LrScheduleState } from './lr-schedule.js';
+import { planBatches } from './batches.js';
+import type { RunContext } from './run-context.js';
+import { splitHeldOut } from './split.js';
 import { flagOf, runOptionDefault, type RunOptions, type TrainOptions } from './run-options.js';
 
 /** Options that only the batched mode has, in the table's order. */
@@ -124,4 +127,24 @@ export function runOptimizers(
           ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
         });
   return { encoder: make(encoderParams), decoder: make(decoderParams) };
+}
+
+/**
+ * The schedule state of a run resumed from a checkpoint of a version before schedules (a constant rate, one
+ * update per batch): its epochs' batches are planned again, as they were trained, to count its updates.
+ */
+export function stateOfOlderRun(run: RunContext): LrScheduleState {
+  const { options, data, trainer } = run;
+  const split =
+    run.split ?? splitHeldOut(data, options.validFraction ?? runOptionDefault('validFraction'), options.seed);
+  const shard = run.group ? { rank: run.group.rank, worldSize: run.group.worldSize } : undefined;
+  let step = 0;
+  for (let epoch = 1; epoch <= trainer.epoch; epoch++) {
+    step += planBatches(data.sources, data.targets, split.train, epoch, {
+      batchSize: options.batchSize ?? runOptionDefault('batchSize'),
+      seed: options.seed,
+      shard,
+    }).length;
+  }
+  return { step, lr: options.lr };
 }

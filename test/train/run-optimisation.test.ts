@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   writeFileSync,
   appendFileSync,
   existsSync,
@@ -133,6 +134,25 @@ describe('a run with the optimisation options', () => {
       expect(existsSync(join(whole, 'loss.png'))).toBe(true);
     });
   }
+
+  it('continues a run of a version before schedules as one trained in one go, counting its updates', async () => {
+    const whole = join(root, 'older-whole');
+    const older = join(root, 'older');
+    await train({ ...base, batchSize: 16, out: whole, epochs: 2 });
+    await train({ ...base, batchSize: 16, out: older, epochs: 1 });
+    // What that version wrote: no schedule state, none of the optimisation options.
+    const path = join(older, 'last', 'trainer.json');
+    const trainer = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    delete trainer.schedule;
+    for (const name of ['optimizer', 'lrSchedule', 'accumulate', 'logEvery']) delete trainer.options![name];
+    writeFileSync(path, JSON.stringify(trainer));
+    rmSync(join(older, 'metrics.jsonl'));
+    await train({ resume: older, epochs: 2, threads: 1 });
+    for (const file of ['encoder.pt', 'decoder.pt', 'encoder_optimizer.pt', 'decoder_optimizer.pt']) {
+      expect(readFileSync(join(older, 'last', file)).equals(readFileSync(join(whole, 'last', file))), file).toBe(true);
+    }
+    expect(metrics(older)).toEqual(metrics(whole).filter((line) => line.epoch === 2));
+  });
 
   it('keeps the SGD momentum buffers in a state torch.optim.SGD loads', () => {
     const dir = join(root, 'whole-0', 'last');
