@@ -57,6 +57,11 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
       const record: EpochRecord = { epoch: e.epoch, train_loss: e.trainLoss, seconds: e.seconds };
       if (e.validLoss !== undefined) record.valid_loss = e.validLoss;
       if (bleu !== undefined) record.valid_bleu = bleu;
+      if (schedule.schedule === 'plateau' && split.valid.length === 0) {
+        throw new Error(
+          '--lr-schedule plateau decays on the validation measure, but no pair was held out: raise --valid-fraction',
+        );
+      }
       const stepBefore = scheduleState.step;
       const measure = options.bestMetric === 'bleu' ? bleu : e.validLoss;
       const before = scheduleState.lr;
