@@ -39,7 +39,8 @@ const SCHEDULE_SETTINGS = {
 /**
  * The optimisation fields of a fresh run's options, refusing what does not go together: options of the
  * batched mode in the notebook modes (their loop is the notebook's Adam step), settings of another optimizer or
- * schedule than the one chosen, plateau without held-out pairs, and both batch sizes at once.
+ * schedule than the one chosen, and plateau without held-out pairs. With `maxTokens`, `batchSize` still sizes the
+ * validation batches (and a run's config.yaml holds both).
  */
 export function freshOptimisationOptions(
   given: TrainOptions,
@@ -72,9 +73,6 @@ export function freshOptimisationOptions(
     throw new Error(
       '--lr-schedule plateau decays on the validation measure: it needs held-out pairs (--valid-fraction above 0)',
     );
-  }
-  if (given.maxTokens !== undefined && given.batchSize !== undefined) {
-    throw new Error('--max-tokens and --batch-size both size the batches: give one of them');
   }
   const value = <K extends Parameters<typeof runOptionDefault>[0]>(name: K) => given[name] ?? runOptionDefault(name);
   const uses = (name: keyof typeof SCHEDULE_SETTINGS): boolean =>

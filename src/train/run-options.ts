@@ -376,8 +376,8 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   maxTokens: {
     flag: '--max-tokens <n>',
     help:
-      'batched: fill each batch up to n target tokens (sentences x longest target, padding counted) instead of ' +
-      '--batch-size sentences; a longer sentence gets a batch of its own',
+      'batched: fill each training batch up to n target tokens (sentences x longest target, padding counted) ' +
+      'instead of --batch-size sentences (which then sizes the validation batches); a longer sentence is alone',
     kind: { type: 'integer', min: 1, max: 100_000_000 },
     resumable: false,
   },
