@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitLinear(env, exports);
     InitFunctional(env, exports);
     InitAdam(env, exports);
+    InitSGD(env, exports);
     InitRuntime(env, exports);
     InitNotebookStep(env, exports);
     InitBatched(env, exports);

@@ -13,6 +13,7 @@ struct InstanceData {
   Napi::FunctionReference lstm;
   Napi::FunctionReference linear;
   Napi::FunctionReference adam;
+  Napi::FunctionReference sgd;
   Napi::FunctionReference processGroup;
   Napi::FunctionReference sentencePiece;
   int64_t liveTensors = 0;
@@ -27,6 +28,7 @@ void InitLSTM(Napi::Env env, Napi::Object exports);
 void InitLinear(Napi::Env env, Napi::Object exports);
 void InitFunctional(Napi::Env env, Napi::Object exports);
 void InitAdam(Napi::Env env, Napi::Object exports);
+void InitSGD(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
 void InitNotebookStep(Napi::Env env, Napi::Object exports);
 void InitBatched(Napi::Env env, Napi::Object exports);

@@ -1,5 +1,8 @@
 // The batched paths as background jobs returning { promise, cancel }:
-//   trainEpoch(parts, batches, options, onProgress?)  -> { losses: Float64Array, tokens: Float64Array, completed }
+//   trainEpoch(parts, batches, options, onProgress?)  -> { losses: Float64Array, tokens: Float64Array, completed,
+//                                                          allReduceSeconds, batchSeconds: Float64Array }
+//     options.accumulate: batches per update (default 1); options.lrs: each update's learning rate (default: the
+//     optimizers' own); batchSeconds: when each batch's update had been queued, from the job's start
 //   evaluateBatches(parts, batches, options)          -> { losses, tokens }   (teacher-forced, no gradients)
 //   translateBatches(parts, batches, options)         -> number[][][]          (greedy, per batch per sentence)
 //     with options.withAttention: { words: number[][][], attention: Float32Array[][] } ([words x source length])
@@ -96,36 +99,76 @@ Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<at::Tensor>& 
 
 class TrainEpochJob : public BackgroundJob {
  public:
-  explicit TrainEpochJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, true, &keepAlive_)) {}
+  explicit TrainEpochJob(const Napi::CallbackInfo& info) : in_(ReadInput(info, true, &keepAlive_)) {
+    const Napi::Env env = info.Env();
+    const Napi::Value opts = info[2];
+    if (auto v = Option(opts, "accumulate"); !v.IsUndefined()) {
+      accumulate_ = ToInt(v, "accumulate");
+      if (accumulate_ < 1 || accumulate_ > 1'000'000) ThrowRange(env, "accumulate must be from 1 to 1000000");
+    }
+    if (auto v = Option(opts, "lrs"); !v.IsUndefined()) {
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+        ThrowType(env, "Expected options.lrs to be a Float64Array");
+      }
+      const auto array = v.As<Napi::Float64Array>();
+      lrs_.assign(array.Data(), array.Data() + array.ElementLength());
+      const size_t updates = (in_.batches.size() + accumulate_ - 1) / accumulate_;
+      if (lrs_.size() != updates) {
+        ThrowRange(env, "Expected one learning rate per update: " + std::to_string(updates) + ", got " +
+                            std::to_string(lrs_.size()));
+      }
+      for (const double lr : lrs_) {
+        if (!(lr >= 0.0) || !std::isfinite(lr)) ThrowRange(env, "Expected learning rates of at least 0");
+      }
+    }
+  }
 
  protected:
   bool Writes() const override { return true; }
 
   void Execute() override {
     using Clock = std::chrono::steady_clock;
-    auto lastReport = Clock::now();
+    const auto started = Clock::now();
+    auto lastReport = started;
     int64_t sentences = 0;
     at::Tensor totalLoss, totalTokens;
-    // Alone, a cancel stops before the next batch; in a group, the workers agree in each step's all-reduce
-    // to stop after the same batch, so that none waits for a peer that has stopped.
+    // Alone, a cancel stops before the next update; in a group, the workers agree in each update's all-reduce
+    // to stop after the same one, so that none waits for a peer that has stopped.
     const bool grouped = static_cast<bool>(in_.train.group);
+    const size_t n = in_.batches.size();
+    const auto accumulate = static_cast<size_t>(accumulate_);
     GroupStep step;
-    for (size_t i = 0; i < in_.batches.size() && !step.stop && (grouped || !Cancelled()); ++i) {
-      const Batch& batch = in_.batches[i];
+    for (size_t first = 0; first < n && !step.stop && (grouped || !Cancelled()); first += accumulate) {
+      const size_t end = std::min(n, first + accumulate);
+      if (!lrs_.empty()) SetLearningRate(in_.parts, lrs_[first / accumulate]);
       step.stop = grouped && Cancelled();
-      BatchLoss loss = TrainBatch(in_.parts, batch, in_.train, grouped ? &step : nullptr);
+      std::vector<BatchLoss> losses;
+      if (accumulate == 1) {
+        losses.push_back(TrainBatch(in_.parts, in_.batches[first], in_.train, grouped ? &step : nullptr));
+      } else {
+        std::vector<const Batch*> batches;
+        for (size_t i = first; i < end; ++i) batches.push_back(&in_.batches[i]);
+        losses = TrainAccumulated(in_.parts, batches, in_.train, grouped ? &step : nullptr);
+      }
       allReduceSeconds_ += step.allReduceSeconds;
-      losses_.push_back(loss.sum);
-      tokens_.push_back(loss.tokens);
-      totalLoss = i == 0 ? loss.sum : totalLoss + loss.sum;
-      totalTokens = i == 0 ? loss.tokens : totalTokens + loss.tokens;
-      sentences += batch.size;
-      const bool last = i + 1 == in_.batches.size();
+      // Without a sync, on CUDA this is when the update was queued: exact over an epoch, rough per batch.
+      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      for (size_t k = 0; k < losses.size(); ++k) {
+        const BatchLoss& loss = losses[k];
+        const size_t i = first + k;
+        losses_.push_back(loss.sum);
+        tokens_.push_back(loss.tokens);
+        batchSeconds_.push_back(seconds);
+        totalLoss = i == 0 ? loss.sum : totalLoss + loss.sum;
+        totalTokens = i == 0 ? loss.tokens : totalTokens + loss.tokens;
+        sentences += in_.batches[i].size;
+      }
+      const bool last = end == n;
       if (last || Clock::now() - lastReport > std::chrono::milliseconds(100)) {
         lastReport = Clock::now();
         // Reading the running loss syncs with the device: at most ten times a second.
         const double meanLoss = (totalLoss / totalTokens.clamp_min(1.0)).item<double>();
-        const double done = static_cast<double>(i + 1), total = static_cast<double>(in_.batches.size());
+        const double done = static_cast<double>(end), total = static_cast<double>(n);
         const double sentencesDone = static_cast<double>(sentences);
         Report([=](Napi::Env env) {
           auto p = Napi::Object::New(env);
@@ -145,12 +188,18 @@ class TrainEpochJob : public BackgroundJob {
     out.Set("tokens", ToFloat64Array(env, tokens_));
     out.Set("completed", static_cast<double>(losses_.size()));
     out.Set("allReduceSeconds", allReduceSeconds_);
+    auto seconds = Napi::Float64Array::New(env, batchSeconds_.size());
+    std::copy(batchSeconds_.begin(), batchSeconds_.end(), seconds.Data());
+    out.Set("batchSeconds", seconds);
     return out;
   }
 
  private:
   JobInput in_;
+  int64_t accumulate_ = 1;
+  std::vector<double> lrs_;  // empty: the optimizers keep their own rate
   std::vector<at::Tensor> losses_, tokens_;
+  std::vector<double> batchSeconds_;
   double allReduceSeconds_ = 0.0;
 };
 

@@ -7,6 +7,7 @@
 #include "binding/embedding.h"
 #include "binding/linear.h"
 #include "binding/lstm.h"
+#include "binding/sgd.h"
 #include "binding/tensor.h"
 
 namespace seq2seq {
@@ -62,6 +63,7 @@ std::vector<std::shared_ptr<JobUse>> UsesOf(Napi::Env env, const std::vector<Nap
     if (!use) use = UseIf<LSTMWrap>(object, data.lstm);
     if (!use) use = UseIf<LinearWrap>(object, data.linear);
     if (!use) use = UseIf<AdamWrap>(object, data.adam);
+    if (!use) use = UseIf<SGDWrap>(object, data.sgd);
     if (!use && TensorWrap::Is(object)) use = TensorWrap::Unwrap(object)->Owner();
     if (use && std::find(uses.begin(), uses.end(), use) == uses.end()) uses.push_back(std::move(use));
   }

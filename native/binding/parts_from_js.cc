@@ -8,6 +8,7 @@
 #include "binding/errors.h"
 #include "binding/linear.h"
 #include "binding/lstm.h"
+#include "binding/sgd.h"
 
 namespace seq2seq {
 
@@ -47,6 +48,16 @@ void ReadAttention(const Napi::Object& parts, InstanceData& data, std::vector<Na
   out->combine = linear("combine");
 }
 
+// An Adam or an SGD optimizer.
+torch::optim::Optimizer* OptimizerPart(const Napi::Object& parts, const char* key, InstanceData& data,
+                                       std::vector<Napi::ObjectReference>* keepAlive) {
+  const Napi::Value value = parts.Get(key);
+  if (value.IsObject() && !data.sgd.IsEmpty() && value.As<Napi::Object>().InstanceOf(data.sgd.Value())) {
+    return &Part<SGDWrap>(parts, key, data.sgd, "an SGD optimizer", keepAlive)->Get(parts.Env());
+  }
+  return &Part<AdamWrap>(parts, key, data.adam, "an Adam or SGD optimizer", keepAlive)->Get(parts.Env());
+}
+
 }  // namespace
 
 Seq2SeqParts PartsFrom(const Napi::Value& value, bool withOptimizers, std::vector<Napi::ObjectReference>* keepAlive) {
@@ -63,8 +74,8 @@ Seq2SeqParts PartsFrom(const Napi::Value& value, bool withOptimizers, std::vecto
   p.decoderLstm = Part<LSTMWrap>(parts, "decoderLstm", data.lstm, "an LSTM", keepAlive)->Module(env);
   p.decoderDense = Part<LinearWrap>(parts, "decoderDense", data.linear, "a Linear", keepAlive)->Module(env);
   if (withOptimizers) {
-    p.encoderOpt = &Part<AdamWrap>(parts, "encoderOpt", data.adam, "an Adam optimizer", keepAlive)->Get(env);
-    p.decoderOpt = &Part<AdamWrap>(parts, "decoderOpt", data.adam, "an Adam optimizer", keepAlive)->Get(env);
+    p.encoderOpt = OptimizerPart(parts, "encoderOpt", data, keepAlive);
+    p.decoderOpt = OptimizerPart(parts, "decoderOpt", data, keepAlive);
   }
   ReadAttention(parts, data, keepAlive, &p.attention);
   CheckShapes(p);

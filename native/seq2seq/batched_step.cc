@@ -237,8 +237,9 @@ void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm) {
 
 namespace {
 
-// Sums every worker's gradients and counts in one all-reduce, then divides the gradients by the global count.
-void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLoss& loss, const TrainOptions& options,
+// Sums every worker's gradients and counts in one all-reduce, then divides the gradients by the global count
+// (of target tokens, or of sentences).
+void AverageAcrossWorkers(Seq2SeqParts& parts, const at::Tensor& tokens, int64_t sentences, const TrainOptions& options,
                           GroupStep* step) {
   at::NoGradGuard noGrad;
   std::vector<at::Tensor> params = parts.Parameters();
@@ -248,8 +249,8 @@ void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLo
     pieces.push_back(p.grad().reshape({-1}));
   }
   const auto options1 = params.front().grad().options();
-  pieces.push_back(loss.tokens.detach().to(options1).reshape({1}));
-  pieces.push_back(at::full({1}, static_cast<double>(batch.size), options1));
+  pieces.push_back(tokens.detach().to(options1).reshape({1}));
+  pieces.push_back(at::full({1}, static_cast<double>(sentences), options1));
   pieces.push_back(at::full({1}, step && step->stop ? 1.0 : 0.0, options1));
   std::vector<at::Tensor> flat{at::cat(pieces)};
   const auto started = std::chrono::steady_clock::now();
@@ -268,7 +269,29 @@ void AverageAcrossWorkers(Seq2SeqParts& parts, const Batch& batch, const BatchLo
   }
 }
 
+// Adam through the fused kernel (the same update as libtorch's), any other optimizer (SGD) through its own step.
+void OptimizerStep(torch::optim::Optimizer& optimizer) {
+  if (auto* adam = dynamic_cast<torch::optim::Adam*>(&optimizer)) {
+    FusedAdamStep(*adam);
+  } else {
+    optimizer.step();
+  }
+}
+
+// Clipping and both optimizers' steps, once the gradients are those of the update's objective.
+void ClipAndStep(Seq2SeqParts& parts, const TrainOptions& options) {
+  if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
+  OptimizerStep(*parts.encoderOpt);
+  OptimizerStep(*parts.decoderOpt);
+}
+
 }  // namespace
+
+void SetLearningRate(Seq2SeqParts& parts, double lr) {
+  for (torch::optim::Optimizer* optimizer : {parts.encoderOpt, parts.decoderOpt}) {
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+  }
+}
 
 BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step) {
   ClearGrads(*parts.encoderOpt, true);
@@ -277,7 +300,7 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
   BatchLoss loss = DecoderLoss(parts, batch, encoded, options);
   if (options.group) {
     loss.sum.backward();
-    AverageAcrossWorkers(parts, batch, loss, options, step);
+    AverageAcrossWorkers(parts, loss.tokens, batch.size, options, step);
   } else {
     // A sentence's summed loss is its own objective (the fused notebook step): no division by one.
     const at::Tensor objective = options.perToken  ? loss.sum / loss.tokens.clamp_min(1.0)
@@ -285,10 +308,38 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
                                                    : loss.sum / static_cast<double>(batch.size);
     objective.backward();
   }
-  if (options.clip > 0.0) ClipGradNorm(parts.Parameters(), options.clip);
-  FusedAdamStep(*parts.encoderOpt);
-  FusedAdamStep(*parts.decoderOpt);
+  ClipAndStep(parts, options);
   return {loss.sum.detach(), loss.tokens};
+}
+
+std::vector<BatchLoss> TrainAccumulated(Seq2SeqParts& parts, const std::vector<const Batch*>& batches,
+                                        const TrainOptions& options, GroupStep* step) {
+  ClearGrads(*parts.encoderOpt, true);
+  ClearGrads(*parts.decoderOpt, true);
+  std::vector<BatchLoss> losses;
+  at::Tensor tokens;
+  int64_t sentences = 0;
+  // Backward of each summed loss adds to the gradients: after the last batch they are the gradients of the sum
+  // over all of them, which is then divided by the whole count as one large batch's objective would be.
+  for (const Batch* batch : batches) {
+    BatchLoss loss = DecoderLoss(parts, *batch, Encode(parts, *batch, &options.dropout), options);
+    loss.sum.backward();
+    tokens = tokens.defined() ? tokens + loss.tokens : loss.tokens;
+    sentences += batch->size;
+    losses.push_back({loss.sum.detach(), loss.tokens});
+  }
+  if (options.group) {
+    AverageAcrossWorkers(parts, tokens, sentences, options, step);
+  } else {
+    at::NoGradGuard noGrad;
+    const at::Tensor count =
+        options.perToken ? tokens.clamp_min(1.0) : at::full({}, static_cast<double>(sentences), tokens.options());
+    for (const auto& p : parts.Parameters()) {
+      if (p.grad().defined()) p.grad().div_(count.to(p.grad().options()));
+    }
+  }
+  ClipAndStep(parts, options);
+  return losses;
 }
 
 std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,

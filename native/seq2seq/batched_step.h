@@ -80,9 +80,18 @@ struct GroupStep {
   double allReduceSeconds = 0.0;  // out: time spent in the all-reduce (waiting for peers included)
 };
 
-// One optimisation step: zero grads, forward, backward, optional clipping, both Adam steps. With a process
+// One optimisation step: zero grads, forward, backward, optional clipping, both optimizers' steps. With a process
 // group the workers agree through `step` to stop after the same batch, so that none waits for a stopped peer.
 BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step = nullptr);
+
+// N batches, one update: the gradients of their summed losses divided by their total count of target tokens (or
+// sentences), so the update is that of one batch holding all of them (up to rounding); then clipping and both
+// steps. Returns each batch's loss. With a process group, the accumulated gradients are all-reduced once.
+std::vector<BatchLoss> TrainAccumulated(Seq2SeqParts& parts, const std::vector<const Batch*>& batches,
+                                        const TrainOptions& options, GroupStep* step = nullptr);
+
+// Sets the learning rate of both optimizers (every parameter group).
+void SetLearningRate(Seq2SeqParts& parts, double lr);
 
 // torch.nn.utils.clip_grad_norm_ (2-norm) as PyTorch computes it, without reading the norm back to the host.
 void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm);

@@ -4,7 +4,7 @@
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/rnn.h>
-#include <torch/optim/adam.h>
+#include <torch/optim/optimizer.h>
 
 #include <vector>
 
@@ -19,9 +19,9 @@ struct Seq2SeqParts {
   torch::nn::LSTM decoderLstm{nullptr};
   torch::nn::Linear decoderDense{nullptr};
   AttentionParts attention;  // kind None: the notebook's decoder
-  // Owned by the JS Adam objects; null when the parts were taken without optimizers.
-  torch::optim::Adam* encoderOpt = nullptr;
-  torch::optim::Adam* decoderOpt = nullptr;
+  // Owned by the JS optimizers (Adam or SGD); null when the parts were taken without optimizers.
+  torch::optim::Optimizer* encoderOpt = nullptr;
+  torch::optim::Optimizer* decoderOpt = nullptr;
 
   // Every parameter, encoder first, in registration order (the order of PyTorch's parameters()).
   std::vector<at::Tensor> Parameters() const;

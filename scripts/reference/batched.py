@@ -3,7 +3,9 @@
 Replays an exported run (data.json, init.pt) over the batches in plan.json, written the way a PyTorch user
 writes it: pad_sequence, pack_padded_sequence for the sources, one LSTM call over the teacher-forced targets
 (or a step loop when the decoder is fed its own guesses), NLLLoss with ignore_index, clip_grad_norm_, and the
-notebook's two Adam optimizers. The model classes are the notebook's (their modules, their state-dict keys).
+notebook's two Adam optimizers (or torch.optim.SGD with momentum, a learning rate set before each update, and
+gradient accumulation, as plan.json's options say). The model classes are the notebook's (their modules, their
+state-dict keys).
 
 Regularisation, when plan.json's options ask for it: label smoothing is F.cross_entropy's label_smoothing; tied
 embeddings are `decoder.embedding.weight = decoder.dense.weight`; dropout is placed as OpenNMT-py places it (on the
@@ -131,12 +133,24 @@ def scored_loss(logits, target):
     return F.nll_loss(decoder.softmax(logits), target, ignore_index=IGNORE, reduction="sum")
 
 
-encoder_opt = torch.optim.Adam(encoder.parameters(), lr=config["lr"])
-decoder_opt = torch.optim.Adam(decoder.parameters(), lr=config["lr"])
+def make_optimizer(params):
+    # plan options: optimizer adam (default) or sgd (momentum), weightDecay: what seq2seq-node's options make.
+    if opts.get("optimizer", "adam") == "sgd":
+        return torch.optim.SGD(
+            params, lr=config["lr"], momentum=opts.get("momentum", 0), weight_decay=opts.get("weightDecay", 0)
+        )
+    return torch.optim.Adam(params, lr=config["lr"], weight_decay=opts.get("weightDecay", 0))
+
+
+encoder_opt = make_optimizer(encoder.parameters())
+decoder_opt = make_optimizer(decoder.parameters())
 ratio = opts["teacherForcing"]
+ACCUMULATE = opts.get("accumulate", 1)
 
 
-def train_batch(indices, teacher):
+def train_batch(indices, teacher, group=None):
+    """One batch's forward and backward; with `group` (accumulation: the (tokens, sentences) of the batches
+    whose update this batch shares), the loss is scaled by the group's count and no step is taken."""
     B = len(indices)
     src = [torch.tensor(sources[i]) for i in indices]
     lengths = torch.tensor([len(s) for s in src])
@@ -145,8 +159,9 @@ def train_batch(indices, teacher):
     tgt = pad_sequence([torch.tensor(t) for t in scored], padding_value=IGNORE).to(DEVICE)  # [T, B]
     inp = torch.cat([torch.full((1, B), SOS, device=DEVICE), tgt[:-1].clamp(min=0)])  # <sos>, then shifted
 
-    encoder_opt.zero_grad()
-    decoder_opt.zero_grad()
+    if group is None:
+        encoder_opt.zero_grad()
+        decoder_opt.zero_grad()
     if P > 0:
         zeros = torch.zeros(encoder.num_layers, B, encoder.hidden_size, device=DEVICE, dtype=DTYPE)
         _, (h, c) = run_lstm(encoder.lstm, drop(encoder.embedding(src)), (zeros, zeros), lengths)
@@ -184,21 +199,55 @@ def train_batch(indices, teacher):
             if free and not (alive & (tgt[t + 1] != IGNORE)).any():
                 break
             x = inp[t + 1] if (not free and teacher[t + 1]) else guess
+    if group is not None:
+        # Gradient accumulation as PyTorch users write it: each micro-batch's loss divided by the whole update's
+        # count, backward into the same .grad, one step after the last (teacher-forced: counts known up front).
+        (loss_sum / (group[0] if opts["normalize"] == "tokens" else group[1])).backward()
+        return loss_sum.detach(), tokens
     loss = loss_sum / tokens.clamp(min=1) if opts["normalize"] == "tokens" else loss_sum / B
     loss.backward()
+    step()
+    return loss_sum.detach(), tokens
+
+
+def step():
     if opts["clip"] > 0:
         torch.nn.utils.clip_grad_norm_(list(encoder.parameters()) + list(decoder.parameters()), opts["clip"])
     encoder_opt.step()
     decoder_opt.step()
-    return loss_sum.detach(), tokens
+
+
+def scored_tokens(indices):
+    return sum(len(targets[i]) - (0 if opts["scoreSos"] else 1) for i in indices)
+
+
+def train_epoch(batches, rates):
+    """The epoch's updates: ACCUMULATE batches each, at the plan's rate of each update (if it gives them)."""
+    results = []
+    for u, first in enumerate(range(0, len(batches), ACCUMULATE)):
+        if rates is not None:
+            for optimizer in (encoder_opt, decoder_opt):
+                for g in optimizer.param_groups:
+                    g["lr"] = rates[u]
+        group = batches[first : first + ACCUMULATE]
+        if ACCUMULATE == 1:
+            results.append(train_batch(group[0]["indices"], group[0].get("teacher")))
+            continue
+        assert ratio >= 1, "accumulation reference: teacher-forced only (token counts known up front)"
+        encoder_opt.zero_grad()
+        decoder_opt.zero_grad()
+        counts = (sum(scored_tokens(b["indices"]) for b in group), sum(len(b["indices"]) for b in group))
+        results += [train_batch(b["indices"], b.get("teacher"), counts) for b in group]
+        step()
+    return results
 
 
 epochs = []
-for epoch, batches in enumerate(plan["epochs"]):
+for e, batches in enumerate(plan["epochs"]):
     if P > 0:
-        generator.manual_seed(plan["dropoutSeeds"][epoch])
+        generator.manual_seed(plan["dropoutSeeds"][e])
     started = time.perf_counter()
-    results = [train_batch(b["indices"], b.get("teacher")) for b in batches]
+    results = train_epoch(batches, plan["lrs"][e] if "lrs" in plan else None)
     losses = [l.item() for l, _ in results]
     tokens = [t.item() for _, t in results]
     epochs.append({"losses": losses, "tokens": tokens, "seconds": time.perf_counter() - started})

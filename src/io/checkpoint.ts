@@ -1,7 +1,7 @@
 /**
  * A training folder and its checkpoints:
  *   DIR/checkpoints/epoch-0004/   one complete checkpoint: a model folder (model-files.ts) plus
- *       encoder_optimizer.pt      `encoder_opt.state_dict()` (torch.optim.Adam's format)
+ *       encoder_optimizer.pt      `encoder_opt.state_dict()` (torch.optim.Adam's or torch.optim.SGD's format)
  *       decoder_optimizer.pt      `decoder_opt.state_dict()`
  *       trainer.json              epochs done, the run's options, per-epoch history, best epoch, RNG seeds
  *   DIR/last -> checkpoints/epoch-0004   the latest checkpoint (what --resume continues)
@@ -45,12 +45,17 @@ export interface TrainerState<Options = unknown> {
   best?: { epoch: number; metric: string; value: number };
   /** Every random draw after initialisation (sampling, split, batches, coins) derives from these. */
   rng: { seed: number; next_epoch: number };
+  /**
+   * Batched: the learning-rate schedule's state after the last epoch (src/train/lr-schedule.ts): updates so far,
+   * the rate, plateau's best and bad epochs. Absent in runs of older versions (a constant rate).
+   */
+  schedule?: { step: number; lr: number; best?: number | null; num_bad_epochs?: number };
 }
 
 /** Optimizers of a run, saved and restored with the checkpoint. */
 export interface CheckpointOptimizers {
-  encoder: torch.optim.Adam;
-  decoder: torch.optim.Adam;
+  encoder: torch.optim.Optimizer;
+  decoder: torch.optim.Optimizer;
 }
 
 const epochName = (epoch: number): string => `epoch-${String(epoch).padStart(4, '0')}`;
@@ -87,7 +92,7 @@ export function writeCheckpoint(
   return final;
 }
 
-function saveOptimizer(optimizer: torch.optim.Adam, path: string): void {
+function saveOptimizer(optimizer: torch.optim.Optimizer, path: string): void {
   const state = optimizer.stateDict();
   try {
     torch.save(state, path);
@@ -206,7 +211,7 @@ export function restoreCheckpoint(
   const { folder } = checkpoint;
   loadWeights(model.encoder, join(folder, 'encoder.pt'));
   loadWeights(model.decoder, join(folder, 'decoder.pt'));
-  for (const [which, optimizer] of Object.entries(optimizers) as [string, torch.optim.Adam][]) {
+  for (const [which, optimizer] of Object.entries(optimizers) as [string, torch.optim.Optimizer][]) {
     const path = join(folder, `${which}_optimizer.pt`);
     const state = torch.load(path);
     try {

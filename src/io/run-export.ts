@@ -61,10 +61,18 @@ export interface BatchPlanExport {
     dropout?: number;
     labelSmoothing?: number;
     tieEmbeddings?: boolean;
+    /** Absent: Adam. */
+    optimizer?: 'adam' | 'sgd';
+    momentum?: number;
+    weightDecay?: number;
+    /** Batches per update; absent: 1. */
+    accumulate?: number;
   };
   epochs: { indices: number[]; teacher?: Uint8Array }[][];
   /** The seed of each epoch's dropout masks (src/train/batched.ts's `dropoutSeed`). */
   dropoutSeeds?: number[];
+  /** Each epoch's rate per update; absent: the optimizers keep `lr`. */
+  lrs?: ArrayLike<number>[];
 }
 
 /** Writes `plan.json` for scripts/reference/batched.py. */
@@ -73,5 +81,9 @@ export function exportBatchPlan(dir: string, plan: BatchPlanExport): void {
     batches.map((b) => ({ indices: b.indices, ...(b.teacher ? { teacher: [...b.teacher] } : {}) })),
   );
   const seeds = plan.dropoutSeeds ? { dropoutSeeds: plan.dropoutSeeds } : {};
-  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ options: plan.options, epochs, ...seeds }));
+  const lrs = plan.lrs?.map((rates) => Array.from(rates));
+  writeFileAtomic(
+    join(dir, 'plan.json'),
+    JSON.stringify({ options: plan.options, epochs, ...seeds, ...(lrs ? { lrs } : {}) }),
+  );
 }

@@ -4,19 +4,19 @@ import type * as torch from '../torch/index.js';
 import type { Decoder } from './decoder.js';
 import type { Encoder } from './encoder.js';
 
-/** @internal The five modules; with optimizers, also the two Adams that train them. */
+/** @internal The five modules; with optimizers, also the two (Adam or SGD) that train them. */
 export function modelParts(encoder: Encoder, decoder: Decoder): PartsHandles;
 export function modelParts(
   encoder: Encoder,
   decoder: Decoder,
-  encoderOpt: torch.optim.Adam,
-  decoderOpt: torch.optim.Adam,
+  encoderOpt: torch.optim.Optimizer,
+  decoderOpt: torch.optim.Optimizer,
 ): Required<PartsHandles>;
 export function modelParts(
   encoder: Encoder,
   decoder: Decoder,
-  encoderOpt?: torch.optim.Adam,
-  decoderOpt?: torch.optim.Adam,
+  encoderOpt?: torch.optim.Optimizer,
+  decoderOpt?: torch.optim.Optimizer,
 ): PartsHandles {
   return {
     encoderEmbedding: encoder.embedding.handle,

@@ -102,6 +102,27 @@ export interface AdamHandle {
   isDisposed(): boolean;
 }
 
+/** @internal */
+export interface SGDHandle {
+  step(): void;
+  zeroGrad(setToNone: boolean): void;
+  getLr(): number;
+  setLr(lr: number): void;
+  /** Per parameter: its momentum buffer, or null (none yet, or no momentum). */
+  getState(): ({ momentumBuffer: TensorHandle } | null)[];
+  setState(states: ({ momentumBuffer: TensorHandle } | null)[]): void;
+  /** Releases the optimizer; later use throws. Refused while a background job uses it. */
+  dispose(): void;
+  isDisposed(): boolean;
+}
+
+/** @internal */
+export interface SGDHandleOptions {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
 /** One parameter's Adam state, as libtorch keeps it. */
 export interface AdamParamState {
   step: number;
@@ -172,8 +193,8 @@ export interface PartsHandles {
   decoderDense: ForwardHandle;
   /** An attention decoder's kind and Linears (bias-free); absent for the notebook's decoder. */
   attention?: AttentionHandles;
-  encoderOpt?: AdamHandle;
-  decoderOpt?: AdamHandle;
+  encoderOpt?: AdamHandle | SGDHandle;
+  decoderOpt?: AdamHandle | SGDHandle;
 }
 
 /** @internal The attention layers of a decoder, as the native paths take them. */
@@ -225,6 +246,10 @@ export interface BatchJobOptions {
   dropoutSeed?: number;
   /** Data-parallel training: gradients are averaged over the group before each step. */
   group?: ProcessGroupHandle;
+  /** trainEpoch: consecutive batches whose gradients make one update (default 1). */
+  accumulate?: number;
+  /** trainEpoch: the learning rate of each update, in order (default: the optimizers' own). */
+  lrs?: Float64Array;
 }
 
 /** @internal A c10d process group (Gloo or NCCL). */
@@ -331,6 +356,7 @@ export interface Addon {
   LSTM: new (inputSize: number, hiddenSize: number, options?: LSTMHandleOptions) => LSTMHandle;
   Linear: new (inFeatures: number, outFeatures: number, options?: LinearHandleOptions) => ForwardHandle;
   Adam: new (params: TensorHandle[], options?: AdamHandleOptions) => AdamHandle;
+  SGD: new (params: TensorHandle[], options: SGDHandleOptions) => SGDHandle;
   logSoftmax(input: TensorHandle, dim: number): TensorHandle;
   nllLoss(input: TensorHandle, target: TensorHandle, options?: NllLossHandleOptions): TensorHandle;
   manualSeed(seed: number): void;
@@ -357,7 +383,7 @@ export interface Addon {
     batches: BatchArrays[],
     options: BatchJobOptions,
     onProgress?: (progress: EpochProgressData) => void,
-  ): NativeJob<BatchLosses & { completed: number; allReduceSeconds: number }>;
+  ): NativeJob<BatchLosses & { completed: number; allReduceSeconds: number; batchSeconds: Float64Array }>;
   evaluateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<BatchLosses>;
   translateBatches(parts: PartsHandles, batches: BatchArrays[], options: BatchJobOptions): NativeJob<number[][][]>;
   translateBatches(
@@ -414,6 +440,7 @@ export const ADDON_EXPORTS = [
   'LSTM',
   'Linear',
   'Adam',
+  'SGD',
   'logSoftmax',
   'nllLoss',
   'manualSeed',

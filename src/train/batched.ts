@@ -20,8 +20,23 @@ import { splitHeldOut, type Split } from './split.js';
 
 export interface BatchedOptions {
   epochs: number;
-  /** Adam's learning rate (both optimizers, as in the notebook). */
+  /** The learning rate of both optimizers (as in the notebook); `learningRates` may set each update's. */
   lr: number;
+  /** The optimizers made when `optimizers` is not given: `adam` (default) or `sgd`. */
+  optimizer?: 'adam' | 'sgd';
+  /** SGD's momentum; default 0. */
+  momentum?: number;
+  /** L2 penalty of either optimizer; default 0. */
+  weightDecay?: number;
+  /** Fill batches up to this many padded target tokens instead of `batchSize` sentences (not data-parallel). */
+  maxTokens?: number;
+  /** Batches whose gradients make one update, as one batch that many times larger; default 1. */
+  accumulate?: number;
+  /**
+   * Each update's learning rate in epoch `epoch`, which has `updates` updates (src/train/lr-schedule.ts);
+   * undefined: the optimizers keep their rate.
+   */
+  learningRates?: (epoch: number, updates: number) => Float64Array | undefined;
   device: torch.Device;
   /** Seeds the held-out split, the batches and the teacher-forcing coins. */
   seed: number;
@@ -52,8 +67,8 @@ export interface BatchedOptions {
   onEpoch?: (report: EpochReport, split: Split) => void | 'stop' | Promise<void | 'stop'>;
   /** Epochs already done (a resumed run): training continues with epoch `startEpoch + 1`; default 0. */
   startEpoch?: number;
-  /** The two optimizers, e.g. restored from a checkpoint; default: new Adam optimizers with `lr`. */
-  optimizers?: { encoder: torch.optim.Adam; decoder: torch.optim.Adam };
+  /** The two optimizers, e.g. restored from a checkpoint; default: new ones of `optimizer`'s kind with `lr`. */
+  optimizers?: { encoder: torch.optim.Optimizer; decoder: torch.optim.Optimizer };
   /**
    * Data-parallel training: this worker starts from rank 0's weights, trains its share of every global batch
    * of `batchSize` x `worldSize` sentences, and gradients are averaged over the group before each step.
@@ -93,6 +108,12 @@ export interface EpochReport {
   /** Each batch's summed NLL and scored tokens, in training order. */
   batchLosses: number[];
   batchTokens: number[];
+  /** Seconds from the epoch's start to each batch's update (on CUDA: when it was queued). */
+  batchSeconds: number[];
+  /** Optimisation updates in the epoch (batches / accumulate, rounded up). */
+  updates: number;
+  /** Each update's learning rate. */
+  learningRates: number[];
 }
 
 export interface BatchedResult {
@@ -107,8 +128,19 @@ export interface BatchedResult {
 
 /** The options with their defaults filled in, callbacks aside. */
 export type ResolvedBatchedOptions = Required<
-  Omit<BatchedOptions, 'onProgress' | 'onEpoch' | 'signal' | 'optimizers' | 'startEpoch' | 'group' | 'split'>
->;
+  Omit<
+    BatchedOptions,
+    | 'onProgress'
+    | 'onEpoch'
+    | 'signal'
+    | 'optimizers'
+    | 'startEpoch'
+    | 'group'
+    | 'split'
+    | 'maxTokens'
+    | 'learningRates'
+  >
+> & { maxTokens?: number };
 
 /** Resolves the defaults and checks every option against the run option table, naming the one that is wrong. */
 export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
@@ -131,6 +163,11 @@ export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedO
     scoreSos: options.scoreSos ?? false,
     dropout: pick('dropout'),
     labelSmoothing: pick('labelSmoothing'),
+    optimizer: checkRunOption('optimizer', options.optimizer ?? runOptionDefault('optimizer')),
+    momentum: checkRunOption('momentum', options.momentum ?? runOptionDefault('momentum')),
+    weightDecay: checkRunOption('weightDecay', options.weightDecay ?? runOptionDefault('weightDecay')),
+    accumulate: checkRunOption('accumulate', options.accumulate ?? runOptionDefault('accumulate')),
+    ...(options.maxTokens !== undefined ? { maxTokens: checkRunOption('maxTokens', options.maxTokens) } : {}),
   };
   return o;
 }
@@ -142,6 +179,13 @@ export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedO
 export function dropoutSeed(seed: number, epoch: number, rank = 0): number {
   const random = new Random((seed % 2 ** 32) * 2 ** 20 + (epoch % 2 ** 20));
   return random.nextUint32() * 2 ** 16 + (rank % 2 ** 16);
+}
+
+/** A new optimizer of `o.optimizer`'s kind over `params`. */
+function makeOptimizer(params: Iterable<torch.Tensor>, o: ResolvedBatchedOptions): torch.optim.Optimizer {
+  return o.optimizer === 'sgd'
+    ? new torch.optim.SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay })
+    : new torch.optim.Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
 }
 
 /** Runs a native job, cancelling it when `signal` aborts. */
@@ -194,9 +238,13 @@ export async function trainBatched(
   const o = resolveBatchedOptions(options);
   const split = options.split ?? splitHeldOut(data, o.validFraction, o.seed);
   const startEpoch = checkInteger('startEpoch', options.startEpoch ?? 0, 0);
-  const encoderOpt = options.optimizers?.encoder ?? new torch.optim.Adam(encoder.parameters(), { lr: o.lr });
-  const decoderOpt = options.optimizers?.decoder ?? new torch.optim.Adam(decoder.parameters(), { lr: o.lr });
+  const encoderOpt = options.optimizers?.encoder ?? makeOptimizer(encoder.parameters(), o);
+  const decoderOpt = options.optimizers?.decoder ?? makeOptimizer(decoder.parameters(), o);
   const parts = modelParts(encoder, decoder, encoderOpt, decoderOpt);
+  if (options.group && o.maxTokens !== undefined) {
+    // Workers share each global batch sentence by sentence: a batch of one long sentence has no share for most.
+    throw new Error('--max-tokens is not supported in data-parallel training: use --batch-size there');
+  }
   const jobOptions: BatchJobOptions = {
     device: o.device,
     sos: data.targetVocab.index(SOS),
@@ -205,6 +253,7 @@ export async function trainBatched(
     clip: o.clip,
     perToken: o.normalize === 'tokens',
     ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
+    ...(o.accumulate > 1 ? { accumulate: o.accumulate } : {}),
   };
   const group = options.group;
   const shard = group ? { rank: group.rank, worldSize: group.worldSize } : undefined;
@@ -224,10 +273,13 @@ export async function trainBatched(
       ? (p: { batch: number; batches: number; sentences: number; loss: number }) =>
           options.onProgress!({ epoch, epochs: o.epochs, ...p })
       : undefined;
-    const epochOptions: BatchJobOptions =
-      o.dropout > 0
-        ? { ...jobOptions, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, epoch, shard?.rank) }
-        : jobOptions;
+    const updates = Math.ceil(batches.length / o.accumulate);
+    const rates = options.learningRates?.(epoch, updates);
+    const epochOptions: BatchJobOptions = {
+      ...jobOptions,
+      ...(o.dropout > 0 ? { dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, epoch, shard?.rank) } : {}),
+      ...(rates ? { lrs: rates } : {}),
+    };
     const result = await runJob(native.trainEpoch(parts, batches, epochOptions, onProgress), options.signal);
     if (result.completed < batches.length) return { epochs, stopped: true, earlyStopped: false, split };
     // The epoch's figures over all workers (each trained its share of the same global batches).
@@ -250,10 +302,13 @@ export async function trainBatched(
       sentences,
       tokens,
       seconds: (performance.now() - started) / 1000,
-      steps: batches.length,
+      steps: updates,
       ...(group ? { allReduceSeconds: result.allReduceSeconds } : {}),
       batchLosses: [...result.losses],
       batchTokens: [...result.tokens],
+      batchSeconds: [...result.batchSeconds],
+      updates,
+      learningRates: rates ? [...rates] : new Array<number>(updates).fill(encoderOpt.lr),
     };
     if (split.valid.length > 0) {
       report.validLoss = await evaluateLoss(encoder, decoder, data, split.valid, o);

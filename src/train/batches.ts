@@ -14,6 +14,11 @@ export const IGNORE_INDEX = -100;
 export interface BatchPlanOptions {
   /** Sentences per batch (the last batch of a length group may be smaller). */
   batchSize: number;
+  /**
+   * Instead of `batchSize` sentences: as many sentences as keep the padded target (sentences x the longest
+   * scored target) within this many tokens; a sentence longer than that alone. Data-parallel: per worker.
+   */
+  maxTokens?: number;
   /** With the epoch, seeds the grouping, the batch order and the teacher-forcing coins. */
   seed: number;
   /** Probability that a decoder step is fed the reference token: 1 (default) always, 0 never. */
@@ -75,6 +80,7 @@ export function planBatches(
   options: BatchPlanOptions,
 ): PlannedBatch[] {
   checkInteger('batchSize', options.batchSize, 1);
+  if (options.maxTokens !== undefined) checkInteger('maxTokens', options.maxTokens, 1);
   const worldSize = options.shard ? checkInteger('shard.worldSize', options.shard.worldSize, 1) : 1;
   const rank = options.shard ? checkInteger('shard.rank', options.shard.rank, 0, worldSize - 1) : 0;
   const batchSize = options.batchSize * worldSize;
@@ -87,16 +93,22 @@ export function planBatches(
     // Stable: sentences of equal lengths stay in their shuffled order.
     order.sort((a, b) => sources[a]!.length - sources[b]!.length || targets[a]!.length - targets[b]!.length);
   }
+  const scoredLength = (j: number): number => targets[j]!.length - (options.scoreSos ? 0 : 1);
+  const maxTokens = options.maxTokens === undefined ? undefined : options.maxTokens * worldSize;
   const groups: number[][] = [];
   for (let i = 0; i < order.length;) {
     const group: number[] = [];
     const length = sources[order[i]!]!.length;
+    let longest = 0;
     // A batch never mixes source lengths when grouped, so the encoder runs unpacked on it.
     while (
       i < order.length &&
-      group.length < batchSize &&
-      (options.order === 'sequential' || sources[order[i]!]!.length === length)
+      (options.order === 'sequential' || sources[order[i]!]!.length === length) &&
+      (maxTokens === undefined
+        ? group.length < batchSize
+        : group.length === 0 || (group.length + 1) * Math.max(longest, scoredLength(order[i]!)) <= maxTokens)
     ) {
+      longest = Math.max(longest, scoredLength(order[i]!));
       group.push(order[i++]!);
     }
     groups.push(group);

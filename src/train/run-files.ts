@@ -1,7 +1,8 @@
 /**
  * The files a run writes after every epoch: its checkpoint (io/checkpoint.ts: checkpoints/epoch-N, last, and
  * best when the epoch is the best so far), loss.json (the losses per epoch, as the notebook's lists) and
- * loss.png (their plot). Only the process that writes files writes them.
+ * loss.png (their plot; batched runs: with the learning rate of metrics.jsonl, written by run-metrics.ts). Only the
+ * process that writes files writes them.
  */
 import { join } from 'node:path';
 import { writeCheckpoint, type EpochRecord } from '../io/checkpoint.js';
@@ -9,6 +10,7 @@ import { writeLossPlot, type LossSeries } from '../plot/loss-plot.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeRunConfig } from './config-file.js';
 import { updateBest } from './early-stopping.js';
+import { readMetrics } from './run-metrics.js';
 import { writesFiles, type RunContext } from './run-context.js';
 
 /** Records an epoch in the trainer state, writes its checkpoint, and says whether it is the best so far. */
@@ -72,5 +74,7 @@ export async function writeLossFiles(run: RunContext): Promise<void> {
       color: '#1f77b4',
     });
   }
-  await writeLossPlot(join(run.out, 'loss.png'), series);
+  // The learning rate, as metrics.jsonl logged it (batched runs).
+  const rates = notebook ? undefined : readMetrics(run.out).map((line) => ({ step: line.step, lr: line.lr }));
+  await writeLossPlot(join(run.out, 'loss.png'), series, undefined, rates);
 }

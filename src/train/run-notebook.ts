@@ -4,6 +4,7 @@
  * out for the PyTorch cross-check.
  */
 import { exportRunLosses, exportRunStart } from '../io/run-export.js';
+import * as torch from '../torch/index.js';
 import { trainFused } from './fused.js';
 import { trainNotebook, type NotebookLosses } from './notebook.js';
 import { stoppedMessage, type RunContext, type RunOutcome } from './run-context.js';
@@ -36,7 +37,7 @@ export async function trainNotebookRun(run: RunContext): Promise<RunOutcome> {
       device,
       signal: hooks.signal,
       startEpoch: run.trainer.epoch,
-      optimizers: run.optimizers,
+      optimizers: notebookOptimizers(run),
       onProgress: hooks.onProgress
         ? (p) =>
             hooks.onProgress!({ unit: 'sentence', ...p, done: p.sentence, total: p.sentences, sentences: p.sentence })
@@ -72,4 +73,13 @@ export async function trainNotebookRun(run: RunContext): Promise<RunOutcome> {
   for (const s of samples) say(`  ${s.source}  ->  ${s.translation}`);
   say(`checkpoints, loss.json and loss.png written to ${run.out}`);
   return { stopped: false, earlyStopped: false, samples, losses };
+}
+
+/** The run's optimizers as the notebook's loop takes them: Adam (the notebook modes refuse the others). */
+function notebookOptimizers(run: RunContext): { encoder: torch.optim.Adam; decoder: torch.optim.Adam } {
+  const { encoder, decoder } = run.optimizers;
+  if (!(encoder instanceof torch.optim.Adam) || !(decoder instanceof torch.optim.Adam)) {
+    throw new Error("the notebook modes train with the notebook's Adam");
+  }
+  return { encoder, decoder };
 }

@@ -10,9 +10,13 @@ import type { Device } from '../torch/index.js';
 import type { VocabularyKind } from '../tokens/segmenter.js';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, invalidParameterError } from '../util/check.js';
 import type { Backend } from './distributed.js';
+import { LR_SCHEDULES, type LrScheduleKind } from './lr-schedule.js';
 
 /** How a run trains: `batched` mini-batches, the `notebook`'s loop op by op, or its `fused` per-sentence step. */
 export type TrainMode = 'batched' | 'notebook' | 'fused';
+
+/** The optimizers of the batched mode. */
+export type OptimizerKind = 'adam' | 'sgd';
 
 /** Which validation measure picks the best checkpoint and drives early stopping. */
 export type BestMetric = 'loss' | 'bleu';
@@ -55,8 +59,32 @@ export interface TrainOptions extends Partial<ModelSizes> {
   instances?: number | 'all';
   /** NUM_EPOCHS; resuming: the new total. */
   epochs?: number;
-  /** Adam's learning rate for both optimizers. */
+  /** The learning rate of both optimizers (the base rate of `lrSchedule`). */
   lr?: number;
+  /** Batched: `adam` (the notebook's) or `sgd` (torch.optim.SGD). */
+  optimizer?: OptimizerKind;
+  /** Batched, SGD: the momentum factor. */
+  momentum?: number;
+  /** Batched: L2 penalty added to the gradients (both optimizers' `weight_decay`). */
+  weightDecay?: number;
+  /** Batched: how the learning rate changes over the run (src/train/lr-schedule.ts). */
+  lrSchedule?: LrScheduleKind;
+  /** Batched, plateau and step schedules: the factor of each decay. */
+  lrDecay?: number;
+  /** Batched, plateau schedule: epochs without improvement tolerated before a decay. */
+  lrPatience?: number;
+  /** Batched, decaying schedules: the rate never goes below this. */
+  minLr?: number;
+  /** Batched, warmup-rsqrt schedule: updates of linear warmup. */
+  warmupSteps?: number;
+  /** Batched, step schedule: epochs at the base rate before the rate decays every half epoch. */
+  lrDecayStart?: number;
+  /** Batched: batches whose gradients are summed into one update. */
+  accumulate?: number;
+  /** Batched: fill batches up to this many (padded) target tokens instead of `batchSize` sentences. */
+  maxTokens?: number;
+  /** Batched: updates per line of metrics.jsonl. */
+  logEvery?: number;
   /** Seeds the sampling, the initial weights, the held-out split and the batches. */
   seed?: number;
   /** Where to train: cpu, cuda or cuda:N. */
@@ -166,6 +194,19 @@ export interface RunOptions extends ModelSizes, RunVocabularyOptions {
   maxLength?: number;
   /** Checkpoints of the latest epochs kept beside `last` and `best`; absent: none. */
   keepCheckpoints?: number;
+  /** The batched mode's optimisation (absent: Adam, constant rate, no accumulation, batches of `batchSize`). */
+  optimizer?: OptimizerKind;
+  momentum?: number;
+  weightDecay?: number;
+  lrSchedule?: LrScheduleKind;
+  lrDecay?: number;
+  lrPatience?: number;
+  minLr?: number;
+  warmupSteps?: number;
+  lrDecayStart?: number;
+  accumulate?: number;
+  maxTokens?: number;
+  logEvery?: number;
 }
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
@@ -243,9 +284,75 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   },
   lr: {
     flag: '--lr <x>',
-    help: "Adam's learning rate",
+    help: "the optimizer's learning rate (the base rate of --lr-schedule)",
     kind: { type: 'number', min: 0, positive: true },
     default: 0.01,
+    resumable: false,
+  },
+  optimizer: {
+    flag: '--optimizer <name>',
+    help: "batched: adam (the notebook's) or sgd (torch.optim.SGD; Sutskever et al.: --lr 0.7)",
+    kind: { type: 'choice', choices: ['adam', 'sgd'] },
+    default: 'adam',
+    resumable: false,
+  },
+  momentum: {
+    flag: '--momentum <m>',
+    help: "batched, sgd: momentum factor (torch.optim.SGD's, no dampening)",
+    kind: { type: 'number', min: 0, max: 0.999 },
+    default: 0,
+    resumable: false,
+  },
+  weightDecay: {
+    flag: '--weight-decay <x>',
+    help: "batched: L2 penalty added to the gradient (both optimizers' weight_decay, not AdamW's)",
+    kind: { type: 'number', min: 0, max: 1 },
+    default: 0,
+    resumable: false,
+  },
+  lrSchedule: {
+    flag: '--lr-schedule <name>',
+    help:
+      'batched: constant; plateau (ReduceLROnPlateau on the --best-metric measure); step (Sutskever: after ' +
+      '--lr-decay-start epochs, times --lr-decay every half epoch); warmup-rsqrt (linear warmup over ' +
+      '--warmup-steps updates, then lr * sqrt(warmup / update))',
+    kind: { type: 'choice', choices: LR_SCHEDULES },
+    default: 'constant',
+    resumable: false,
+  },
+  lrDecay: {
+    flag: '--lr-decay <factor>',
+    help: 'batched, plateau and step schedules: the factor of each decay',
+    kind: { type: 'number', min: 0, max: 1, positive: true },
+    default: 0.5,
+    resumable: false,
+  },
+  lrPatience: {
+    flag: '--lr-patience <n>',
+    help: 'batched, plateau schedule: epochs without improvement tolerated before a decay',
+    kind: { type: 'integer', min: 0, max: 1_000_000 },
+    default: 1,
+    resumable: false,
+  },
+  minLr: {
+    flag: '--min-lr <x>',
+    help: 'batched, decaying schedules: the learning rate never decays below this',
+    kind: { type: 'number', min: 0 },
+    default: 0,
+    resumable: false,
+  },
+  warmupSteps: {
+    flag: '--warmup-steps <n>',
+    help: 'batched, warmup-rsqrt schedule: updates of linear warmup to --lr',
+    kind: { type: 'integer', min: 1, max: 1_000_000_000 },
+    default: 4000,
+    resumable: false,
+  },
+  lrDecayStart: {
+    flag: '--lr-decay-start <epoch>',
+    help: 'batched, step schedule: epochs at --lr before the rate decays every half epoch',
+    kind: { type: 'integer', min: 0, max: 1_000_000 },
+    default: 5,
     resumable: false,
   },
   seed: {
@@ -282,6 +389,21 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     help: 'batched: sentences per mini-batch (grouped by length)',
     kind: { type: 'integer', min: 1, max: 65_536 },
     default: 64,
+    resumable: false,
+  },
+  maxTokens: {
+    flag: '--max-tokens <n>',
+    help:
+      'batched: fill each training batch up to n target tokens (sentences x longest target, padding counted) ' +
+      'instead of --batch-size sentences (which then sizes the validation batches); a longer sentence is alone',
+    kind: { type: 'integer', min: 1, max: 100_000_000 },
+    resumable: false,
+  },
+  accumulate: {
+    flag: '--accumulate <n>',
+    help: 'batched: sum the gradients of n consecutive batches into one update (one batch n times larger)',
+    kind: { type: 'integer', min: 1, max: 1_000_000 },
+    default: 1,
     resumable: false,
   },
   teacherForcing: {
@@ -407,6 +529,13 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     default: 5,
     resumable: true,
   },
+  logEvery: {
+    flag: '--log-every <n>',
+    help: 'batched: updates per line of metrics.jsonl (besides one line per epoch)',
+    kind: { type: 'integer', min: 1 },
+    default: 100,
+    resumable: true,
+  },
   maxLength: {
     flag: '--max-length <n>',
     help: 'skip pairs with more tokens than this on either side (counted in the corpus report)',
@@ -495,6 +624,17 @@ export type DefaultedOption =
   | 'layers'
   | 'attention'
   | 'lr'
+  | 'optimizer'
+  | 'momentum'
+  | 'weightDecay'
+  | 'lrSchedule'
+  | 'lrDecay'
+  | 'lrPatience'
+  | 'minLr'
+  | 'warmupSteps'
+  | 'lrDecayStart'
+  | 'accumulate'
+  | 'logEvery'
   | 'seed'
   | 'device'
   | 'mode'

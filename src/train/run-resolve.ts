@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { openRegularFile } from '../util/files.js';
 import { checkOutputFolder } from '../util/output.js';
 import { hasCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { freshOptimisationOptions } from './run-optimisation.js';
 import { fullSizes } from '../model/architecture.js';
 import { isLuong } from '../model/attention-kind.js';
 import { tieRefusal } from '../model/decoder.js';
@@ -22,7 +23,7 @@ import {
   type TrainOptions,
 } from './run-options.js';
 
-const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png', 'config.yaml'];
+const RUN_ENTRIES = ['checkpoints', 'last', 'best', 'loss.json', 'loss.png', 'config.yaml', 'metrics.jsonl'];
 const TRAINING_FOLDER = {
   flag: '--out',
   own: RUN_ENTRIES,
@@ -145,6 +146,7 @@ function freshOptions(given: TrainOptions): RunOptions {
     maxLength: value('maxLength'),
     ...vocabulary,
     ...(given.keepCheckpoints !== undefined ? { keepCheckpoints: given.keepCheckpoints } : {}),
+    ...freshOptimisationOptions(given, batched, value('validFraction')),
   };
 }
 
@@ -260,6 +262,7 @@ function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
     epochs: given.epochs ?? saved.epochs,
     patience: given.patience ?? saved.patience,
     ...(given.keepCheckpoints !== undefined ? { keepCheckpoints: given.keepCheckpoints } : {}),
+    ...(given.logEvery !== undefined ? { logEvery: given.logEvery } : {}),
   };
 }
 

@@ -31,6 +31,7 @@ import {
 } from './run-options.js';
 import { prepareRunData } from './run-data.js';
 import { resolveRun, sha256 } from './run-resolve.js';
+import { runOptimizers } from './run-optimisation.js';
 import type { SampleTranslation } from './validation.js';
 
 /** What a run did. */
@@ -80,6 +81,10 @@ export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promis
   if (parallel && runOptions.mode !== 'batched') {
     throw new Error('data-parallel training (--world-size, WORLD_SIZE) needs --mode batched');
   }
+  if (parallel && runOptions.maxTokens !== undefined) {
+    // Workers share each global batch sentence by sentence: a batch of one long sentence has no share for most.
+    throw new Error('--max-tokens is not supported in data-parallel training: use --batch-size there');
+  }
   if (job && job.rank >= job.worldSize)
     throw new Error(`rank ${job.rank} is not below the world size ${job.worldSize}`);
   const requested = options.device ?? runOptionDefault('device');
@@ -114,7 +119,21 @@ export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promis
   const { data } = prepared;
 
   checkTrainingFits(data.sourceVocab.size, data.targetVocab.size, runOptions, {
-    sentences: runOptions.mode === 'batched' ? (runOptions.batchSize ?? runOptionDefault('batchSize')) : 1,
+    sentences:
+      runOptions.mode !== 'batched'
+        ? 1
+        : runOptions.maxTokens !== undefined
+          ? Math.max(
+              1,
+              Math.ceil(
+                runOptions.maxTokens /
+                  Math.max(
+                    1,
+                    maxOf(data.targets, (t) => t.length),
+                  ),
+              ),
+            )
+          : (runOptions.batchSize ?? runOptionDefault('batchSize')),
     sourceLength: data.maxSentLen,
     targetLength: maxOf(data.targets, (t) => t.length),
   });
@@ -123,10 +142,7 @@ export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promis
   const encoder = built.encoder.to(device);
   const decoder = built.decoder.to(device);
   if (!isNotebookModel(runOptions)) say(`model: ${describeModel(runOptions)}`);
-  const optimizers = {
-    encoder: new torch.optim.Adam(encoder.parameters(), { lr: runOptions.lr }),
-    decoder: new torch.optim.Adam(decoder.parameters(), { lr: runOptions.lr }),
-  };
+  const optimizers = runOptimizers(encoder.parameters(), decoder.parameters(), runOptions);
   if (checkpoint) {
     restoreCheckpoint(checkpoint, { encoder, decoder }, optimizers);
     say(`resuming ${out} after epoch ${checkpoint.trainer.epoch} of ${runOptions.epochs}`);

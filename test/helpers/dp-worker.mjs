@@ -4,7 +4,8 @@
 // Options: teacherForcing (1), seedInit (initial weights; differs per rank to show that rank 0's win),
 // timeout (s), dieAfter (the step before which this worker kills itself), model ({ attention, bidirectional }),
 // device (cpu; `cuda` is this worker's own GPU), backend (the default for the device), group (a group even for a
-// world of 1), agentStoreAttempt (a launcher hosts the store, as torchrun's agent does).
+// world of 1), agentStoreAttempt (a launcher hosts the store, as torchrun's agent does), accumulate (batches per
+// step, one update each: `steps` updates).
 import { writeFileSync } from 'node:fs';
 
 const torch = await import('../../dist/torch/index.js');
@@ -62,7 +63,8 @@ try {
   const snapshots = [];
   for (let step = 0; step < cfg.steps; step++) {
     if (cfg.dieAfter === step) process.kill(process.pid, 'SIGKILL');
-    await native.trainEpoch(parts, [batches[step]], {
+    const accumulate = cfg.accumulate ?? 1;
+    await native.trainEpoch(parts, batches.slice(step * accumulate, (step + 1) * accumulate), {
       device,
       sos: data.targetVocab.index(SOS),
       eos: data.targetVocab.index(EOS),
@@ -70,6 +72,7 @@ try {
       clip: 5,
       perToken: true,
       group: group?.handle,
+      ...(accumulate > 1 ? { accumulate } : {}),
     }).promise;
     snapshots.push(params.flatMap((p) => p.toArray()));
   }

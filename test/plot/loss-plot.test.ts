@@ -12,6 +12,20 @@ describe('loss plot', () => {
     expect(svg).toMatch(/stroke="(red|#ff0000)"/i);
   });
 
+  it('draws the learning rate per update in a panel under the losses, only when given', async () => {
+    const series = [{ values: [5, 4, 2, 1], label: 'training loss', color: 'red' }];
+    const rates = [
+      { step: 10, lr: 0.7 },
+      { step: 20, lr: 0.35 },
+      { step: 30, lr: 0.175 },
+    ];
+    const svg = await lossChartSvg(series, undefined, rates);
+    expect(svg).toContain('Learning rate');
+    expect(svg).toContain('Update');
+    expect(svg).toMatch(/stroke="#2ca02c"/i);
+    expect(await lossChartSvg(series)).not.toContain('Learning rate');
+  });
+
   it('writes a PNG', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'plot-')), 'loss.png');
     await writeLossPlot(path, [

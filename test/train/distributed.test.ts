@@ -58,15 +58,27 @@ const sameTorch = minor(referenceTorch.stdout.trim()) === minor(buildInfo().torc
 // torch's build only where libgloo-dev is installed.
 const hasGloo = processGroupBackends().includes('gloo');
 
-/** Runs 2 workers with batch 4 and 1 worker with batch 8 on the same data; checks and returns the worst gap. */
+/**
+ * Runs 2 workers with batch 4 (or 2, accumulating 2 per update) and 1 worker with batch 8 on the same data;
+ * checks and returns the worst gap.
+ */
 async function twoWorkersMatchOne(what: string, extra: Record<string, unknown>): Promise<void> {
   const port = nextPort++;
   const steps = 20;
-  const common = { worldSize: 2, port, batch: 4, steps, ...extra };
+  const accumulate = (extra.accumulate as number | undefined) ?? 1;
+  const common = { worldSize: 2, port, batch: 4 / accumulate, steps, ...extra };
   const [r0, r1, single] = await Promise.all([
     worker({ ...common, rank: 0, seedInit: 1, out: join(dir, `r0-${port}.json`) }),
     worker({ ...common, rank: 1, seedInit: 2, out: join(dir, `r1-${port}.json`) }),
-    worker({ ...common, worldSize: 1, rank: 0, batch: 8, seedInit: 1, out: join(dir, `single-${port}.json`) }),
+    worker({
+      ...common,
+      worldSize: 1,
+      rank: 0,
+      batch: 8,
+      accumulate: 1,
+      seedInit: 1,
+      out: join(dir, `single-${port}.json`),
+    }),
   ]);
   for (const r of [r0, r1, single]) expect(r.code, r.stderr).toBe(0);
   const [a, b, c] = ['r0', 'r1', 'single'].map((name) => snapshots(join(dir, `${name}-${port}.json`)));
@@ -75,7 +87,7 @@ async function twoWorkersMatchOne(what: string, extra: Record<string, unknown>):
   a!.forEach((weights, step) => expect(b![step], `step ${step + 1}`).toEqual(weights));
   const worst = Math.max(...a!.map((weights, step) => relative(weights, c![step]!)));
   console.log(
-    `2 workers x batch 4 vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
+    `2 workers x batch ${common.batch}${accumulate > 1 ? ` x ${accumulate} batches per update` : ''} vs 1 worker x batch 8, ${what}: ${a![0]!.length} weights within ${worst.toExponential(2)} relative over ${steps} steps`,
   );
   expect(worst).toBeLessThanOrEqual(1e-5);
 }
@@ -97,6 +109,10 @@ describe.runIf(hasGloo)('data-parallel training on c10d (Gloo, two workers on lo
       });
     });
   }
+
+  it(`accumulates gradients across workers: 2 workers x batch 2 x 2 batches per update make the updates of batch 8 (${DEVICE})`, async () => {
+    await twoWorkersMatchOne(`accumulating 2, gloo on ${DEVICE}`, { accumulate: 2, device: DEVICE, backend: 'gloo' });
+  });
 
   it.runIf(sameTorch)(
     "joins a store that the launcher hosts, as under torchrun (its agent's store): every worker is a client",

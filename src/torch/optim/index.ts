@@ -1,1 +1,7 @@
 export { Adam, type AdamOptions } from './adam.js';
+export { SGD, type SGDOptions } from './sgd.js';
+import type { Adam } from './adam.js';
+import type { SGD } from './sgd.js';
+
+/** The optimizers the training paths take. */
+export type Optimizer = Adam | SGD;
