@@ -38,6 +38,8 @@ interface Case {
   dropout?: number;
   labelSmoothing?: number;
   tieEmbeddings?: boolean;
+  /** Batches per update (`--accumulate`); default 1. */
+  accumulate?: number;
 }
 
 /** Tying needs the embedding size to be the output layer's input size (the hidden size here). */
@@ -80,6 +82,7 @@ async function compare(c: Case): Promise<{ losses: number; weights: number; grad
       validFraction: 0,
       dropout: c.dropout ?? 0,
       labelSmoothing: c.labelSmoothing ?? 0,
+      accumulate: c.accumulate ?? 1,
     };
     exportRunStart(run, data, encoder, decoder, { ...NOTEBOOK_DEFAULTS, ...sizes(c), epochs: 2 });
     const indices = data.sources.map((_, i) => i);
@@ -93,6 +96,7 @@ async function compare(c: Case): Promise<{ losses: number; weights: number; grad
         dropout: c.dropout ?? 0,
         labelSmoothing: c.labelSmoothing ?? 0,
         tieEmbeddings: c.tieEmbeddings ?? false,
+        accumulate: c.accumulate ?? 1,
       },
       epochs: epochs.map((epoch) =>
         planBatches(data.sources, data.targets, indices, epoch, { ...options, batchSize: c.batchSize }),
@@ -150,6 +154,11 @@ const CASES: [string, Case][] = [
   [
     'dropout 0.2, label smoothing 0.1 and tied embeddings',
     { dropout: 0.2, labelSmoothing: 0.1, tieEmbeddings: true, teacherForcing: 1, batchSize: 16, dtype: 'float32' },
+  ],
+  // Accumulated batches draw their masks as single ones do (the PyTorch loop accumulates micro-batch by micro-batch).
+  [
+    'dropout 0.3 and label smoothing 0.1, accumulating 3 batches',
+    { dropout: 0.3, labelSmoothing: 0.1, accumulate: 3, teacherForcing: 1, batchSize: 8, dtype: 'float64' },
   ],
 ];
 

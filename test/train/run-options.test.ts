@@ -64,8 +64,8 @@ describe('the run option table', () => {
       'timeout',
       'backend',
       'samples',
-      'keepCheckpoints',
       'logEvery',
+      'keepCheckpoints',
     ]);
   });
 
