@@ -186,7 +186,9 @@ function pipPython() {
   // Debian's python3 has venv (python3-venv); the wheel's dependencies come from the same folders.
   const make = spawnSync('/usr/bin/python3', ['-m', 'venv', venv], { stdio: 'inherit' });
   const links = dirs.filter(existsSync).flatMap((d) => ['--find-links', d]);
-  const pip = make.status === 0 && spawnSync(python, ['-m', 'pip', 'install', '-q', '--no-index', ...links, wheel, 'numpy'], { stdio: 'inherit' });
+  const pip =
+    make.status === 0 &&
+    spawnSync(python, ['-m', 'pip', 'install', '-q', '--no-index', ...links, wheel, 'numpy'], { stdio: 'inherit' });
   if (!pip || pip.status !== 0) {
     console.error('could not make the pip torch venv: PyTorch 2 is left out');
     return undefined;
@@ -253,7 +255,9 @@ const mismatches = [];
 for (const corpus of corpora) {
   const prepared = await prepare(corpus);
   const n = prepared.sources.length;
-  console.error(`[${corpus}] ${n} held-out sentences, source vocabulary ${prepared.sourceVocab}, target ${prepared.targetVocab.size}`);
+  console.error(
+    `[${corpus}] ${n} held-out sentences, source vocabulary ${prepared.sourceVocab}, target ${prepared.targetVocab.size}`,
+  );
   for (const mode of modes) {
     for (const threads of threadCounts) {
       for (const batchSize of batchSizes) {
@@ -294,12 +298,22 @@ for (const corpus of corpora) {
   }
 }
 
-const fmt = (x, digits = 1) => (x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-const header = '| corpus | setting | decoder | sentences/s | target words/s | decode s | whole process s | ours vs it (decode) | ours vs it (whole) | translations differing |';
-console.log(`\nDecoding ${sentenceCount} held-out sentences, ${describe()}; medians of ${runs} decodes in one process.`);
+const fmt = (x, digits = 1) =>
+  x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const header =
+  '| corpus | setting | decoder | sentences/s | target words/s | decode s | whole process s | ours vs it (decode) | ours vs it (whole) | translations differing |';
+console.log(
+  `\nDecoding ${sentenceCount} held-out sentences, ${describe()}; medians of ${runs} decodes in one process.`,
+);
 console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores.\n`);
 console.log(header);
-console.log(`|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`);
+console.log(
+  `|${header
+    .split('|')
+    .slice(1, -1)
+    .map(() => ' --- ')
+    .join('|')}|`,
+);
 for (const r of rows) {
   console.log(
     `| ${r.corpus} | ${r.setting} | ${r.side} | ${fmt(r.sentencesPerSecond)} | ${fmt(r.wordsPerSecond, 0)} | ` +
@@ -312,7 +326,7 @@ for (const m of mismatches) {
   for (const e of m.examples) console.log(`  ${e.source}\n    ours:   ${e.ours}\n    theirs: ${e.theirs}`);
 }
 const greedyMismatch = mismatches.some((m) => m.setting.startsWith('greedy'));
-if (greedyMismatch) console.log('\nGreedy float32 translations differ from PyTorch\'s (see above).');
+if (greedyMismatch) console.log("\nGreedy float32 translations differ from PyTorch's (see above).");
 if (values.json) writeFileSync(values.json, JSON.stringify({ sizes, sentenceCount, runs, rows, mismatches }, null, 2));
 
 function describe() {
