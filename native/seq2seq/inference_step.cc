@@ -1,0 +1,155 @@
+#include "seq2seq/inference_step.h"
+
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "kernels/lstm_cell_cpu.h"
+#include "kernels/lstm_cpu.h"
+
+namespace seq2seq {
+
+namespace {
+
+// Rows per parallel chunk, as the training kernel's (native/kernels/lstm_cpu.cc): small batches stay on one thread.
+int64_t RowGrain(int64_t hidden) { return std::max<int64_t>(1, 32768 / (4 * hidden)); }
+
+bool Fusable(const torch::nn::LSTM& lstm) {
+  const auto& o = lstm->options;
+  const at::Tensor& w = lstm->named_parameters(false)["weight_hh_l0"];
+  return w.device().is_cpu() && (w.scalar_type() == at::kFloat || w.scalar_type() == at::kDouble) &&
+         !o.batch_first() && o.proj_size() == 0 && !o.bidirectional() && (o.dropout() == 0.0 || !lstm->is_training());
+}
+
+}  // namespace
+
+InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows) : parts_(parts) {
+  fused_ = Fusable(parts.decoderLstm);
+  if (!fused_) return;
+  const auto params = parts.decoderLstm->named_parameters(/*recurse=*/false);
+  const auto param = [&](const char* kind, int64_t layer) {
+    const at::Tensor* p = params.find(std::string(kind) + "_l" + std::to_string(layer));
+    return p ? *p : at::Tensor();
+  };
+  const int64_t L = parts.Layers(), H = parts.Hidden();
+  for (int64_t l = 0; l < L; ++l) {
+    Layer layer;
+    layer.wIh = param("weight_ih", l);
+    layer.bIh = param("bias_ih", l);
+    layer.wIhT = layer.wIh.t();
+    layer.wHhT = param("weight_hh", l).t();
+    layer.bHh = param("bias_hh", l);
+    layers_.push_back(layer);
+  }
+  const auto options = layers_[0].wIh.options();
+  gx_ = at::empty({maxRows, 4 * H}, options);
+  gates_ = at::empty({maxRows, 4 * H}, options);
+  tanhC_ = at::empty({maxRows, H}, options);
+  out_ = at::empty({maxRows, H}, options);
+  for (int i = 0; i < 2; ++i) {
+    h_[i] = at::empty({L, maxRows, H}, options);
+    c_[i] = at::empty({L, maxRows, H}, options);
+  }
+}
+
+at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) {
+  const int64_t R = input.size(0);
+  if (!fused_ || R > gx_.size(0) || input.scalar_type() != gx_.scalar_type()) {
+    LstmOutput step = RunLstm(parts_.decoderLstm, input.view({1, R, -1}), state.h, state.c);
+    state.h = step.h;
+    state.c = step.c;
+    return step.output.squeeze(0);
+  }
+  const int64_t H = parts_.Hidden();
+  // The other buffer than the one state.h may be a view of: this step reads the old state while writing the new.
+  parity_ ^= 1;
+  at::Tensor h = h_[parity_].narrow(1, 0, R), c = c_[parity_].narrow(1, 0, R);
+  at::Tensor gx = gx_.narrow(0, 0, R), gates = gates_.narrow(0, 0, R);
+  at::Tensor out = out_.narrow(0, 0, R);
+  at::Tensor x = input.contiguous();
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& w = layers_[l];
+    // The products and additions of RunLstm's step (at::linear's addmm for the input, then h W_hh^T + b_hh), so
+    // that the values are the training kernel's; x is read before the cell overwrites `out` with this layer's output.
+    if (w.bIh.defined()) {
+      at::addmm_out(gx, w.bIh, x, w.wIhT);
+    } else {
+      at::mm_out(gx, x, w.wIhT);
+    }
+    const at::Tensor hPrev = state.h.select(0, static_cast<int64_t>(l)).contiguous();
+    const at::Tensor cPrev = state.c.select(0, static_cast<int64_t>(l)).contiguous();
+    if (w.bHh.defined()) {
+      at::addmm_out(gates, w.bHh, hPrev, w.wHhT);
+    } else {
+      at::mm_out(gates, hPrev, w.wHhT);
+    }
+    const at::Tensor hNext = h.select(0, static_cast<int64_t>(l)), cNext = c.select(0, static_cast<int64_t>(l));
+    AT_DISPATCH_FLOATING_TYPES(gx.scalar_type(), "InferenceDecoder.Lstm", [&] {
+      CellStep<scalar_t> s;
+      s.hidden = H;
+      s.gates = gates.data_ptr<scalar_t>();
+      s.input = gx.data_ptr<scalar_t>();
+      s.hPrev = hPrev.data_ptr<scalar_t>();
+      s.cPrev = cPrev.data_ptr<scalar_t>();
+      s.tanhC = tanhC_.data_ptr<scalar_t>();
+      s.out = out.data_ptr<scalar_t>();
+      s.hNext = hNext.data_ptr<scalar_t>();
+      s.cNext = cNext.data_ptr<scalar_t>();
+      at::parallel_for(0, R, RowGrain(H), [&](int64_t begin, int64_t end) { CellForward(s, begin, end); });
+    });
+    x = out;
+  }
+  state.h = h;
+  state.c = c;
+  return out;
+}
+
+at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
+                                  at::Tensor* weights) {
+  AttentionParts& a = parts_.attention;
+  const at::Tensor embedded = parts_.decoderEmbedding->forward(x);  // [R, E]
+  at::Tensor features;
+  if (!a.On()) {
+    features = Lstm(embedded, state);
+  } else if (a.kind == AttentionKind::Bahdanau) {
+    auto [context, w] = AttendGrouped(a, state.h.select(0, -1), encoded.memory, encoded.keys, encoded.mask, group);
+    features = at::cat({Lstm(at::cat({embedded, context}, 1), state), context}, 1);
+    if (weights) *weights = w;
+  } else {
+    const at::Tensor out = Lstm(a.inputFeed ? at::cat({embedded, state.feed}, 1) : embedded, state);
+    auto [context, w] = AttendGrouped(a, out, encoded.memory, encoded.keys, encoded.mask, group);
+    features = at::tanh(a.combine->forward(at::cat({context, out}, 1)));
+    if (a.inputFeed) state.feed = features;
+    if (weights) *weights = w;
+  }
+  return at::log_softmax(parts_.decoderDense->forward(features), 1);
+}
+
+std::pair<at::Tensor, at::Tensor> AttendGrouped(AttentionParts& attention, const at::Tensor& query,
+                                                const at::Tensor& memory, const at::Tensor& keys,
+                                                const at::Tensor& mask, int64_t group) {
+  if (group == 1) return Attend(attention, query, memory, keys, mask);
+  const int64_t A = memory.size(0), S = memory.size(1), H = query.size(1);
+  if (attention.kind == AttentionKind::LuongConcat) {
+    const at::Tensor rows = at::arange(A, mask.options().dtype(at::kLong)).repeat_interleave(group);
+    return Attend(attention, query, memory.index_select(0, rows), keys.index_select(0, rows),
+                  mask.index_select(0, rows));
+  }
+  at::Tensor scores;  // [A, group, S]
+  if (attention.kind == AttentionKind::Bahdanau) {
+    const at::Tensor asked = attention.query->forward(query).view({A, group, 1, H});
+    scores = attention.v->forward(at::tanh(asked + keys.unsqueeze(1))).squeeze(3);
+  } else {
+    // keys [A, S, H] x queries [A, H, group]: Attend's product with the group's queries as columns.
+    scores = at::bmm(keys, query.view({A, group, H}).transpose(1, 2)).transpose(1, 2);
+  }
+  const at::Tensor weights = at::softmax(
+      scores.masked_fill(mask.logical_not().unsqueeze(1), -std::numeric_limits<double>::infinity()), 2);
+  const at::Tensor context = at::bmm(weights, memory);  // [A, group, H]
+  return {context.view({A * group, H}), weights.reshape({A * group, S})};
+}
+
+}  // namespace seq2seq
