@@ -1,9 +1,9 @@
 // Long work on a thread of its own (not libuv's small pool, which fs and DNS share), settling a Promise on the
 // JS thread. Job threads are kept and reused (binding/job_threads.h): libtorch sets up each new thread's intra-op
 // threads on its first parallel loop, which rebuilds its global thread pool (milliseconds on a busy machine, on every
-// decode call when each job had a new thread). Progress reaches an optional JS callback through a ThreadSafeFunction; cancel() asks the work to
-// stop at its next check. The JS objects the work uses are referenced until it ends, and marked as in use by the job
-// (binding/job_use.h) so that JS cannot change or free them meanwhile.
+// decode call when each job had a new thread). Progress reaches an optional JS callback through a ThreadSafeFunction;
+// cancel() asks the work to stop at its next check. The JS objects the work uses are referenced until it ends, and
+// marked as in use by the job (binding/job_use.h) so that JS cannot change or free them meanwhile.
 #pragma once
 
 #include <napi.h>

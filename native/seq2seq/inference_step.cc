@@ -20,8 +20,8 @@ int64_t RowGrain(int64_t hidden) { return std::max<int64_t>(1, 32768 / (4 * hidd
 bool Fusable(const torch::nn::LSTM& lstm) {
   const auto& o = lstm->options;
   const at::Tensor& w = lstm->named_parameters(false)["weight_hh_l0"];
-  return w.device().is_cpu() && (w.scalar_type() == at::kFloat || w.scalar_type() == at::kDouble) &&
-         !o.batch_first() && o.proj_size() == 0 && !o.bidirectional() && (o.dropout() == 0.0 || !lstm->is_training());
+  return w.device().is_cpu() && (w.scalar_type() == at::kFloat || w.scalar_type() == at::kDouble) && !o.batch_first() &&
+         o.proj_size() == 0 && !o.bidirectional() && (o.dropout() == 0.0 || !lstm->is_training());
 }
 
 }  // namespace
@@ -146,8 +146,8 @@ std::pair<at::Tensor, at::Tensor> AttendGrouped(AttentionParts& attention, const
     // keys [A, S, H] x queries [A, H, group]: Attend's product with the group's queries as columns.
     scores = at::bmm(keys, query.view({A, group, H}).transpose(1, 2)).transpose(1, 2);
   }
-  const at::Tensor weights = at::softmax(
-      scores.masked_fill(mask.logical_not().unsqueeze(1), -std::numeric_limits<double>::infinity()), 2);
+  const at::Tensor weights =
+      at::softmax(scores.masked_fill(mask.logical_not().unsqueeze(1), -std::numeric_limits<double>::infinity()), 2);
   const at::Tensor context = at::bmm(weights, memory);  // [A, group, H]
   return {context.view({A * group, H}), weights.reshape({A * group, S})};
 }
