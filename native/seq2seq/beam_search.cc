@@ -54,15 +54,22 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
     const at::Tensor x = at::tensor(inputs, at::TensorOptions().dtype(at::kLong)).to(longs.device());
     const at::Tensor logProbs = decoder.Step(encoded, x, state, group);
     const int64_t V = logProbs.size(1);
+    // A sentence's 2K best continuations are among the 2K best words of each of its rows (a row's score is added to
+    // all its words alike): those are ranked, in double with the hypotheses' scores, instead of all group x V.
+    const int64_t perRow = std::min<int64_t>(2 * K, V);
+    const auto [rowValues, rowWords] = logProbs.topk(perRow, 1);  // [rows, perRow]
     const at::Tensor prior = at::tensor(scores, logProbs.options().dtype(at::kDouble)).to(logProbs.device());
-    const at::Tensor candidates = (logProbs.to(at::kDouble) + prior.unsqueeze(1)).view({A, group * V});
-    auto [values, indices] = candidates.topk(std::min<int64_t>(2 * K, group * V), 1);
+    const at::Tensor candidates = (rowValues.to(at::kDouble) + prior.unsqueeze(1)).view({A, group * perRow});
+    auto [values, positions] = candidates.topk(std::min<int64_t>(2 * K, group * perRow), 1);
+    at::Tensor chosen = rowWords.reshape({A, group * perRow}).gather(1, positions);
     // Bookkeeping of the beams needs the ranked candidates on the host: one sync per step.
     values = values.to(at::kCPU).contiguous();
-    indices = indices.to(at::kCPU).contiguous();
+    positions = positions.to(at::kCPU).contiguous();
+    chosen = chosen.to(at::kCPU).contiguous();
     const int64_t width = values.size(1);
     const double* v = values.data_ptr<double>();
-    const int64_t* idx = indices.data_ptr<int64_t>();
+    const int64_t* position = positions.data_ptr<int64_t>();
+    const int64_t* chosenWord = chosen.data_ptr<int64_t>();
 
     // The next step's rows (K per sentence still searched), each taken from row `rows[i]` of this step.
     std::vector<int64_t> rows, kept;
@@ -78,7 +85,7 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
       for (int64_t j = 0; j < width && static_cast<int64_t>(next.size()) < K; ++j) {
         const double value = v[a * width + j];
         if (value == kNegInf) break;
-        const int64_t k = idx[a * width + j] / V, word = idx[a * width + j] % V;
+        const int64_t k = position[a * width + j] / perRow, word = chosenWord[a * width + j];
         std::vector<int64_t> words = beams[static_cast<size_t>(k)].words;
         words.push_back(word);
         if (word == options.eos || last) {
