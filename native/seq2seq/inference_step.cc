@@ -4,11 +4,13 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 
 #include "kernels/lstm_cell_cpu.h"
 #include "kernels/lstm_cpu.h"
+#include "kernels/row_product_cpu.h"
 
 namespace seq2seq {
 
@@ -27,6 +29,12 @@ bool Fusable(const torch::nn::LSTM& lstm) {
 }  // namespace
 
 InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows) : parts_(parts) {
+  dense_.weight = parts.decoderDense->weight;
+  dense_.bias = parts.decoderDense->bias;
+  if (!parts.attention.combine.is_empty()) {
+    combine_.weight = parts.attention.combine->weight;
+    combine_.bias = parts.attention.combine->bias;
+  }
   fused_ = Fusable(parts.decoderLstm);
   if (!fused_) return;
   const auto params = parts.decoderLstm->named_parameters(/*recurse=*/false);
@@ -37,14 +45,13 @@ InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows) : parts
   const int64_t L = parts.Layers(), H = parts.Hidden();
   for (int64_t l = 0; l < L; ++l) {
     Layer layer;
-    layer.wIh = param("weight_ih", l);
-    layer.bIh = param("bias_ih", l);
-    layer.wIhT = layer.wIh.t();
-    layer.wHhT = param("weight_hh", l).t();
-    layer.bHh = param("bias_hh", l);
+    layer.ih.weight = param("weight_ih", l);
+    layer.ih.bias = param("bias_ih", l);
+    layer.hh.weight = param("weight_hh", l);
+    layer.hh.bias = param("bias_hh", l);
     layers_.push_back(layer);
   }
-  const auto options = layers_[0].wIh.options();
+  const auto options = layers_[0].ih.weight.options();
   gx_ = at::empty({maxRows, 4 * H}, options);
   gates_ = at::empty({maxRows, 4 * H}, options);
   tanhC_ = at::empty({maxRows, H}, options);
@@ -71,21 +78,13 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
   at::Tensor out = out_.narrow(0, 0, R);
   at::Tensor x = input.contiguous();
   for (size_t l = 0; l < layers_.size(); ++l) {
-    const Layer& w = layers_[l];
+    Layer& w = layers_[l];
     // The products and additions of RunLstm's step (at::linear's addmm for the input, then h W_hh^T + b_hh), so
     // that the values are the training kernel's; x is read before the cell overwrites `out` with this layer's output.
-    if (w.bIh.defined()) {
-      at::addmm_out(gx, w.bIh, x, w.wIhT);
-    } else {
-      at::mm_out(gx, x, w.wIhT);
-    }
+    Product(w.ih, x, gx);
     const at::Tensor hPrev = state.h.select(0, static_cast<int64_t>(l)).contiguous();
     const at::Tensor cPrev = state.c.select(0, static_cast<int64_t>(l)).contiguous();
-    if (w.bHh.defined()) {
-      at::addmm_out(gates, w.bHh, hPrev, w.wHhT);
-    } else {
-      at::mm_out(gates, hPrev, w.wHhT);
-    }
+    Product(w.hh, hPrev, gates);
     const at::Tensor hNext = h.select(0, static_cast<int64_t>(l)), cNext = c.select(0, static_cast<int64_t>(l));
     AT_DISPATCH_FLOATING_TYPES(gx.scalar_type(), "InferenceDecoder.Lstm", [&] {
       CellStep<scalar_t> s;
@@ -107,6 +106,36 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
   return out;
 }
 
+at::Tensor InferenceDecoder::Product(Weight& w, const at::Tensor& x, at::Tensor out) {
+  const bool oneRow = x.size(0) == 1 && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
+                      w.weight.scalar_type() == at::kFloat && (!w.bias.defined() || w.bias.scalar_type() == at::kFloat);
+  if (oneRow && w.checked == 0) {
+    // A fixed probe row (the global random generator is not touched): RowProduct is used only where it gives the
+    // BLAS's bits, as it does where the BLAS sums a one-row product in order (OpenBLAS's Haswell kernels, K <= 256).
+    const int64_t N = w.weight.size(0), K = w.weight.size(1);
+    at::Tensor probe = at::empty({1, K}, x.options());
+    float* p = probe.data_ptr<float>();
+    for (int64_t k = 0; k < K; ++k) p[k] = static_cast<float>(std::sin(0.7 * static_cast<double>(k) + 0.1));
+    const at::Tensor expected = w.bias.defined() ? at::addmm(w.bias, probe, w.weight.t()) : at::mm(probe, w.weight.t());
+    at::Tensor wT = w.weight.t().contiguous();
+    at::Tensor got = at::empty({1, N}, x.options());
+    RowProduct(p, wT.data_ptr<float>(), w.bias.defined() ? w.bias.data_ptr<float>() : nullptr, got.data_ptr<float>(), K,
+               N);
+    w.checked = at::equal(expected, got) ? 1 : -1;
+    if (w.checked == 1) w.wT = wT;
+  }
+  if (oneRow && w.checked == 1) {
+    const at::Tensor row = x.contiguous();
+    if (!out.defined()) out = at::empty({1, w.weight.size(0)}, x.options());
+    RowProduct(row.data_ptr<float>(), w.wT.data_ptr<float>(), w.bias.defined() ? w.bias.data_ptr<float>() : nullptr,
+               out.data_ptr<float>(), w.weight.size(1), w.weight.size(0));
+    return out;
+  }
+  if (!out.defined()) return w.bias.defined() ? at::addmm(w.bias, x, w.weight.t()) : at::mm(x, w.weight.t());
+  if (w.bias.defined()) return at::addmm_out(out, w.bias, x, w.weight.t());
+  return at::mm_out(out, x, w.weight.t());
+}
+
 at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
                                   at::Tensor* weights) {
   AttentionParts& a = parts_.attention;
@@ -121,11 +150,11 @@ at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, D
   } else {
     const at::Tensor out = Lstm(a.inputFeed ? at::cat({embedded, state.feed}, 1) : embedded, state);
     auto [context, w] = AttendGrouped(a, out, encoded.memory, encoded.keys, encoded.mask, group);
-    features = at::tanh(a.combine->forward(at::cat({context, out}, 1)));
+    features = at::tanh(Product(combine_, at::cat({context, out}, 1)));
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
   }
-  return at::log_softmax(parts_.decoderDense->forward(features), 1);
+  return at::log_softmax(Product(dense_, features), 1);
 }
 
 std::pair<at::Tensor, at::Tensor> AttendGrouped(AttentionParts& attention, const at::Tensor& query,

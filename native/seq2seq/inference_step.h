@@ -26,15 +26,27 @@ class InferenceDecoder {
                   at::Tensor* weights = nullptr);
 
  private:
+  // A weight of x W^T + b. A one-row product on the CPU (greedy decoding of one sentence, the last rows of a batch)
+  // runs on RowProduct (native/kernels/row_product_cpu.h) instead of the BLAS, which packs W on every call, once a
+  // check has shown that RowProduct gives the BLAS's bits for this weight (then W^T is kept): checked on the first
+  // one-row step of the job, on a fixed probe row.
+  struct Weight {
+    at::Tensor weight, bias;  // [N, K], [N] or undefined
+    at::Tensor wT;            // [K, N], when RowProduct matches the BLAS
+    int checked = 0;          // 0: not yet; 1: RowProduct matches; -1: it does not (the BLAS it is)
+  };
   struct Layer {
-    at::Tensor wIh, bIh, wIhT, wHhT, bHh;
+    Weight ih, hh;
   };
 
+  // x [R, K] W^T + b into `out` [R, N] (allocated when undefined): at::linear's product (addmm, or mm without bias).
+  at::Tensor Product(Weight& w, const at::Tensor& x, at::Tensor out = at::Tensor());
   at::Tensor Lstm(const at::Tensor& input, DecoderState& state);
 
   Seq2SeqParts& parts_;
   bool fused_ = false;
   std::vector<Layer> layers_;
+  Weight dense_, combine_;
   at::Tensor gx_, gates_, tanhC_, out_;  // [maxRows, 4H] twice, [maxRows, H] twice: one layer's scratch
   at::Tensor h_[2], c_[2];               // [layers, maxRows, H]: the state, alternating between steps
   int parity_ = 0;
