@@ -13,7 +13,7 @@
 
 namespace seq2seq {
 
-Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const EncoderLstm& encoderLstm) {
   const at::Tensor embedded = parts.encoderEmbedding->forward(batch.source);  // [S, B, E]
   const auto& lstm = parts.encoderLstm->options;
   const int64_t directions = lstm.bidirectional() ? 2 : 1;
@@ -24,7 +24,8 @@ Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
     const auto* l = batch.sourceLengths.data_ptr<int64_t>();
     lengths.assign(l, l + batch.size);
   }
-  LstmOutput result = RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
+  LstmOutput result = encoderLstm ? encoderLstm(embedded, zeros, zeros, lengths)
+                                  : RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
   const at::Tensor out = result.output;
   e.h = result.h;
   e.c = result.c;
@@ -279,12 +280,12 @@ BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions
 }
 
 std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
-                                               std::vector<at::Tensor>* attention) {
+                                               std::vector<at::Tensor>* attention, RowWeights* rowWeights) {
   // Decoding needs no autograd: inference tensors skip its version counters and views' bookkeeping too.
   c10::InferenceMode inference;
-  Encoded encoded = Encode(parts, batch);
+  InferenceDecoder decoder(parts, batch.size, rowWeights);
+  Encoded encoded = Encode(parts, batch, decoder.Encoder());
   DecoderState state = InitialState(parts, encoded);
-  InferenceDecoder decoder(parts, batch.size);
   int64_t longest = 0;
   for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);
   const auto longs = batch.source.options();

@@ -5,16 +5,20 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "distributed/process_group.h"
+#include "kernels/lstm_cpu.h"
 #include "seq2seq/batch.h"
 #include "seq2seq/parts.h"
 
 namespace seq2seq {
+
+class RowWeights;
 
 struct TrainOptions {
   // 1: every step is fed the reference token (one LSTM call over the whole target); 0: free-running like the
@@ -42,8 +46,12 @@ struct Encoded {
   at::Tensor memory, keys, mask;
 };
 
+// How the encoder's LSTM runs (input [S, B, E], h0, c0, lengths): RunLstm unless given (decoding gives its own).
+using EncoderLstm =
+    std::function<LstmOutput(const at::Tensor&, const at::Tensor&, const at::Tensor&, const std::vector<int64_t>&)>;
+
 // Sources are packed unless all have the same length, so padding never enters the encoder state.
-Encoded Encode(Seq2SeqParts& parts, const Batch& batch);
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const EncoderLstm& lstm = nullptr);
 
 // The decoder's state between steps; `feed` is Luong input feeding's attentional state (undefined otherwise).
 struct DecoderState {
@@ -79,7 +87,9 @@ void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm);
 
 // Greedy decoding of every source of the batch: each sentence's words up to and with <eos>, or maxLengths[b].
 // With `attention` (attention models), also each sentence's attention weights, one row of S per word.
+// `rowWeights`: a decoding job's cache of one-row product weights, shared by its batches (inference_step.h).
 std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
-                                               std::vector<at::Tensor>* attention = nullptr);
+                                               std::vector<at::Tensor>* attention = nullptr,
+                                               RowWeights* rowWeights = nullptr);
 
 }  // namespace seq2seq

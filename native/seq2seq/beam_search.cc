@@ -27,16 +27,17 @@ double Score(double logProb, size_t length, double penalty) {
 
 }  // namespace
 
-std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options) {
+std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options,
+                                                RowWeights* rowWeights) {
   // Decoding needs no autograd: inference tensors skip its version counters and views' bookkeeping too.
   c10::InferenceMode inference;
   const int64_t B = batch.size, K = options.beam;
   const double kNegInf = -std::numeric_limits<double>::infinity();
   // One row of encoder outputs and initial state per sentence: a sentence's beams share them (InferenceDecoder's
   // groups), and its first step runs once, since only its first hypothesis is live then.
-  Encoded encoded = Encode(parts, batch);
+  InferenceDecoder decoder(parts, B * K, rowWeights);
+  Encoded encoded = Encode(parts, batch, decoder.Encoder());
   DecoderState state = InitialState(parts, encoded);
-  InferenceDecoder decoder(parts, B * K);
   const auto longs = batch.source.options();
   // The sentences still searched, in row order; each has `group` rows (1 at the first step, then K).
   std::vector<int64_t> active(static_cast<size_t>(B));

@@ -19,21 +19,42 @@ namespace {
 // Rows per parallel chunk, as the training kernel's (native/kernels/lstm_cpu.cc): small batches stay on one thread.
 int64_t RowGrain(int64_t hidden) { return std::max<int64_t>(1, 32768 / (4 * hidden)); }
 
+// Whether the training kernel's forward runs this LSTM (RunLstm's test), so that a forward of our own gives its values.
 bool Fusable(const torch::nn::LSTM& lstm) {
   const auto& o = lstm->options;
   const at::Tensor& w = lstm->named_parameters(false)["weight_hh_l0"];
   return w.device().is_cpu() && (w.scalar_type() == at::kFloat || w.scalar_type() == at::kDouble) && !o.batch_first() &&
-         o.proj_size() == 0 && !o.bidirectional() && (o.dropout() == 0.0 || !lstm->is_training());
+         o.proj_size() == 0 && (o.dropout() == 0.0 || !lstm->is_training());
 }
 
 }  // namespace
 
-InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows) : parts_(parts) {
-  dense_.weight = parts.decoderDense->weight;
-  dense_.bias = parts.decoderDense->bias;
+RowWeight& RowWeights::Of(const at::Tensor& weight, const at::Tensor& bias) {
+  RowWeight& w = weights_[weight.unsafeGetTensorImpl()];
+  if (!w.weight.defined()) {
+    w.weight = weight;
+    w.bias = bias;
+  }
+  return w;
+}
+
+InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows, RowWeights* rowWeights)
+    : parts_(parts), weights_(rowWeights ? rowWeights : &own_) {
+  dense_ = &weights_->Of(parts.decoderDense->weight, parts.decoderDense->bias);
   if (!parts.attention.combine.is_empty()) {
-    combine_.weight = parts.attention.combine->weight;
-    combine_.bias = parts.attention.combine->bias;
+    combine_ = &weights_->Of(parts.attention.combine->weight, parts.attention.combine->bias);
+  }
+  if (Fusable(parts.encoderLstm)) {
+    const auto& o = parts.encoderLstm->options;
+    const auto encoder = parts.encoderLstm->named_parameters(/*recurse=*/false);
+    for (int64_t l = 0; l < o.num_layers(); ++l) {
+      for (const char* suffix : {"", "_reverse"}) {
+        if (*suffix && !o.bidirectional()) continue;
+        const std::string tail = "_l" + std::to_string(l) + suffix;
+        const at::Tensor* b = encoder.find("bias_hh" + tail);
+        encoderHh_.push_back(&weights_->Of(encoder["weight_hh" + tail], b ? *b : at::Tensor()));
+      }
+    }
   }
   fused_ = Fusable(parts.decoderLstm);
   if (!fused_) return;
@@ -45,13 +66,11 @@ InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows) : parts
   const int64_t L = parts.Layers(), H = parts.Hidden();
   for (int64_t l = 0; l < L; ++l) {
     Layer layer;
-    layer.ih.weight = param("weight_ih", l);
-    layer.ih.bias = param("bias_ih", l);
-    layer.hh.weight = param("weight_hh", l);
-    layer.hh.bias = param("bias_hh", l);
+    layer.ih = &weights_->Of(param("weight_ih", l), param("bias_ih", l));
+    layer.hh = &weights_->Of(param("weight_hh", l), param("bias_hh", l));
     layers_.push_back(layer);
   }
-  const auto options = layers_[0].ih.weight.options();
+  const auto options = layers_[0].ih->weight.options();
   gx_ = at::empty({maxRows, 4 * H}, options);
   gates_ = at::empty({maxRows, 4 * H}, options);
   tanhC_ = at::empty({maxRows, H}, options);
@@ -81,10 +100,10 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
     Layer& w = layers_[l];
     // The products and additions of RunLstm's step (at::linear's addmm for the input, then h W_hh^T + b_hh), so
     // that the values are the training kernel's; x is read before the cell overwrites `out` with this layer's output.
-    Product(w.ih, x, gx);
+    Product(*w.ih, x, gx);
     const at::Tensor hPrev = state.h.select(0, static_cast<int64_t>(l)).contiguous();
     const at::Tensor cPrev = state.c.select(0, static_cast<int64_t>(l)).contiguous();
-    Product(w.hh, hPrev, gates);
+    Product(*w.hh, hPrev, gates);
     const at::Tensor hNext = h.select(0, static_cast<int64_t>(l)), cNext = c.select(0, static_cast<int64_t>(l));
     AT_DISPATCH_FLOATING_TYPES(gx.scalar_type(), "InferenceDecoder.Lstm", [&] {
       CellStep<scalar_t> s;
@@ -106,7 +125,7 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
   return out;
 }
 
-at::Tensor InferenceDecoder::Product(Weight& w, const at::Tensor& x, at::Tensor out) {
+at::Tensor InferenceDecoder::Product(RowWeight& w, const at::Tensor& x, at::Tensor out) {
   const bool oneRow = x.size(0) == 1 && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
                       w.weight.scalar_type() == at::kFloat && (!w.bias.defined() || w.bias.scalar_type() == at::kFloat);
   if (oneRow && w.checked == 0) {
@@ -136,6 +155,62 @@ at::Tensor InferenceDecoder::Product(Weight& w, const at::Tensor& x, at::Tensor 
   return at::mm_out(out, x, w.weight.t());
 }
 
+EncoderLstm InferenceDecoder::Encoder() {
+  return
+      [this](const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0, const std::vector<int64_t>& lengths) {
+        if (encoderHh_.empty() || input.size(1) != 1 || !lengths.empty() || input.scalar_type() != at::kFloat) {
+          return RunLstm(parts_.encoderLstm, input, h0, c0, lengths);
+        }
+        return EncodeOne(input, h0, c0);
+      };
+}
+
+LstmOutput InferenceDecoder::EncodeOne(const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0) {
+  // RunLstm's forward for one sentence (no lengths), without autograd's node and its saved buffers.
+  const auto& o = parts_.encoderLstm->options;
+  const int64_t T = input.size(0), H = o.hidden_size(), directions = o.bidirectional() ? 2 : 1;
+  const auto params = parts_.encoderLstm->named_parameters(/*recurse=*/false);
+  at::Tensor x = input;
+  std::vector<at::Tensor> hs, cs;
+  for (int64_t layer = 0; layer < o.num_layers(); ++layer) {
+    std::vector<at::Tensor> outs;
+    for (int64_t d = 0; d < directions; ++d) {
+      const bool reverse = d == 1;
+      const std::string tail = "_l" + std::to_string(layer) + (reverse ? "_reverse" : "");
+      const at::Tensor* bIh = params.find("bias_ih" + tail);
+      const at::Tensor gx = at::linear(x, params["weight_ih" + tail], bIh ? *bIh : at::Tensor()).contiguous();
+      const int64_t s = layer * directions + d;
+      RowWeight& hh = *encoderHh_[static_cast<size_t>(s)];
+      at::Tensor out = at::empty({T, 1, H}, gx.options());
+      at::Tensor h = h0[s].contiguous(), c = c0[s].contiguous();
+      at::Tensor gates = at::empty({1, 4 * H}, gx.options()), tanhC = at::empty({1, H}, gx.options());
+      for (int64_t k = 0; k < T; ++k) {
+        const int64_t t = reverse ? T - 1 - k : k;
+        Product(hh, h, gates);
+        const at::Tensor hNext = at::empty({1, H}, gx.options()), cNext = at::empty({1, H}, gx.options());
+        CellStep<float> step;
+        step.hidden = H;
+        step.gates = gates.data_ptr<float>();
+        step.input = gx.data_ptr<float>() + t * 4 * H;
+        step.hPrev = h.data_ptr<float>();
+        step.cPrev = c.data_ptr<float>();
+        step.tanhC = tanhC.data_ptr<float>();
+        step.out = out.data_ptr<float>() + t * H;
+        step.hNext = hNext.data_ptr<float>();
+        step.cNext = cNext.data_ptr<float>();
+        CellForward(step, 0, 1);
+        h = hNext;
+        c = cNext;
+      }
+      outs.push_back(out);
+      hs.push_back(h);
+      cs.push_back(c);
+    }
+    x = directions == 2 ? at::cat(outs, 2) : outs[0];
+  }
+  return {x, at::stack(hs), at::stack(cs)};
+}
+
 at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
                                   at::Tensor* weights) {
   AttentionParts& a = parts_.attention;
@@ -150,11 +225,11 @@ at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, D
   } else {
     const at::Tensor out = Lstm(a.inputFeed ? at::cat({embedded, state.feed}, 1) : embedded, state);
     auto [context, w] = AttendGrouped(a, out, encoded.memory, encoded.keys, encoded.mask, group);
-    features = at::tanh(Product(combine_, at::cat({context, out}, 1)));
+    features = at::tanh(Product(*combine_, at::cat({context, out}, 1)));
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
   }
-  return at::log_softmax(Product(dense_, features), 1);
+  return at::log_softmax(Product(*dense_, features), 1);
 }
 
 std::pair<at::Tensor, at::Tensor> AttendGrouped(AttentionParts& attention, const at::Tensor& query,
