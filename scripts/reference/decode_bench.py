@@ -7,7 +7,8 @@ grouped by length into batches, packed, `torch.inference_mode()`, one decoder st
 
 SOURCES.json: {"sources": [[index, ...], ...] (reversed, as fed to the encoder, with the markers),
 "maxLengths": [n, ...], "sos": i, "eos": j}. Prints JSON: {"seconds": [each repeat's decode time], "words":
-[[index, ...] per source], "torch": version}. Greedy words run up to and with <eos> (or maxLengths[i] words);
+[[index, ...] per source], "logProbs": [the beam's best hypothesis's summed log-probability per source; null for
+greedy], "torch": version}. Greedy words run up to and with <eos> (or maxLengths[i] words);
 beam words are the best hypothesis of beam_search.cc's search (same rules), so both sides can be compared word
 for word.
 """
@@ -108,7 +109,7 @@ def beam_search(enc, dec, src, lengths, max_lengths, sos, eos, K, alpha=1.0):
                     words = live[b][k] + [word]
                     if word == eos or last:
                         if j < K:
-                            finished[b].append((values[b][j] / max(len(words), 1) ** alpha, words))
+                            finished[b].append((values[b][j] / max(len(words), 1) ** alpha, words, values[b][j]))
                         continue
                     nxt.append((words, values[b][j]))
                     rows[b * K + len(nxt) - 1] = b * K + k
@@ -127,23 +128,25 @@ def beam_search(enc, dec, src, lengths, max_lengths, sos, eos, K, alpha=1.0):
         h, c, feed = state
         state = (h.index_select(1, gather), c.index_select(1, gather), None if feed is None else feed.index_select(0, gather))
     # The best by score; among equal scores the first to end (max keeps the first, as the C++ stable sort does).
-    return [max(f, key=lambda s: s[0])[1] if f else [] for f in finished]
+    best = [max(f, key=lambda s: s[0]) if f else (0.0, [], 0.0) for f in finished]
+    return [words for _, words, _ in best], [log_prob for _, _, log_prob in best]
 
 
 def decode_all(enc, dec, data, mode, beam, batch_size):
     sources, limits = data["sources"], data["maxLengths"]
-    words = [None] * len(sources)
+    words, log_probs = [None] * len(sources), [None] * len(sources)
     with torch.inference_mode():
         for group in batches(sources, batch_size):
             src, lengths = padded(sources, group)
             max_lengths = [limits[j] for j in group]
             if mode == "greedy":
-                out = greedy(enc, dec, src, lengths, max_lengths, data["sos"], data["eos"])
+                out, scores = greedy(enc, dec, src, lengths, max_lengths, data["sos"], data["eos"]), None
             else:
-                out = beam_search(enc, dec, src, lengths, max_lengths, data["sos"], data["eos"], beam)
-            for j, w in zip(group, out):
-                words[j] = w
-    return words
+                out, scores = beam_search(enc, dec, src, lengths, max_lengths, data["sos"], data["eos"], beam)
+            for b, j in enumerate(group):
+                words[j] = out[b]
+                log_probs[j] = scores[b] if scores else None
+    return words, log_probs
 
 
 def main():
@@ -159,12 +162,12 @@ def main():
     torch.set_num_threads(args.threads)
     enc, dec = load(args.model)
     data = json.load(open(args.input))
-    seconds, words = [], None
+    seconds, words, log_probs = [], None, None
     for _ in range(args.repeats):
         start = time.perf_counter()
-        words = decode_all(enc, dec, data, args.mode, args.beam, args.batch_size)
+        words, log_probs = decode_all(enc, dec, data, args.mode, args.beam, args.batch_size)
         seconds.append(time.perf_counter() - start)
-    json.dump({"seconds": seconds, "words": words, "torch": torch.__version__}, sys.stdout)
+    json.dump({"seconds": seconds, "words": words, "logProbs": log_probs, "torch": torch.__version__}, sys.stdout)
 
 
 if __name__ == "__main__":
