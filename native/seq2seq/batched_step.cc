@@ -13,7 +13,7 @@
 
 namespace seq2seq {
 
-Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const EncoderLstm& encoderLstm) {
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch) {
   const at::Tensor embedded = parts.encoderEmbedding->forward(batch.source);  // [S, B, E]
   const auto& lstm = parts.encoderLstm->options;
   const int64_t directions = lstm.bidirectional() ? 2 : 1;
@@ -24,8 +24,7 @@ Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const EncoderLstm& encod
     const auto* l = batch.sourceLengths.data_ptr<int64_t>();
     lengths.assign(l, l + batch.size);
   }
-  LstmOutput result = encoderLstm ? encoderLstm(embedded, zeros, zeros, lengths)
-                                  : RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
+  LstmOutput result = RunLstm(parts.encoderLstm, embedded, zeros, zeros, lengths);
   const at::Tensor out = result.output;
   e.h = result.h;
   e.c = result.c;
@@ -284,7 +283,7 @@ std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch&
   // Decoding needs no autograd: inference tensors skip its version counters and views' bookkeeping too.
   c10::InferenceMode inference;
   InferenceDecoder decoder(parts, batch.size, rowWeights);
-  Encoded encoded = Encode(parts, batch, decoder.Encoder());
+  Encoded encoded = decoder.Encode(batch);
   DecoderState state = InitialState(parts, encoded);
   int64_t longest = 0;
   for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);

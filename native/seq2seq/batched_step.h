@@ -5,14 +5,12 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "distributed/process_group.h"
-#include "kernels/lstm_cpu.h"
 #include "seq2seq/batch.h"
 #include "seq2seq/parts.h"
 
@@ -46,12 +44,8 @@ struct Encoded {
   at::Tensor memory, keys, mask;
 };
 
-// How the encoder's LSTM runs (input [S, B, E], h0, c0, lengths): RunLstm unless given (decoding gives its own).
-using EncoderLstm =
-    std::function<LstmOutput(const at::Tensor&, const at::Tensor&, const at::Tensor&, const std::vector<int64_t>&)>;
-
 // Sources are packed unless all have the same length, so padding never enters the encoder state.
-Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const EncoderLstm& lstm = nullptr);
+Encoded Encode(Seq2SeqParts& parts, const Batch& batch);
 
 // The decoder's state between steps; `feed` is Luong input feeding's attentional state (undefined otherwise).
 struct DecoderState {

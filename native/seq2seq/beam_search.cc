@@ -36,7 +36,7 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
   // One row of encoder outputs and initial state per sentence: a sentence's beams share them (InferenceDecoder's
   // groups), and its first step runs once, since only its first hypothesis is live then.
   InferenceDecoder decoder(parts, B * K, rowWeights);
-  Encoded encoded = Encode(parts, batch, decoder.Encoder());
+  Encoded encoded = decoder.Encode(batch);
   DecoderState state = InitialState(parts, encoded);
   const auto longs = batch.source.options();
   // The sentences still searched, in row order; each has `group` rows (1 at the first step, then K).

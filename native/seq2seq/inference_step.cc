@@ -155,14 +155,34 @@ at::Tensor InferenceDecoder::Product(RowWeight& w, const at::Tensor& x, at::Tens
   return at::mm_out(out, x, w.weight.t());
 }
 
-EncoderLstm InferenceDecoder::Encoder() {
-  return
-      [this](const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0, const std::vector<int64_t>& lengths) {
-        if (encoderHh_.empty() || input.size(1) != 1 || !lengths.empty() || input.scalar_type() != at::kFloat) {
-          return RunLstm(parts_.encoderLstm, input, h0, c0, lengths);
-        }
-        return EncodeOne(input, h0, c0);
-      };
+Encoded InferenceDecoder::Encode(const Batch& batch) {
+  if (encoderHh_.empty() || batch.size != 1 || batch.source.scalar_type() != at::kLong)
+    return seq2seq::Encode(parts_, batch);
+  // seq2seq::Encode for one sentence (its source needs no packing), with EncodeOne for RunLstm.
+  const at::Tensor embedded = parts_.encoderEmbedding->forward(batch.source);  // [S, 1, E]
+  if (embedded.scalar_type() != at::kFloat) return seq2seq::Encode(parts_, batch);
+  const auto& lstm = parts_.encoderLstm->options;
+  const int64_t directions = lstm.bidirectional() ? 2 : 1;
+  const auto zeros = at::zeros({parts_.Layers() * directions, 1, lstm.hidden_size()}, embedded.options());
+  const LstmOutput result = EncodeOne(embedded, zeros, zeros);
+  Encoded e;
+  e.h = result.h;
+  e.c = result.c;
+  if (directions == 2) {
+    // [layers x 2, 1, H/2] -> [layers, 1, H]: each layer's forward and backward states side by side.
+    const auto bridge = [&](const at::Tensor& x) {
+      return x.view({parts_.Layers(), 2, 1, -1}).transpose(1, 2).reshape({parts_.Layers(), 1, -1});
+    };
+    e.h = bridge(e.h);
+    e.c = bridge(e.c);
+  }
+  if (parts_.attention.On()) {
+    e.memory = result.output.transpose(0, 1).contiguous();  // [1, S, H]
+    e.keys = AttentionKeys(parts_.attention, e.memory);
+    const auto lengths = batch.sourceLengths.to(batch.source.device());
+    e.mask = at::arange(batch.source.size(0), batch.source.options()).unsqueeze(0) < lengths.unsqueeze(1);
+  }
+  return e;
 }
 
 LstmOutput InferenceDecoder::EncodeOne(const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kernels/lstm_cpu.h"
 #include "seq2seq/batched_step.h"
 #include "seq2seq/parts.h"
 
@@ -46,9 +47,9 @@ class InferenceDecoder {
   at::Tensor Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group = 1,
                   at::Tensor* weights = nullptr);
 
-  // The encoder's LSTM for Encode: RunLstm's values; a one-sentence batch on the CPU runs forward only, its
-  // recurrent products on RowProduct where it matches the BLAS (see RowWeight).
-  EncoderLstm Encoder();
+  // Encode's values. A one-sentence batch on the CPU runs the encoder's LSTM forward only, its recurrent products
+  // on RowProduct where it matches the BLAS (see RowWeight).
+  Encoded Encode(const Batch& batch);
 
  private:
   struct Layer {
