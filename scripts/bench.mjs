@@ -11,6 +11,7 @@
 // OPENBLAS_CORETYPE: see src/torch/process-tuning.ts), so both sides run the same BLAS kernels and thread policy;
 // `--pytorch-env default` runs them with PyTorch's own defaults instead, as a user of the notebook would.
 //   npm run bench -- --distributed [--workers 2] ...: 1 vs N data-parallel workers (bench-distributed.mjs)
+//   npm run bench -- --decode [--sentences 2000] ...: greedy and beam decoding vs PyTorch (bench-decode.mjs)
 //   npm run bench -- --serve [--connections 1,16,64] ...: the translation server under load (bench-serve.mjs)
 // With --runs N the whole comparison runs N times and each column reports its median time.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+// `--decode`: decoding speed against PyTorch (scripts/bench-decode.mjs).
+if (process.argv.includes('--decode')) {
+  await import('./bench-decode.mjs');
+  process.exit(0);
+}
 // `--serve`: the translation server, dynamic batching vs one sentence at a time (scripts/bench-serve.mjs).
 if (process.argv.includes('--serve')) {
   await import('./bench-serve.mjs');

@@ -1,8 +1,10 @@
 #include "binding/background_job.h"
 
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include "binding/errors.h"
+#include "binding/job_threads.h"
 
 namespace seq2seq {
 
@@ -27,9 +29,12 @@ Napi::Object BackgroundJob::Start(Napi::Env env, std::unique_ptr<BackgroundJob> 
   self->deferred_ = std::make_unique<Napi::Promise::Deferred>(env);
   const Napi::Function callback =
       self->hasProgress_ ? onProgress.As<Napi::Function>() : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-  // The finalizer runs on the JS thread after the job's thread has released the function: join, then free.
+  // The finalizer runs on the JS thread after the job's thread has released the function, or when the environment
+  // goes away while the job runs: it waits for Run to return, then frees.
   self->tsfn_ = Napi::ThreadSafeFunction::New(env, callback, name, 0, 1, self, [](Napi::Env, BackgroundJob* job) {
-    if (job->thread_.joinable()) job->thread_.join();
+    const std::shared_ptr<Finished> finished = job->finished_;
+    std::unique_lock<std::mutex> lock(finished->mutex);
+    finished->changed.wait(lock, [&] { return finished->done; });
     delete job;
   });
   auto cancelled = self->cancelled_;
@@ -39,7 +44,16 @@ Napi::Object BackgroundJob::Start(Napi::Env env, std::unique_ptr<BackgroundJob> 
                cancelled->store(true);
                return info.Env().Undefined();
              }));
-  self->thread_ = std::thread([self] { self->Run(); });
+  // A kept thread keeps the intra-op thread count it was set up with: it follows the JS thread's (setNumThreads).
+  const int threads = at::get_num_threads();
+  RunOnJobThread([self, finished = self->finished_, threads] {
+    if (at::get_num_threads() != threads) at::set_num_threads(threads);
+    self->Run();
+    // `self` may be deleted from here on: only the shared flag is touched.
+    std::lock_guard<std::mutex> lock(finished->mutex);
+    finished->done = true;
+    finished->changed.notify_all();
+  });
   return result;
 }
 

@@ -1,16 +1,19 @@
 // Long work on a thread of its own (not libuv's small pool, which fs and DNS share), settling a Promise on the
-// JS thread. Progress reaches an optional JS callback through a ThreadSafeFunction; cancel() asks the work to
-// stop at its next check. The JS objects the work uses are referenced until it ends, and marked as in use by the job
-// (binding/job_use.h) so that JS cannot change or free them meanwhile.
+// JS thread. Job threads are kept and reused (binding/job_threads.h): libtorch sets up each new thread's intra-op
+// threads on its first parallel loop, which rebuilds its global thread pool (milliseconds on a busy machine, on every
+// decode call when each job had a new thread). Progress reaches an optional JS callback through a ThreadSafeFunction;
+// cancel() asks the work to stop at its next check. The JS objects the work uses are referenced until it ends, and
+// marked as in use by the job (binding/job_use.h) so that JS cannot change or free them meanwhile.
 #pragma once
 
 #include <napi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "binding/job_use.h"
@@ -47,8 +50,15 @@ class BackgroundJob {
   void Run();
   void Settle(Napi::Env env);
 
+  // Set when Run has returned: the finalizer waits for it before deleting the job (the thread is a pool's).
+  struct Finished {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool done = false;
+  };
+
   std::vector<std::shared_ptr<JobUse>> uses_;  // marked on start, released when the job settles
-  std::thread thread_;
+  std::shared_ptr<Finished> finished_ = std::make_shared<Finished>();
   Napi::ThreadSafeFunction tsfn_;
   std::unique_ptr<Napi::Promise::Deferred> deferred_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);

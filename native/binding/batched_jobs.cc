@@ -31,6 +31,7 @@
 #include "binding/wrap.h"
 #include "seq2seq/batched_step.h"
 #include "seq2seq/beam_search.h"
+#include "seq2seq/inference_step.h"
 
 namespace seq2seq {
 
@@ -249,8 +250,8 @@ class TranslateJob : public BackgroundJob {
     for (const Batch& batch : in_.batches) {
       if (Cancelled()) break;
       attention_.emplace_back();
-      words_.push_back(
-          GreedyDecode(in_.parts, batch, in_.sos, in_.train.eos, withAttention_ ? &attention_.back() : nullptr));
+      words_.push_back(GreedyDecode(in_.parts, batch, in_.sos, in_.train.eos,
+                                    withAttention_ ? &attention_.back() : nullptr, &rowWeights_));
     }
   }
 
@@ -289,6 +290,7 @@ class TranslateJob : public BackgroundJob {
   }
 
   JobInput in_;
+  RowWeights rowWeights_;  // checked and transposed once for all batches
   bool withAttention_ = false;
   std::vector<std::vector<std::vector<int64_t>>> words_;
   std::vector<std::vector<at::Tensor>> attention_;  // per batch, per sentence [words, source length]
@@ -360,7 +362,7 @@ class BeamJob : public BackgroundJob {
   void Execute() override {
     for (const Batch& batch : in_.batches) {
       if (Cancelled()) break;
-      hypotheses_.push_back(BeamSearch(in_.parts, batch, options_));
+      hypotheses_.push_back(BeamSearch(in_.parts, batch, options_, &rowWeights_));
     }
   }
 
@@ -389,6 +391,7 @@ class BeamJob : public BackgroundJob {
 
  private:
   JobInput in_;
+  RowWeights rowWeights_;  // checked and transposed once for all batches
   BeamOptions options_;
   std::vector<std::vector<std::vector<Hypothesis>>> hypotheses_;
 };

@@ -1,12 +1,15 @@
 #include "seq2seq/batched_step.h"
 
 #include <ATen/core/grad_mode.h>
+#include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "kernels/adam_fused.h"
 #include "kernels/lstm_cpu.h"
 #include "kernels/optimizer_state.h"
+#include "seq2seq/inference_step.h"
 
 namespace seq2seq {
 
@@ -343,44 +346,73 @@ std::vector<BatchLoss> TrainAccumulated(Seq2SeqParts& parts, const std::vector<c
 }
 
 std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
-                                               std::vector<at::Tensor>* attention) {
-  at::NoGradGuard noGrad;
-  const Encoded encoded = Encode(parts, batch);
+                                               std::vector<at::Tensor>* attention, RowWeights* rowWeights) {
+  // Decoding needs no autograd: inference tensors skip its version counters and views' bookkeeping too.
+  c10::InferenceMode inference;
+  InferenceDecoder decoder(parts, batch.size, rowWeights);
+  Encoded encoded = decoder.Encode(batch);
   DecoderState state = InitialState(parts, encoded);
   int64_t longest = 0;
   for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);
   const auto longs = batch.source.options();
-  const at::Tensor maxLengths = at::tensor(batch.maxLengths, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-  at::Tensor x = at::full({batch.size}, sos, longs);
-  at::Tensor done = at::zeros({batch.size}, longs.dtype(at::kBool));
-  std::vector<at::Tensor> steps, weights;
   const bool keepWeights = attention && parts.attention.On();
+  std::vector<std::vector<int64_t>> out(static_cast<size_t>(batch.size));
+  // rows[i]: the sentence of the step's row i. A sentence that has ended (<eos> or its maxLength) leaves the batch,
+  // with its state and encoder outputs: later steps, the output layer included, run on the live rows only.
+  std::vector<int64_t> rows(static_cast<size_t>(batch.size));
+  for (int64_t b = 0; b < batch.size; ++b) rows[static_cast<size_t>(b)] = b;
+  std::vector<std::pair<at::Tensor, std::vector<int64_t>>> steps;  // with keepWeights: each step's [rows, S], rows
+  at::Tensor x = at::full({batch.size}, sos, longs);
   for (int64_t t = 0; t < longest; ++t) {
     at::Tensor w;
-    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state, keepWeights ? &w : nullptr);
-    x = std::get<1>(logProbs.topk(1)).squeeze(1);
-    steps.push_back(x);
-    if (keepWeights) weights.push_back(w);
-    done = done.logical_or(x.eq(eos)).logical_or(maxLengths.le(t + 1));
-    if (done.all().item<bool>()) break;  // decoding's stop: one sync per step
-  }
-  const at::Tensor words = at::stack(steps).to(at::kCPU).contiguous();  // [steps, B]
-  const auto* w = words.data_ptr<int64_t>();
-  std::vector<std::vector<int64_t>> out(batch.size);
-  for (int64_t b = 0; b < batch.size; ++b) {
-    for (int64_t t = 0; t < words.size(0) && t < batch.maxLengths[b]; ++t) {
-      out[b].push_back(w[t * batch.size + b]);
-      if (w[t * batch.size + b] == eos) break;
+    const at::Tensor logProbs = decoder.Step(encoded, x, state, 1, keepWeights ? &w : nullptr);
+    const at::Tensor next = std::get<1>(logProbs.topk(1)).squeeze(1);
+    // Which rows go on needs the words on the host: one sync per step, as the stop always took.
+    const at::Tensor words = next.to(at::kCPU).contiguous();
+    const int64_t* word = words.data_ptr<int64_t>();
+    if (keepWeights) steps.emplace_back(w.to(at::kCPU, at::kFloat).contiguous(), rows);
+    std::vector<int64_t> keep;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int64_t b = rows[i];
+      out[static_cast<size_t>(b)].push_back(word[i]);
+      if (word[i] != eos && t + 1 < batch.maxLengths[static_cast<size_t>(b)]) keep.push_back(static_cast<int64_t>(i));
     }
+    if (keep.empty()) break;
+    if (keep.size() == rows.size()) {
+      x = next;
+      continue;
+    }
+    const at::Tensor gather = at::tensor(keep, at::TensorOptions().dtype(at::kLong)).to(longs.device());
+    x = next.index_select(0, gather);
+    state.h = state.h.index_select(1, gather);
+    state.c = state.c.index_select(1, gather);
+    if (state.feed.defined()) state.feed = state.feed.index_select(0, gather);
+    if (encoded.memory.defined()) {
+      encoded.memory = encoded.memory.index_select(0, gather);
+      encoded.keys = encoded.keys.index_select(0, gather);
+      encoded.mask = encoded.mask.index_select(0, gather);
+    }
+    std::vector<int64_t> live;
+    for (const int64_t i : keep) live.push_back(rows[static_cast<size_t>(i)]);
+    rows = std::move(live);
   }
   if (keepWeights) {
     // Each sentence's rows: one per word produced, over its own source positions.
-    const at::Tensor all = at::stack(weights).to(at::kCPU, at::kFloat);  // [steps, B, S]
     const auto* lengths = batch.sourceLengths.data_ptr<int64_t>();
+    const int64_t S = batch.source.size(0);
     attention->clear();
     for (int64_t b = 0; b < batch.size; ++b) {
-      attention->push_back(
-          all.select(1, b).narrow(0, 0, static_cast<int64_t>(out[b].size())).narrow(1, 0, lengths[b]).contiguous());
+      attention->push_back(at::empty({static_cast<int64_t>(out[static_cast<size_t>(b)].size()), lengths[b]},
+                                     at::TensorOptions().dtype(at::kFloat)));
+    }
+    for (size_t t = 0; t < steps.size(); ++t) {
+      const float* w = steps[t].first.data_ptr<float>();
+      const auto& stepRows = steps[t].second;
+      for (size_t i = 0; i < stepRows.size(); ++i) {
+        const int64_t b = stepRows[i];
+        float* row = (*attention)[static_cast<size_t>(b)].data_ptr<float>() + static_cast<int64_t>(t) * lengths[b];
+        std::copy_n(w + static_cast<int64_t>(i) * S, lengths[b], row);
+      }
     }
   }
   return out;

@@ -17,6 +17,8 @@
 
 namespace seq2seq {
 
+class RowWeights;
+
 struct TrainOptions {
   // 1: every step is fed the reference token (one LSTM call over the whole target); 0: free-running like the
   // notebook, each sentence scored until it predicts <eos>; between: batch.teacher holds each step's coin.
@@ -98,7 +100,9 @@ void ClipGradNorm(const std::vector<at::Tensor>& params, double maxNorm);
 
 // Greedy decoding of every source of the batch: each sentence's words up to and with <eos>, or maxLengths[b].
 // With `attention` (attention models), also each sentence's attention weights, one row of S per word.
+// `rowWeights`: a decoding job's cache of one-row product weights, shared by its batches (inference_step.h).
 std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch& batch, int64_t sos, int64_t eos,
-                                               std::vector<at::Tensor>* attention = nullptr);
+                                               std::vector<at::Tensor>* attention = nullptr,
+                                               RowWeights* rowWeights = nullptr);
 
 }  // namespace seq2seq

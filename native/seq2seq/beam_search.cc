@@ -1,6 +1,7 @@
 #include "seq2seq/beam_search.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <tuple>
 
 #include "seq2seq/batched_step.h"
+#include "seq2seq/inference_step.h"
 
 namespace seq2seq {
 
@@ -25,94 +27,104 @@ double Score(double logProb, size_t length, double penalty) {
 
 }  // namespace
 
-std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options) {
-  at::NoGradGuard noGrad;
+std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options,
+                                                RowWeights* rowWeights) {
+  // Decoding needs no autograd: inference tensors skip its version counters and views' bookkeeping too.
+  c10::InferenceMode inference;
   const int64_t B = batch.size, K = options.beam;
   const double kNegInf = -std::numeric_limits<double>::infinity();
-  Encoded encoded = Encode(parts, batch);
-  // Row b*K+k is sentence b's hypothesis k: states [layers, B*K, hidden], memory [B*K, S, hidden].
-  encoded.h = encoded.h.repeat_interleave(K, 1);
-  encoded.c = encoded.c.repeat_interleave(K, 1);
-  if (parts.attention.On()) {
-    encoded.memory = encoded.memory.repeat_interleave(K, 0);
-    encoded.keys = encoded.keys.repeat_interleave(K, 0);
-    encoded.mask = encoded.mask.repeat_interleave(K, 0);
-  }
+  // One row of encoder outputs and initial state per sentence: a sentence's beams share them (InferenceDecoder's
+  // groups), and its first step runs once, since only its first hypothesis is live then.
+  InferenceDecoder decoder(parts, B * K, rowWeights);
+  Encoded encoded = decoder.Encode(batch);
   DecoderState state = InitialState(parts, encoded);
   const auto longs = batch.source.options();
-  std::vector<int64_t> inputs(static_cast<size_t>(B * K), options.sos);
-  // Only the first hypothesis of each sentence is live at the start: the others would repeat it.
-  std::vector<double> scores(static_cast<size_t>(B * K), kNegInf);
-  for (int64_t b = 0; b < B; ++b) scores[static_cast<size_t>(b * K)] = 0.0;
-  std::vector<std::vector<Live>> live(static_cast<size_t>(B), std::vector<Live>(static_cast<size_t>(K)));
+  // The sentences still searched, in row order; each has `group` rows (1 at the first step, then K).
+  std::vector<int64_t> active(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) active[static_cast<size_t>(b)] = b;
+  int64_t group = 1;
+  std::vector<int64_t> inputs(static_cast<size_t>(B), options.sos);
+  std::vector<double> scores(static_cast<size_t>(B), 0.0);
+  std::vector<std::vector<Live>> live(static_cast<size_t>(B), std::vector<Live>(1));
   std::vector<std::vector<Hypothesis>> finished(static_cast<size_t>(B));
-  std::vector<bool> done(static_cast<size_t>(B), false);
   int64_t longest = 0;
   for (const int64_t n : batch.maxLengths) longest = std::max(longest, n);
 
   for (int64_t t = 0; t < longest; ++t) {
+    const int64_t A = static_cast<int64_t>(active.size());
     const at::Tensor x = at::tensor(inputs, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-    const at::Tensor logProbs = DecoderStep(parts, encoded, x, state);
+    const at::Tensor logProbs = decoder.Step(encoded, x, state, group);
     const int64_t V = logProbs.size(1);
+    // A sentence's 2K best continuations are among the 2K best words of each of its rows (a row's score is added to
+    // all its words alike): those are ranked, in double with the hypotheses' scores, instead of all group x V.
+    const int64_t perRow = std::min<int64_t>(2 * K, V);
+    const auto [rowValues, rowWords] = logProbs.topk(perRow, 1);  // [rows, perRow]
     const at::Tensor prior = at::tensor(scores, logProbs.options().dtype(at::kDouble)).to(logProbs.device());
-    const at::Tensor candidates = (logProbs.to(at::kDouble) + prior.unsqueeze(1)).view({B, K * V});
-    auto [values, indices] = candidates.topk(std::min<int64_t>(2 * K, K * V), 1);
+    const at::Tensor candidates = (rowValues.to(at::kDouble) + prior.unsqueeze(1)).view({A, group * perRow});
+    auto [values, positions] = candidates.topk(std::min<int64_t>(2 * K, group * perRow), 1);
+    at::Tensor chosen = rowWords.reshape({A, group * perRow}).gather(1, positions);
     // Bookkeeping of the beams needs the ranked candidates on the host: one sync per step.
     values = values.to(at::kCPU).contiguous();
-    indices = indices.to(at::kCPU).contiguous();
+    positions = positions.to(at::kCPU).contiguous();
+    chosen = chosen.to(at::kCPU).contiguous();
     const int64_t width = values.size(1);
     const double* v = values.data_ptr<double>();
-    const int64_t* idx = indices.data_ptr<int64_t>();
+    const int64_t* position = positions.data_ptr<int64_t>();
+    const int64_t* chosenWord = chosen.data_ptr<int64_t>();
 
-    std::vector<int64_t> rows(static_cast<size_t>(B * K));
-    for (int64_t b = 0; b < B; ++b) {
+    // The next step's rows (K per sentence still searched), each taken from row `rows[i]` of this step.
+    std::vector<int64_t> rows, kept;
+    inputs.clear();
+    scores.clear();
+    for (int64_t a = 0; a < A; ++a) {
+      const int64_t b = active[static_cast<size_t>(a)];
       auto& beams = live[static_cast<size_t>(b)];
+      auto& ended = finished[static_cast<size_t>(b)];
       std::vector<Live> next;
-      if (!done[static_cast<size_t>(b)]) {
-        const bool last = t + 1 >= batch.maxLengths[static_cast<size_t>(b)];
-        for (int64_t j = 0; j < width && static_cast<int64_t>(next.size()) < K; ++j) {
-          const double value = v[b * width + j];
-          if (value == kNegInf) break;
-          const int64_t k = idx[b * width + j] / V, word = idx[b * width + j] % V;
-          std::vector<int64_t> words = beams[static_cast<size_t>(k)].words;
-          words.push_back(word);
-          if (word == options.eos || last) {
-            // An <eos> ranked below the beam's width would end a hypothesis the beam has no room for.
-            if (j < K) {
-              finished[static_cast<size_t>(b)].push_back(
-                  {words, value, Score(value, words.size(), options.lengthPenalty)});
-            }
-            if (word == options.eos) continue;
-            if (last) continue;
-          }
-          next.push_back({std::move(words), value});
-          rows[static_cast<size_t>(b * K + static_cast<int64_t>(next.size()) - 1)] = b * K + k;
+      std::vector<int64_t> from;
+      const bool last = t + 1 >= batch.maxLengths[static_cast<size_t>(b)];
+      for (int64_t j = 0; j < width && static_cast<int64_t>(next.size()) < K; ++j) {
+        const double value = v[a * width + j];
+        if (value == kNegInf) break;
+        const int64_t k = position[a * width + j] / perRow, word = chosenWord[a * width + j];
+        std::vector<int64_t> words = beams[static_cast<size_t>(k)].words;
+        words.push_back(word);
+        if (word == options.eos || last) {
+          // An <eos> ranked below the beam's width would end a hypothesis the beam has no room for.
+          if (j < K) ended.push_back({words, value, Score(value, words.size(), options.lengthPenalty)});
+          continue;
         }
-        if (last || static_cast<int64_t>(finished[static_cast<size_t>(b)].size()) >= K || next.empty()) {
-          done[static_cast<size_t>(b)] = true;
-          next.clear();
-        }
+        next.push_back({std::move(words), value});
+        from.push_back(a * group + k);
       }
-      // Finished sentences (and empty slots) keep a dead hypothesis: score -inf, fed <eos>, never chosen.
+      // A finished sentence leaves the batch: its rows are not carried to the next step.
+      if (last || static_cast<int64_t>(ended.size()) >= K || next.empty()) continue;
+      kept.push_back(a);
+      // Empty slots keep a dead hypothesis: score -inf, fed <eos>, never chosen.
       for (int64_t k = 0; k < K; ++k) {
-        const size_t slot = static_cast<size_t>(b * K + k);
-        if (k < static_cast<int64_t>(next.size())) {
-          scores[slot] = next[static_cast<size_t>(k)].logProb;
-          inputs[slot] = next[static_cast<size_t>(k)].words.back();
-        } else {
-          scores[slot] = kNegInf;
-          inputs[slot] = options.eos;
-          rows[slot] = b * K;
-        }
+        const bool used = k < static_cast<int64_t>(next.size());
+        rows.push_back(used ? from[static_cast<size_t>(k)] : a * group);
+        scores.push_back(used ? next[static_cast<size_t>(k)].logProb : kNegInf);
+        inputs.push_back(used ? next[static_cast<size_t>(k)].words.back() : options.eos);
       }
       next.resize(static_cast<size_t>(K));
       beams = std::move(next);
     }
-    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
+    if (kept.empty()) break;
     const at::Tensor gather = at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(longs.device());
     state.h = state.h.index_select(1, gather);
     state.c = state.c.index_select(1, gather);
     if (state.feed.defined()) state.feed = state.feed.index_select(0, gather);
+    if (static_cast<int64_t>(kept.size()) < A && encoded.memory.defined()) {
+      const at::Tensor sentences = at::tensor(kept, at::TensorOptions().dtype(at::kLong)).to(longs.device());
+      encoded.memory = encoded.memory.index_select(0, sentences);
+      encoded.keys = encoded.keys.index_select(0, sentences);
+      encoded.mask = encoded.mask.index_select(0, sentences);
+    }
+    std::vector<int64_t> stillActive;
+    for (const int64_t a : kept) stillActive.push_back(active[static_cast<size_t>(a)]);
+    active = std::move(stillActive);
+    group = K;
   }
 
   for (auto& hyps : finished) {

@@ -9,6 +9,8 @@
 
 namespace seq2seq {
 
+class RowWeights;
+
 struct BeamOptions {
   int64_t beam = 5;            // hypotheses kept per sentence
   int64_t nBest = 1;           // hypotheses returned per sentence (at most beam)
@@ -26,6 +28,8 @@ struct Hypothesis {
 // Each sentence's best `nBest` hypotheses, best first. At each step the beam's 2 x beam best continuations
 // are ranked; an <eos> among the first `beam` of them ends a hypothesis, the others fill the beam. A sentence
 // is done when `beam` hypotheses have ended or at its maxLength, where the live ones end as they stand.
-std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options);
+// `rowWeights`: a decoding job's cache of one-row product weights, shared by its batches (inference_step.h).
+std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options,
+                                                RowWeights* rowWeights = nullptr);
 
 }  // namespace seq2seq

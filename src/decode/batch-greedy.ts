@@ -6,10 +6,10 @@ import type { Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { modelParts } from '../model/parts.js';
 import { native } from '../torch/addon.js';
-import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
+import { decodeInBatches, defaultBatchSize, type DecodeInBatchesOptions } from './source-batches.js';
 
 export interface BatchGreedyOptions extends DecodeInBatchesOptions {
-  /** Sentences decoded together; default 64. */
+  /** Sentences decoded together; default {@link defaultBatchSize} (256). */
   batchSize?: number;
 }
 
@@ -21,7 +21,7 @@ export async function greedyDecodeBatch(
   options: BatchGreedyOptions,
 ): Promise<number[][]> {
   const parts = modelParts(encoder, decoder);
-  return decodeInBatches(sources, options, options.batchSize ?? 64, (batches, jobOptions) =>
+  return decodeInBatches(sources, options, options.batchSize ?? defaultBatchSize(), (batches, jobOptions) =>
     native.translateBatches(parts, batches, jobOptions),
   );
 }
@@ -43,7 +43,7 @@ export async function greedyDecodeWithAttention(
 ): Promise<AttendedWords[]> {
   if (decoder.attentionKind === 'none') throw new Error('this model has no attention (trained with --attention none)');
   const parts = modelParts(encoder, decoder);
-  return decodeInBatches(sources, options, options.batchSize ?? 64, (batches, jobOptions) => {
+  return decodeInBatches(sources, options, options.batchSize ?? defaultBatchSize(), (batches, jobOptions) => {
     const job = native.translateBatches(parts, batches, { ...jobOptions, withAttention: true });
     const promise = job.promise.then(({ words, attention }) =>
       words.map((batch, i) =>

@@ -11,7 +11,7 @@ import { checkInteger, checkNumber } from '../util/check.js';
 import { maxOf } from '../util/array.js';
 import { checkFits } from '../util/memory.js';
 import { MAX_BEAM } from './limits.js';
-import { decodeInBatches, type DecodeInBatchesOptions } from './source-batches.js';
+import { decodeInBatches, defaultBatchSize, type DecodeInBatchesOptions } from './source-batches.js';
 
 export interface BeamOptions extends DecodeInBatchesOptions {
   /** Hypotheses kept per sentence; default 5. */
@@ -20,7 +20,7 @@ export interface BeamOptions extends DecodeInBatchesOptions {
   nBest?: number;
   /** Scores are log-probability sums divided by length^lengthPenalty; default 1. */
   lengthPenalty?: number;
-  /** Sentences decoded together; default 16 (each takes `beam` rows). */
+  /** Sentences decoded together (each takes `beam` rows); default {@link defaultBatchSize}: 256 / beam. */
   batchSize?: number;
 }
 
@@ -44,7 +44,7 @@ export async function beamSearchBatch(
   const beam = checkInteger('beam', options.beam ?? 5, 1, MAX_BEAM);
   const nBest = checkInteger('nBest', options.nBest ?? 1, 1, beam);
   const lengthPenalty = checkNumber('lengthPenalty', options.lengthPenalty ?? 1, -10, 10);
-  const batchSize = options.batchSize ?? 16;
+  const batchSize = options.batchSize ?? defaultBatchSize(beam);
   // Each step scores batch x beam x vocabulary (log-probabilities, their sum with the beams' scores, top-k): a wide
   // beam over a large vocabulary in a large batch is refused with the estimate, not met by the OOM killer.
   const rows = Math.min(batchSize, sources.length) * beam;

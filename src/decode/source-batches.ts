@@ -4,6 +4,18 @@ import { checkInteger } from '../util/check.js';
 import { maxOf } from '../util/array.js';
 import { MAX_DECODE_LENGTH } from './limits.js';
 
+/**
+ * Rows a decoding step runs when the caller names no batch size: sentences for greedy decoding, sentences x beam for
+ * beam search. Finished rows leave the batch (native/seq2seq), so a wide batch costs no steps on ended sentences, and
+ * each step's matrix products and per-operation overheads are shared by more rows.
+ */
+export const DEFAULT_DECODE_ROWS = 256;
+
+/** The batch size (sentences) the decoders take for throughput when the caller names none. */
+export function defaultBatchSize(beam = 1): number {
+  return Math.max(1, Math.floor(DEFAULT_DECODE_ROWS / beam));
+}
+
 /** Batches for the addon's decoding jobs, and where each source went. */
 export interface SourceBatches {
   batches: BatchArrays[];

@@ -1,0 +1,85 @@
+// The decoder's step for decoding (greedy, beam): DecoderStep's values without autograd's bookkeeping. On the CPU the
+// decoder LSTM runs forward only on the project's cell kernel (native/kernels/lstm_cell_cpu.h), its weights looked up
+// once per job and its buffers allocated once per job (the rows of a step are a prefix of them); elsewhere, or for
+// other dtypes, it is DecoderStep's own. The encoder's outputs can be shared by groups of rows (a sentence's beams):
+// row i attends to memory row i / group, so beams need no copies of them.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/lstm_cpu.h"
+#include "seq2seq/batched_step.h"
+#include "seq2seq/parts.h"
+
+namespace seq2seq {
+
+// A weight of x W^T + b. A one-row product on the CPU (greedy decoding of one sentence, the last rows of a batch, the
+// encoder of a one-sentence batch) runs on RowProduct (native/kernels/row_product_cpu.h) instead of the BLAS, which
+// packs W on every call, once a check has shown that RowProduct gives the BLAS's bits for this weight (then W^T is
+// kept): checked on the first one-row product, on a fixed probe row.
+struct RowWeight {
+  at::Tensor weight, bias;  // [N, K], [N] or undefined
+  at::Tensor wT;            // [K, N], when RowProduct matches the BLAS
+  int checked = 0;          // 0: not yet; 1: RowProduct matches; -1: it does not (the BLAS it is)
+};
+
+// The row weights of a model, checked and transposed once for a whole decoding job (its weights cannot change
+// while it runs: binding/job_use.h), shared by the InferenceDecoders of its batches.
+class RowWeights {
+ public:
+  RowWeight& Of(const at::Tensor& weight, const at::Tensor& bias);
+
+ private:
+  std::unordered_map<const void*, RowWeight> weights_;  // by the weight's TensorImpl
+};
+
+class InferenceDecoder {
+ public:
+  // `maxRows`: the most rows any step will have (the buffers' size). `rowWeights`: the job's (else its own).
+  InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows, RowWeights* rowWeights = nullptr);
+
+  // DecoderStep for x [R] (R = encoded rows x group): the log-probabilities [R, V]; `weights`, when given, receives
+  // the attention weights [R, S]. state.h and state.c are replaced by views of the job's buffers.
+  at::Tensor Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group = 1,
+                  at::Tensor* weights = nullptr);
+
+  // Encode's values. A one-sentence batch on the CPU runs the encoder's LSTM forward only, its recurrent products
+  // on RowProduct where it matches the BLAS (see RowWeight).
+  Encoded Encode(const Batch& batch);
+
+ private:
+  struct Layer {
+    RowWeight* ih;
+    RowWeight* hh;
+  };
+
+  // x [R, K] W^T + b into `out` [R, N] (allocated when undefined): at::linear's product (addmm, or mm without bias).
+  at::Tensor Product(RowWeight& w, const at::Tensor& x, at::Tensor out = at::Tensor());
+  at::Tensor Lstm(const at::Tensor& input, DecoderState& state);
+  LstmOutput EncodeOne(const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0);
+
+  Seq2SeqParts& parts_;
+  bool fused_ = false;
+  std::vector<Layer> layers_;
+  RowWeights own_;       // when the caller keeps none
+  RowWeights* weights_;  // the job's, or own_
+  RowWeight* dense_ = nullptr;
+  RowWeight* combine_ = nullptr;
+  std::vector<RowWeight*> encoderHh_;    // per layer and direction, in state order; empty: RunLstm encodes
+  at::Tensor gx_, gates_, tanhC_, out_;  // [maxRows, 4H] twice, [maxRows, H] twice: one layer's scratch
+  at::Tensor h_[2], c_[2];               // [layers, maxRows, H]: the state, alternating between steps
+  int parity_ = 0;
+};
+
+// Attend for rows that share the encoder's outputs in groups of `group` consecutive rows: query [A x group, H],
+// memory, keys [A, S, H], mask [A, S] -> context [A x group, H] and weights [A x group, S]; the same values as Attend
+// with memory, keys and mask repeated per row (Luong concat repeats them: its product runs over [query; memory]).
+std::pair<at::Tensor, at::Tensor> AttendGrouped(AttentionParts& attention, const at::Tensor& query,
+                                                const at::Tensor& memory, const at::Tensor& keys,
+                                                const at::Tensor& mask, int64_t group);
+
+}  // namespace seq2seq
