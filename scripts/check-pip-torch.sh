@@ -47,7 +47,8 @@ SEQ2SEQ_NO_APT=1 Torch_DIR="$scratch/site/torch/share/cmake/Torch" SEQ2SEQ_CMAKE
 npx tsc -p tsconfig.build.json
 node dist/cli/main.js doctor
 # The PyTorch side of the comparisons stays SEQ2SEQ_PYTHON (default: Debian's /usr/bin/python3 with torch 1.13).
-# test/tokens: SentencePiece's library (with its own protobuf) beside pip's libtorch (with its own).
+# test/tokens: SentencePiece's library (with its own protobuf) beside pip's libtorch (with its own); test/decode and
+# the recipe's parity files: the inference path (InferenceMode, kept job threads), SGD, dropout's generator.
 npx vitest run test/torch test/train/notebook.test.ts test/train/batched.test.ts test/train/distributed.test.ts \
-  test/cli/doctor.test.ts test/tokens
+  test/cli/doctor.test.ts test/tokens test/decode test/train/regularise.test.ts test/train/batched-optimisation.test.ts
 say "the addon builds against $(basename "$wheel") and passes the tests above"
