@@ -118,4 +118,27 @@ std::vector<Batch> BatchesFromJS(const Napi::Value& value, const Vocabularies& v
   return batches;
 }
 
+Napi::Array HypothesesToJS(Napi::Env env, const std::vector<std::vector<std::vector<Hypothesis>>>& hypotheses) {
+  auto out = Napi::Array::New(env, hypotheses.size());
+  for (uint32_t i = 0; i < hypotheses.size(); ++i) {
+    auto batch = Napi::Array::New(env, hypotheses[i].size());
+    for (uint32_t b = 0; b < hypotheses[i].size(); ++b) {
+      const auto& hyps = hypotheses[i][b];
+      auto list = Napi::Array::New(env, hyps.size());
+      for (uint32_t n = 0; n < hyps.size(); ++n) {
+        auto words = Napi::Array::New(env, hyps[n].words.size());
+        for (uint32_t t = 0; t < hyps[n].words.size(); ++t) words.Set(t, static_cast<double>(hyps[n].words[t]));
+        auto hyp = Napi::Object::New(env);
+        hyp.Set("words", words);
+        hyp.Set("logProb", hyps[n].logProb);
+        hyp.Set("score", hyps[n].score);
+        list.Set(n, hyp);
+      }
+      batch.Set(b, list);
+    }
+    out.Set(i, batch);
+  }
+  return out;
+}
+
 }  // namespace seq2seq

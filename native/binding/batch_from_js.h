@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "seq2seq/batch.h"
+#include "seq2seq/beam_search.h"
 
 namespace seq2seq {
 
@@ -18,5 +19,8 @@ Batch BatchFromJS(const Napi::Value& value, const Vocabularies& vocab, const c10
 
 // The same for an array of batches.
 std::vector<Batch> BatchesFromJS(const Napi::Value& value, const Vocabularies& vocab, const c10::Device& device);
+
+// Beam search's result for JS, per batch, sentence and rank: { words: number[], logProb, score }.
+Napi::Array HypothesesToJS(Napi::Env env, const std::vector<std::vector<std::vector<Hypothesis>>>& hypotheses);
 
 }  // namespace seq2seq

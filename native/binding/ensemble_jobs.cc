@@ -117,28 +117,7 @@ class EnsembleBeamJob : public BackgroundJob {
     }
   }
 
-  Napi::Value Result(Napi::Env env) override {
-    auto out = Napi::Array::New(env, hypotheses_.size());
-    for (uint32_t i = 0; i < hypotheses_.size(); ++i) {
-      auto batch = Napi::Array::New(env, hypotheses_[i].size());
-      for (uint32_t b = 0; b < hypotheses_[i].size(); ++b) {
-        const auto& hyps = hypotheses_[i][b];
-        auto list = Napi::Array::New(env, hyps.size());
-        for (uint32_t n = 0; n < hyps.size(); ++n) {
-          auto words = Napi::Array::New(env, hyps[n].words.size());
-          for (uint32_t t = 0; t < hyps[n].words.size(); ++t) words.Set(t, static_cast<double>(hyps[n].words[t]));
-          auto hyp = Napi::Object::New(env);
-          hyp.Set("words", words);
-          hyp.Set("logProb", hyps[n].logProb);
-          hyp.Set("score", hyps[n].score);
-          list.Set(n, hyp);
-        }
-        batch.Set(b, list);
-      }
-      out.Set(i, batch);
-    }
-    return out;
-  }
+  Napi::Value Result(Napi::Env env) override { return HypothesesToJS(env, hypotheses_); }
 
  private:
   EnsembleInput in_;
