@@ -168,7 +168,24 @@ type RunVocabularyOptions = Pick<
   'vocab' | 'vocabSize' | 'subword' | 'joint' | 'sourceSpm' | 'targetSpm' | 'maxVocab' | 'minFreq'
 >;
 
-export interface RunOptions extends ModelSizes, RunVocabularyOptions {
+/** The batched mode's optimisation a run keeps (absent: Adam, constant rate, no accumulation, batches of `batchSize`). */
+type RunOptimisationOptions = Pick<
+  TrainOptions,
+  | 'optimizer'
+  | 'momentum'
+  | 'weightDecay'
+  | 'lrSchedule'
+  | 'lrDecay'
+  | 'lrPatience'
+  | 'minLr'
+  | 'warmupSteps'
+  | 'lrDecayStart'
+  | 'accumulate'
+  | 'maxTokens'
+  | 'logEvery'
+>;
+
+export interface RunOptions extends ModelSizes, RunVocabularyOptions, RunOptimisationOptions {
   /** The corpus's absolute path. */
   corpus: string;
   /** Its SHA-256, so that a resumed run refuses a corpus that changed. */
@@ -194,19 +211,6 @@ export interface RunOptions extends ModelSizes, RunVocabularyOptions {
   maxLength?: number;
   /** Checkpoints of the latest epochs kept beside `last` and `best`; absent: none. */
   keepCheckpoints?: number;
-  /** The batched mode's optimisation (absent: Adam, constant rate, no accumulation, batches of `batchSize`). */
-  optimizer?: OptimizerKind;
-  momentum?: number;
-  weightDecay?: number;
-  lrSchedule?: LrScheduleKind;
-  lrDecay?: number;
-  lrPatience?: number;
-  minLr?: number;
-  warmupSteps?: number;
-  lrDecayStart?: number;
-  accumulate?: number;
-  maxTokens?: number;
-  logEvery?: number;
 }
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
