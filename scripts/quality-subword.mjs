@@ -4,15 +4,21 @@
 // (scripts/corpus-from-catalogs.mjs) and scored on the same held-out pairs as published results are: sacreBLEU's
 // BLEU and chrF of the detokenized translations against the corpus's own lines. A refused sentence (a word the
 // notebook's vocabulary lacks) counts as an empty translation.
-//   npm run quality -- --subword [--seconds 300] [--corpus runs/catalogs-de.txt] [--test 1000] [--json FILE]
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+//   npm run quality -- --subword [--seconds 300] [--threads N] [--rows word,bpe,...] [--corpus runs/catalogs-de.txt]
+//     [--test 1000] [--work DIR] [--json FILE]
+import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  realCorpus,
+  root,
+  scoreGreedy,
+  splitTestPairs,
+  trainForCpuTime,
+  writeHypotheses,
+} from './quality-real-text.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     subword: { type: 'boolean' },
@@ -26,55 +32,15 @@ const { values } = parseArgs({
     'max-vocab': { type: 'string', default: '8000' },
     rows: { type: 'string', default: 'word,word-unk,unigram,bpe' },
     threads: { type: 'string' },
+    work: { type: 'string' },
     json: { type: 'string' },
   },
 });
-const { readCorpus } = await import('../dist/data/corpus.js');
-const { Random } = await import('../dist/util/random.js');
-const { train } = await import('../dist/train/run.js');
-const { translateBeam, UnknownWordsError } = await import('../dist/decode/translate.js');
-const { inEvalMode } = await import('../dist/train/validation.js');
-const { corpusBleu, corpusChrf } = await import('../dist/eval/index.js');
-const { WORDS } = await import('../dist/tokens/segmenter.js');
 
-const work = join(root, 'runs', 'quality-subword');
-let corpusPath = values.corpus;
-if (!corpusPath) {
-  corpusPath = join(root, 'runs', 'catalogs-de.txt');
-  if (!existsSync(corpusPath)) {
-    const made = spawnSync(process.execPath, [join(root, 'scripts', 'corpus-from-catalogs.mjs'), '--out', corpusPath], {
-      stdio: 'inherit',
-    });
-    if (made.status !== 0) process.exit(1);
-  }
-}
-
-// The test pairs: distinct pairs of 3 to 30 words whose source never occurs in the training file.
-const { pairs } = readCorpus(corpusPath);
-const random = new Random(7);
-const order = pairs.map((_, i) => i);
-for (let i = order.length - 1; i > 0; i--) {
-  const j = random.int(i + 1);
-  [order[i], order[j]] = [order[j], order[i]];
-}
-const testCount = Number(values.test);
-const words = (s) => s.split(/\s+/).filter(Boolean).length;
-const testSources = new Set();
-const test = [];
-for (const i of order) {
-  if (test.length === testCount) break;
-  const p = pairs[i];
-  if (testSources.has(p.source) || words(p.source) > 30) continue;
-  testSources.add(p.source);
-  test.push(p);
-}
-const trainPairs = pairs.filter((p) => !testSources.has(p.source));
+const work = values.work ?? join(root, 'runs', 'quality-subword');
+const corpusPath = realCorpus(values.corpus);
 for (const name of values.rows.split(',')) rmSync(join(work, name), { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
-const trainFile = join(work, 'train.txt');
-writeFileSync(trainFile, trainPairs.map((p) => `${p.source}\t${p.target}\tquality\n`).join(''));
-writeFileSync(join(work, 'test.src'), test.map((p) => `${p.source}\n`).join(''));
-writeFileSync(join(work, 'test.ref'), test.map((p) => `${p.target}\n`).join(''));
+const { test, trainPairs, trainFile } = splitTestPairs(corpusPath, Number(values.test), work);
 
 const sizes = {
   hidden: Number(values.hidden),
@@ -108,30 +74,16 @@ const ROWS = {
   },
 };
 
-const refs = test.map((p) => p.target);
 const cores = values.threads ? Number(values.threads) : availableParallelism();
 const results = [];
 for (const name of values.rows.split(',')) {
   const row = ROWS[name];
   if (!row) throw new Error(`unknown row ${name}: ${Object.keys(ROWS).join(', ')}`);
-  const started = performance.now();
-  // Epochs trained, the unfinished last one counted by its share of batches (the budget stops training mid-epoch).
-  let partial = 0;
-  // The budget is this process's CPU time (every thread's), so that other work on a shared machine takes nothing
-  // from one row that another row had: the same seconds x cores each.
-  const budget = Number(values.seconds) * cores * 1e6;
-  const cpuAtStart = process.cpuUsage();
-  const controller = new AbortController();
-  const meter = setInterval(() => {
-    const used = process.cpuUsage(cpuAtStart);
-    if (used.user + used.system >= budget) controller.abort();
-  }, 250);
-  const result = await train(
+  // The same seconds x cores of the process's CPU time each.
+  const { result, epochs, seconds, cpuSeconds } = await trainForCpuTime(
     {
       corpus: trainFile,
       out: join(work, name),
-      instances: 'all',
-      epochs: 1000,
       ...sizes,
       lr: 0.002,
       batchSize: 64,
@@ -141,56 +93,27 @@ for (const name of values.rows.split(',')) {
       ...(values.threads ? { threads: Number(values.threads) } : {}),
       ...row.options,
     },
-    {
-      signal: controller.signal,
-      log: (line) => console.error(`${name}: ${line}`),
-      onProgress: (p) => (partial = p.done / p.total),
-      onEpoch: () => (partial = 0),
-    },
+    Number(values.seconds) * cores,
+    (line) => console.error(`${name}: ${line}`),
   );
-  clearInterval(meter);
-  const cpu = process.cpuUsage(cpuAtStart);
-  const seconds = (performance.now() - started) / 1000;
   const { model } = result;
-  // Each translation may be twice as long as its source and ten tokens more (as validation decodes): sentences
-  // are decoded in groups of one limit.
-  const segmenter = model.segmenters?.source ?? WORDS;
-  const limits = segmenter.segment(test.map((p) => p.source)).map((tokens) => 2 * (tokens.length + 2) + 10);
-  const translations = new Array(test.length);
-  await inEvalMode([model.encoder, model.decoder], async () => {
-    for (const limit of new Set(limits)) {
-      const group = test.flatMap((_, i) => (limits[i] === limit ? [i] : []));
-      const out = await translateBeam(
-        model,
-        group.map((i) => test[i].source),
-        { beam: 1, maxLength: limit, replaceUnk: row.replaceUnk === true },
-      );
-      group.forEach((i, k) => (translations[i] = out[k]));
-    }
-  });
-  const refused = translations.filter((t) => t instanceof UnknownWordsError).length;
-  const hyps = translations.map((t) => (t instanceof UnknownWordsError ? '' : (t[0]?.text ?? '')));
-  const bleu = corpusBleu(hyps, [refs]);
-  const chrf = corpusChrf(hyps, [refs]);
+  const score = await scoreGreedy(model, test, { replaceUnk: row.replaceUnk === true });
   const line = {
     name,
     label: row.label,
     vocabularies: `${model.sourceVocab.size} / ${model.targetVocab.size}`,
-    refused,
-    bleu: bleu.score,
-    chrf: chrf.score,
-    // Length against the references (BLEU's sys_len / ref_len): loops make it long, early <eos> short.
-    lengthRatio: bleu.sysLen / bleu.refLen,
-    precisions: bleu.precisions,
-    epochs: result.history.length + (result.stopped ? partial : 0),
+    refused: score.refused,
+    bleu: score.bleu,
+    chrf: score.chrf,
+    lengthRatio: score.lengthRatio,
+    precisions: score.precisions,
+    epochs,
     seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    sample: hyps.slice(0, 3),
-    signature: bleu.signature,
+    cpuSeconds,
+    sample: score.hyps.slice(0, 3),
+    signature: score.signature,
   };
-  // The translations beside the references, one per line, for a look at what the numbers hide.
-  mkdirSync(join(work, name), { recursive: true });
-  writeFileSync(join(work, name, 'test.hyp'), hyps.map((h) => `${h}\n`).join(''));
+  writeHypotheses(join(work, name), score.hyps);
   console.error(JSON.stringify(line));
   results.push(line);
 }

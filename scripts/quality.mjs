@@ -4,6 +4,7 @@
 //   npm run quality -- [--seconds 120] [--instances 5000] [--hidden 128] [--layers 4] [--device cpu]
 //   npm run quality -- --attention ...: attention decoders against the notebook's model (quality-attention.mjs)
 //   npm run quality -- --subword ...: word against subword vocabularies on real text (quality-subword.mjs)
+//   npm run quality -- --recipes ...: training recipes on real text (quality-recipes.mjs)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,12 @@ if (process.argv.includes('--attention')) {
 // `--subword`: word vs subword vocabularies on the message-catalog corpus (scripts/quality-subword.mjs).
 if (process.argv.includes('--subword')) {
   await import('./quality-subword.mjs');
+  process.exit(0);
+}
+
+// `--recipes`: defaults vs regularisation vs SGD, averaging and ensembles on real text (scripts/quality-recipes.mjs).
+if (process.argv.includes('--recipes')) {
+  await import('./quality-recipes.mjs');
   process.exit(0);
 }
 
