@@ -15,6 +15,19 @@ const { inEvalMode } = await import('../dist/train/validation.js');
 const { corpusBleu, corpusChrf } = await import('../dist/eval/index.js');
 const { WORDS } = await import('../dist/tokens/segmenter.js');
 
+/** The command-line options both tables take (each adds its own): the data, the model's sizes, the budget. */
+export const TABLE_OPTIONS = {
+  corpus: { type: 'string' },
+  test: { type: 'string', default: '1000' },
+  hidden: { type: 'string', default: '256' },
+  embedding: { type: 'string', default: '128' },
+  layers: { type: 'string', default: '2' },
+  'vocab-size': { type: 'string', default: '8000' },
+  threads: { type: 'string' },
+  work: { type: 'string' },
+  json: { type: 'string' },
+};
+
 /** The corpus file to use: `corpus`, else runs/catalogs-de.txt (made from the machine's catalogs when missing). */
 export function realCorpus(corpus) {
   if (corpus) return corpus;

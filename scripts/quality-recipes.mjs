@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import {
   heldOutLoss,
   realCorpus,
+  TABLE_OPTIONS,
   root,
   scoreGreedy,
   splitTestPairs,
@@ -23,23 +24,15 @@ import {
 
 const { values } = parseArgs({
   options: {
+    ...TABLE_OPTIONS,
     recipes: { type: 'boolean' },
     seconds: { type: 'string', default: '600' },
-    corpus: { type: 'string' },
-    test: { type: 'string', default: '1000' },
-    hidden: { type: 'string', default: '256' },
-    embedding: { type: 'string', default: '128' },
-    layers: { type: 'string', default: '2' },
-    'vocab-size': { type: 'string', default: '8000' },
     // Sutskever et al. halved the rate after 5 of 7.5 epochs; a short run starts halving sooner.
     'decay-start': { type: 'string', default: '2' },
     'average-of': { type: 'string', default: 'regularised' },
     'average-last': { type: 'string', default: '5' },
     ensemble: { type: 'string' },
     rows: { type: 'string', default: 'defaults,adam,regularised,sgd,average,ensemble' },
-    threads: { type: 'string' },
-    work: { type: 'string' },
-    json: { type: 'string' },
   },
 });
 const { loadModel, saveModel } = await import('../dist/io/model-files.js');

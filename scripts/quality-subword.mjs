@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   realCorpus,
+  TABLE_OPTIONS,
   root,
   scoreGreedy,
   splitTestPairs,
@@ -21,19 +22,11 @@ import {
 
 const { values } = parseArgs({
   options: {
+    ...TABLE_OPTIONS,
     subword: { type: 'boolean' },
     seconds: { type: 'string', default: '300' },
-    corpus: { type: 'string' },
-    test: { type: 'string', default: '1000' },
-    hidden: { type: 'string', default: '256' },
-    embedding: { type: 'string', default: '128' },
-    layers: { type: 'string', default: '2' },
-    'vocab-size': { type: 'string', default: '8000' },
     'max-vocab': { type: 'string', default: '8000' },
     rows: { type: 'string', default: 'word,word-unk,unigram,bpe' },
-    threads: { type: 'string' },
-    work: { type: 'string' },
-    json: { type: 'string' },
   },
 });
 
