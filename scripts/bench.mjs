@@ -27,12 +27,12 @@
 //   npm run bench -- --serve [--connections 1,16,64] ...: the translation server under load (bench-serve.mjs)
 // With --runs N the whole comparison runs N times and each figure is the median.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileCosts, nodeStartup, pythonStartup, runCli, runPythonScript } from './bench-process.mjs';
-import { pipTorchPython, torchVersion, withThreads } from './pip-torch.mjs';
+import { pipTorchPython, torchBlas, torchVersion, withThreads } from './pip-torch.mjs';
 
 // `--decode`: decoding speed against PyTorch (scripts/bench-decode.mjs).
 if (process.argv.includes('--decode')) {
@@ -218,7 +218,10 @@ function pairsOf(corpus) {
 const pythons = [{ label: 'Debian', python: values.python }];
 const pip = values['no-pip'] ? undefined : pipTorchPython();
 if (pip) pythons.push({ label: 'pip', python: pip });
-for (const p of pythons) p.version = torchVersion(p.python);
+for (const p of pythons) {
+  p.version = torchVersion(p.python);
+  p.blas = torchBlas(p.python);
+}
 const letters = ['e', 'f', 'g'];
 pythons.forEach((p, i) => (p.letter = letters[i]));
 
@@ -378,14 +381,24 @@ function table(header, cells) {
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
+/** The CPU features that decide the kernels (AVX2, AVX-512, its BF16, AMX tiles), as /proc/cpuinfo lists them. */
+function cpuFeatures() {
+  try {
+    const flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/));
+    const shown = ['avx2', 'fma', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_int8'].filter((f) => flags.has(f));
+    return shown.length > 0 ? shown.join(' ') : 'none of avx2, avx512f, amx';
+  } catch {
+    return 'unknown';
+  }
+}
 const info = torch.buildInfo();
 console.log(
-  `\nmachine: ${cpu} x ${cpus().length} cores; ${threads} threads on every side (intra-op, OMP_NUM_THREADS, ` +
+  `\nmachine: ${cpu} x ${cpus().length} cores (${cpuFeatures()}); ${threads} threads on every side (intra-op, OMP_NUM_THREADS, ` +
     `OPENBLAS_NUM_THREADS); device ${device}; matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s`,
 );
 console.log(
   `this package: libtorch ${info.torchVersion}, ${info.openblas || 'BLAS: not OpenBLAS'}; PyTorch: ` +
-    pythons.map((p) => `${p.version} (${p.python})`).join(', '),
+    pythons.map((p) => `${p.version}, BLAS_INFO=${p.blas} (${p.python})`).join(', '),
 );
 const shown = (env) =>
   ['OMP_WAIT_POLICY', 'OPENBLAS_CORETYPE'].map((name) => `${name}=${env[name] ?? '(unset)'}`).join(' ');
@@ -412,9 +425,10 @@ for (const r of results) {
   const refs = r.rows.filter((x) => ['a', ...pythons.map((p) => p.letter)].includes(x.key));
   console.log('training only:');
   table(
-    ['', 'sentences/s', 'target tokens/s', ...refs.map((x) => `vs (${x.key})`), ''],
+    ['', 'epoch s', 'sentences/s', 'target tokens/s', ...refs.map((x) => `vs (${x.key})`), ''],
     r.rows.map((x) => [
       x.name,
+      fmt(x.seconds, 2),
       fmt(r.n / x.seconds),
       fmt(r.targetTokens / x.seconds, 0),
       ...refs.map((ref) => `${(ref.seconds / x.seconds).toFixed(2)}x`),
@@ -483,7 +497,8 @@ console.log(
     'model, training, after each epoch the checkpoint, loss.json, metrics.jsonl and loss.png.',
 );
 if (values.json) {
-  const machine = { cpu, cores: cpus().length, threads, device, gflops, libtorch: info.torchVersion };
-  const pytorch = pythons.map(({ python: path, version }) => ({ path, version }));
+  const machine = { cpu, cores: cpus().length, features: cpuFeatures(), threads, device, gflops };
+  const pytorch = pythons.map(({ python: path, version, blas }) => ({ path, version, blas }));
+  machine.libtorch = info.torchVersion;
   writeFileSync(values.json, JSON.stringify({ machine, pytorch, epochs, instances, results }, null, 2));
 }

@@ -46,6 +46,14 @@ export function torchVersion(python) {
   return r.stdout.trim();
 }
 
+/** The BLAS that python's torch was built with (its build configuration's BLAS_INFO: mkl, open, ...). */
+export function torchBlas(python) {
+  const script =
+    "import re, torch; m = re.search(r'BLAS_INFO=(\\w+)', torch.__config__.show()); print(m.group(1) if m else '?')";
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '?';
+}
+
 /**
  * `base` with the same thread settings for every side: OpenMP's and OpenBLAS's pools and this package's intra-op
  * threads at `threads` (libtorch's intra-op pool is OpenMP in both builds; MKL follows OMP_NUM_THREADS).
