@@ -270,7 +270,7 @@ async function bench(config) {
     decoder: new torch.optim.Adam(decoder.parameters(), { lr }),
   };
   const d = await trainBatched(encoder, decoder, data, { ...options, optimizers });
-  const note = `median of ${epochs} epochs`;
+  const note = epochs === 1 ? '1 epoch' : `median of ${epochs} epochs`;
   row('d', `(d) batched, this package (batch ${batchSize})`, median(d.epochs.map((e) => e.seconds)), note);
   const indices = data.sources.map((_, i) => i);
   const plan = Array.from({ length: epochs }, (_, e) =>
@@ -444,7 +444,7 @@ for (const r of results) {
   );
   if (r.processes.length > 0) {
     console.log(
-      `whole process, ${epochs} epochs in a fresh process (seconds; sentences/s = ${epochs} x ${r.n} / wall; ` +
+      `whole process, ${epochs} epoch${epochs === 1 ? '' : 's'} in a fresh process (seconds; sentences/s = ${epochs} x ${r.n} / wall; ` +
         'the rest: reading data, vocabularies, model and set-up):',
     );
     const others = r.processes.filter((p) => p.key !== 'ours');
