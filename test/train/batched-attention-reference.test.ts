@@ -45,7 +45,7 @@ describe('batched.py trains attention models as batched training does (the bench
         const { encoder, decoder } = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
         encoder.to(DEVICE);
         decoder.to(DEVICE);
-        const options: BatchedOptions = {
+        const options: BatchedOptions & { batchSize: number } = {
           epochs: 2,
           lr: 0.01,
           device: DEVICE,
