@@ -14,10 +14,11 @@
 // The message-catalog corpus is used when runs/catalogs-de.txt exists (`npm run corpus:catalogs` writes it).
 // --tiny: hidden 16, 1 layer, a few hundred training pairs (checks that the benchmark works, in seconds).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pipTorchPython, torchVersion, withThreads } from './pip-torch.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -168,34 +169,6 @@ async function prepare(corpus) {
   return { corpus, folder, input, sources, targetVocab: model.targetVocab, texts, sourceVocab: vocab.size };
 }
 
-/** The pip torch 2.x venv (made once from the wheel folders check-pip-torch.sh reads), or undefined. */
-function pipPython() {
-  if (values['no-pip']) return undefined;
-  const venv = join(root, 'pip-torch-venv');
-  const python = join(venv, 'bin', 'python3');
-  if (existsSync(python)) return python;
-  const dirs = (process.env.SEQ2SEQ_WHEELS ?? '/opt/wheels /opt/pypi-more/files /opt/pypi/files').split(' ');
-  const wheels = dirs.flatMap((d) => (existsSync(d) ? readdirSync(d).map((f) => join(d, f)) : []));
-  const torchWheels = wheels.filter((f) => /\/torch-2[^/]*\+cpu[^/]*\.whl$/.test(f)).sort();
-  const wheel = torchWheels.at(-1);
-  if (!wheel) {
-    console.error('no pip torch 2.x CPU wheel found: PyTorch 2 is left out');
-    return undefined;
-  }
-  console.error(`making ${venv} with ${wheel} ...`);
-  // Debian's python3 has venv (python3-venv); the wheel's dependencies come from the same folders.
-  const make = spawnSync('/usr/bin/python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  const links = dirs.filter(existsSync).flatMap((d) => ['--find-links', d]);
-  const pip =
-    make.status === 0 &&
-    spawnSync(python, ['-m', 'pip', 'install', '-q', '--no-index', ...links, wheel, 'numpy'], { stdio: 'inherit' });
-  if (!pip || pip.status !== 0) {
-    console.error('could not make the pip torch venv: PyTorch 2 is left out');
-    return undefined;
-  }
-  return python;
-}
-
 /** One side at one setting in a process of its own: decode-only seconds, whole-process seconds, words. */
 function runSide(side, prepared, mode, threads, batchSize) {
   const args = [
@@ -219,9 +192,7 @@ function runSide(side, prepared, mode, threads, batchSize) {
       ? [process.execPath, ['scripts/bench-decode.mjs', '--worker', ...args]]
       : [side.python, ['scripts/reference/decode_bench.py', ...args]];
   // Both sides with the same thread settings for OpenMP and OpenBLAS, and this package's environment.
-  const env = { ...process.env, ...packageEnvironment, OMP_NUM_THREADS: String(threads) };
-  env.OPENBLAS_NUM_THREADS = String(threads);
-  env.SEQ2SEQ_NUM_THREADS = String(threads);
+  const env = withThreads({ ...process.env, ...packageEnvironment }, threads);
   const start = performance.now();
   const r = spawnSync(command, commandArgs, { encoding: 'utf8', maxBuffer: 1 << 28, env });
   const wall = (performance.now() - start) / 1000;
@@ -240,12 +211,9 @@ function wordCount(words, vocab) {
 }
 
 const sides = [{ name: 'seq2seq-node' }, { name: 'PyTorch (Debian)', python: values.python }];
-const pip = pipPython();
+const pip = values['no-pip'] ? undefined : pipTorchPython();
 if (pip) sides.push({ name: 'PyTorch (pip)', python: pip });
-for (const side of sides.slice(1)) {
-  const r = spawnSync(side.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  side.name = `PyTorch ${r.stdout.trim()}`;
-}
+for (const side of sides.slice(1)) side.name = `PyTorch ${torchVersion(side.python)}`;
 
 const corpora = values.corpora
   .split(',')

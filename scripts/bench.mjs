@@ -1,24 +1,38 @@
 // `npm run bench`: training speed of the same model on the same corpus sample, from one run, side by side:
 //   (a) the notebook's loop in PyTorch (scripts/reference/notebook.py, Debian's python3-torch)
 //   (b) the TypeScript mirror of that loop            (c) the fused per-sentence step
-//   (d) batched training (this project)                (e) the same batched training in PyTorch
-//       (scripts/reference/batched.py, same batches)
-// plus the machine's matmul rate and the share of it that (d) reaches. A benchmark, not a test: run it on an
-// otherwise idle machine and read the medians.
-//   npm run bench -- [--corpus deu.txt] [--instances 2000] [--batch-size 256] [--epochs 3] [--threads N]
-//                    [--device cpu|cuda] [--skip-notebook] [--runs N] [--json FILE] [--pytorch-env same|default]
+//   (d) batched training (this project)
+//   (e) the same batched training in Debian's PyTorch 1.13 and (f) in pip's PyTorch 2.x where a wheel is on the
+//       machine (scripts/reference/batched.py on the same batches from the same initial weights: the notebook's
+//       model, or scripts/reference/attention_model.py's with attention; see scripts/pip-torch.mjs for the venv)
+// plus the machine's matmul rate and the share of it that (d) reaches, and the whole process: `seq2seq train` in a
+// fresh process against the PyTorch script in a fresh process, start-up, training, checkpoints and plot apart
+// (scripts/bench-process.mjs says what each side includes). A benchmark, not a test: run it on an otherwise idle
+// machine and read the medians.
+//   npm run bench -- [--corpora demo,real] [--corpus FILE] [--instances 2000] [--batch-size N] [--epochs 3]
+//     [--hidden N] [--embedding N] [--layers N] [--attention none|luong-general|...] [--threads N]
+//     [--device cpu|cuda] [--skip-notebook] [--skip-process] [--no-pip] [--runs N] [--json FILE]
+//     [--python /usr/bin/python3] [--pytorch-env same|default]
+// Without size flags: the demo corpus at the notebook's size (hidden 128, embedding 30, 4 layers, batch 256), and a
+// real vocabulary (--corpus, default the message-catalog corpus runs/catalogs-de.txt, made when missing) at the
+// notebook's size and at hidden 512, embedding 256, 2 layers, each without and with luong-general attention (batch
+// 64). Size flags run that one size on each corpus of --corpora. The notebook loops (a)-(c) run at the notebook's
+// size without attention only. Adam 0.01 at the notebook's size, 0.001 otherwise; clip 5, teacher forcing.
 // The PyTorch runs get the environment this package sets for itself before libtorch loads (OMP_WAIT_POLICY,
 // OPENBLAS_CORETYPE: see src/torch/process-tuning.ts), so both sides run the same BLAS kernels and thread policy;
-// `--pytorch-env default` runs them with PyTorch's own defaults instead, as a user of the notebook would.
+// `--pytorch-env default` runs them with PyTorch's own defaults instead, as a user of the notebook would. Every
+// side gets the same threads (intra-op, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS).
 //   npm run bench -- --distributed [--workers 2] ...: 1 vs N data-parallel workers (bench-distributed.mjs)
 //   npm run bench -- --decode [--sentences 2000] ...: greedy and beam decoding vs PyTorch (bench-decode.mjs)
 //   npm run bench -- --serve [--connections 1,16,64] ...: the translation server under load (bench-serve.mjs)
-// With --runs N the whole comparison runs N times and each column reports its median time.
+// With --runs N the whole comparison runs N times and each figure is the median.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fileCosts, nodeStartup, pythonStartup, runCli, runPythonScript } from './bench-process.mjs';
+import { pipTorchPython, torchBlas, torchVersion, withThreads } from './pip-torch.mjs';
 
 // `--decode`: decoding speed against PyTorch (scripts/bench-decode.mjs).
 if (process.argv.includes('--decode')) {
@@ -36,34 +50,59 @@ if (process.argv.includes('--distributed')) {
   process.exit(0);
 }
 
+const NOTEBOOK_SIZE = { hidden: 128, embedding: 30, layers: 4, attention: 'none' };
+const LARGE_SIZE = { hidden: 512, embedding: 256, layers: 2, attention: 'none' };
 const { values } = parseArgs({
   options: {
     corpus: { type: 'string' },
+    corpora: { type: 'string', default: 'demo,real' },
     instances: { type: 'string', default: '2000' },
-    'batch-size': { type: 'string', default: '256' },
+    'batch-size': { type: 'string' },
     epochs: { type: 'string', default: '3' },
+    hidden: { type: 'string' },
+    embedding: { type: 'string' },
+    layers: { type: 'string' },
+    attention: { type: 'string' },
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     'skip-notebook': { type: 'boolean', default: false },
+    'skip-process': { type: 'boolean', default: false },
+    'no-pip': { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
     json: { type: 'string' },
     python: { type: 'string', default: process.env.SEQ2SEQ_PYTHON ?? '/usr/bin/python3' },
     'pytorch-env': { type: 'string', default: 'same' },
   },
 });
+const fail = (message) => {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+};
+if (!['same', 'default'].includes(values['pytorch-env'])) {
+  fail(`--pytorch-env: expected same or default, got ${values['pytorch-env']}`);
+}
+const positive = (name, fallback) => {
+  const text = values[name] ?? fallback;
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name}: expected a positive integer, got ${text}`);
+  return n;
+};
+// Every side's thread settings, set here before libtorch loads in this process (what the children get too).
+const threads = positive(
+  'threads',
+  process.env.SEQ2SEQ_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? String(availableParallelism()),
+);
+Object.assign(process.env, withThreads({}, threads));
 const torch = await import('../dist/torch/index.js');
 const { packageEnvironment } = await import('../dist/torch/process-tuning.js');
-if (!['same', 'default'].includes(values['pytorch-env'])) {
-  console.error(`--pytorch-env: expected same or default, got ${values['pytorch-env']}`);
-  process.exit(2);
-}
+const { ATTENTION_KINDS } = await import('../dist/model/attention.js');
 const pytorchEnv = { ...process.env };
 if (values['pytorch-env'] === 'default') for (const name of Object.keys(packageEnvironment)) delete pytorchEnv[name];
 const { readCorpus } = await import('../dist/data/corpus.js');
-const { buildDataset, samplePairs } = await import('../dist/data/dataset.js');
+const { buildDataset, dropLongPairs, samplePairs } = await import('../dist/data/dataset.js');
 const { generateDemoCorpus } = await import('../dist/data/demo-grammar.js');
-const { Encoder } = await import('../dist/model/encoder.js');
-const { Decoder } = await import('../dist/model/decoder.js');
+const { buildModel, fullSizes } = await import('../dist/model/architecture.js');
 const { trainNotebook } = await import('../dist/train/notebook.js');
 const { trainFused } = await import('../dist/train/fused.js');
 const { trainBatched } = await import('../dist/train/batched.js');
@@ -71,21 +110,50 @@ const { planBatches } = await import('../dist/train/batches.js');
 const { exportRunStart, exportBatchPlan } = await import('../dist/io/run-export.js');
 const { NOTEBOOK_DEFAULTS } = await import('../dist/model/config.js');
 
-const HIDDEN = 128;
-const EMBEDDING = 30;
-const LAYERS = 4;
-const LR = 0.01;
 const device = values.device;
-const instances = Number(values.instances);
-const batchSize = Number(values['batch-size']);
-const epochs = Number(values.epochs);
-const threads = Number(values.threads ?? torch.getNumThreads());
-torch.setNumThreads(threads);
+const instances = positive('instances');
+const epochs = positive('epochs');
+const runs = positive('runs');
+if (values.attention !== undefined && !ATTENTION_KINDS.includes(values.attention)) {
+  fail(`--attention: one of ${ATTENTION_KINDS.join(', ')}, got ${values.attention}`);
+}
+const corpora = values.corpora.split(',');
+for (const c of corpora) if (!['demo', 'real'].includes(c)) fail(`--corpora: demo and/or real, got ${c}`);
+const SEED = 0; // the pairs, the initial weights and the batches: what `seq2seq train --seed 0` draws
+const MAX_LENGTH = 100; // `seq2seq train`'s default --max-length: longer pairs are dropped before sampling
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const sameSize = (a, b) => a.hidden === b.hidden && a.embedding === b.embedding && a.layers === b.layers;
 
-function python(args) {
-  const r = spawnSync(values.python, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: pytorchEnv });
-  if (r.status !== 0) throw new Error(`${values.python} ${args.join(' ')} failed:\n${r.stderr}`);
+/** The configurations to run: the flags' one size, else today's demo row and the real-vocabulary rows. */
+function configurations() {
+  const given = ['hidden', 'embedding', 'layers', 'attention'].some((name) => values[name] !== undefined);
+  const one = {
+    hidden: positive('hidden', '128'),
+    embedding: positive('embedding', '30'),
+    layers: positive('layers', '4'),
+    attention: values.attention ?? 'none',
+  };
+  const list = [];
+  if (corpora.includes('demo')) list.push({ corpus: 'demo', sizes: given ? one : NOTEBOOK_SIZE, batchSize: 256 });
+  if (corpora.includes('real')) {
+    const sizes = given ? [one] : [NOTEBOOK_SIZE, LARGE_SIZE].flatMap((s) => [s, { ...s, attention: 'luong-general' }]);
+    for (const s of sizes) list.push({ corpus: 'real', sizes: s, batchSize: 64 });
+  }
+  const batchSize = positive('batch-size');
+  return list.map((c) => ({
+    ...c,
+    batchSize: batchSize ?? c.batchSize,
+    // The notebook's rate at its size; Adam's usual 0.001 for larger models.
+    lr: sameSize(c.sizes, NOTEBOOK_SIZE) ? 0.01 : 0.001,
+    // The notebook loops train the notebook's model only, and are slow: at its size, without attention.
+    notebook: !values['skip-notebook'] && sameSize(c.sizes, NOTEBOOK_SIZE) && c.sizes.attention === 'none',
+  }));
+}
+
+function python(command, args) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28, env: withThreads(pytorchEnv, threads) });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
@@ -105,135 +173,332 @@ function matmulGflops() {
   return (2 * n ** 3) / median(times.slice(2)) / 1e9;
 }
 
-/** Forward + backward FLOPs of one sentence's teacher-forced training step (backward ~ 2x forward). */
-function trainingFlops(sourceLength, targetLength, vocab) {
-  const lstm = (steps) => steps * (2 * 4 * HIDDEN * (EMBEDDING + HIDDEN) + (LAYERS - 1) * 2 * 4 * HIDDEN * 2 * HIDDEN);
-  const forward = lstm(sourceLength) + lstm(targetLength) + targetLength * 2 * HIDDEN * vocab;
+/**
+ * Forward + backward FLOPs of one sentence's teacher-forced training step (backward ~ 2x forward): the LSTMs, the
+ * output layer, and with attention its products (Luong: scores, context and the attentional layer; general: W on
+ * the encoder's outputs; Bahdanau: its query and key layers; concat counted as general).
+ */
+function trainingFlops(sizes, sourceLength, targetLength, vocab) {
+  const { hidden: H, embedding: E, layers: L, attention, inputFeed } = fullSizes(sizes);
+  const lstm = (steps, input) => steps * (2 * 4 * H * (input + H) + (L - 1) * 2 * 4 * H * 2 * H);
+  const wide = attention === 'bahdanau' || inputFeed;
+  let forward = lstm(sourceLength, E) + lstm(targetLength, E + (wide ? H : 0));
+  forward += targetLength * 2 * (attention === 'bahdanau' ? 2 * H : H) * vocab;
+  if (attention !== 'none') {
+    forward += targetLength * sourceLength * 2 * H * 2; // scores and context
+    if (attention === 'bahdanau') forward += sourceLength * 2 * H * H + targetLength * 2 * H * H;
+    else {
+      forward += targetLength * 2 * 2 * H * H; // the attentional layer W_c [c; h]
+      if (attention !== 'luong-dot') forward += sourceLength * 2 * H * H;
+    }
+  }
   return 3 * forward;
 }
 
-async function bench(corpusName, pairs) {
-  const data = buildDataset(samplePairs(pairs, instances, 0));
+const demoPath = join(mkdtempSync(join(tmpdir(), 'bench-demo-')), 'deu-demo.txt');
+const corpusFiles = {};
+if (corpora.includes('demo')) {
+  writeFileSync(demoPath, generateDemoCorpus({ pairs: 5000, seed: 5 }));
+  corpusFiles.demo = { name: 'demo corpus', path: demoPath };
+}
+if (corpora.includes('real')) {
+  // Made from the machine's message catalogs when missing, as the quality tables on real text make it.
+  const path = values.corpus ?? (await import('./quality-real-text.mjs')).realCorpus();
+  corpusFiles.real = { name: values.corpus ? path : 'message-catalog corpus (runs/catalogs-de.txt)', path };
+}
+const corpusPairs = {};
+function pairsOf(corpus) {
+  if (!corpusPairs[corpus]) {
+    const { pairs, report } = readCorpus(corpusFiles[corpus].path);
+    corpusPairs[corpus] = dropLongPairs(pairs, MAX_LENGTH, { ...report });
+  }
+  return corpusPairs[corpus];
+}
+
+const pythons = [{ label: 'Debian', python: values.python }];
+const pip = values['no-pip'] ? undefined : pipTorchPython();
+if (pip) pythons.push({ label: 'pip', python: pip });
+for (const p of pythons) {
+  p.version = torchVersion(p.python);
+  p.blas = torchBlas(p.python);
+}
+const letters = ['e', 'f', 'g'];
+pythons.forEach((p, i) => (p.letter = letters[i]));
+
+/** One run of one configuration: every side's training-only and whole-process figures. */
+async function bench(config) {
+  const { sizes, batchSize, lr } = config;
+  const tag = `[${config.corpus}, hidden ${sizes.hidden}, ${sizes.attention}]`;
+  const data = buildDataset(samplePairs(pairsOf(config.corpus), instances, SEED));
   const n = data.sources.length;
-  const targetTokens = data.targets.reduce((s, t) => s + t.length - 1, 0); // words + <eos>
-  const flopsPerEpoch = data.sources.reduce(
-    (s, src, i) => s + trainingFlops(src.length, data.targets[i].length - 1, data.targetVocab.size),
-    0,
+  const targetTokens = sum(data.targets.map((t) => t.length - 1)); // words + <eos>
+  const flopsPerEpoch = sum(
+    data.sources.map((src, i) => trainingFlops(sizes, src.length, data.targets[i].length - 1, data.targetVocab.size)),
   );
   const model = () => {
-    torch.manualSeed(0);
-    return [
-      new Encoder(data.sourceVocab.size, HIDDEN, EMBEDDING, LAYERS).to(device),
-      new Decoder(data.targetVocab.size, HIDDEN, EMBEDDING, LAYERS).to(device),
-    ];
+    torch.manualSeed(SEED);
+    const { encoder, decoder } = buildModel(data.sourceVocab.size, data.targetVocab.size, sizes);
+    return [encoder.to(device), decoder.to(device)];
   };
   const run = mkdtempSync(join(tmpdir(), 'bench-'));
   const [encoder0, decoder0] = model();
-  exportRunStart(run, data, encoder0, decoder0, { ...NOTEBOOK_DEFAULTS, epochs: 1, hidden: HIDDEN, lr: LR });
+  exportRunStart(run, data, encoder0, decoder0, { ...NOTEBOOK_DEFAULTS, ...sizes, epochs: 1, lr });
   const rows = [];
-  const row = (name, seconds, note) => rows.push({ name, seconds, note });
+  const row = (key, name, seconds, note) => rows.push({ key, name, seconds, note });
+  const debian = pythons[0];
 
-  if (!values['skip-notebook']) {
-    console.error(`[${corpusName}] (a) notebook loop in PyTorch, 1 epoch of ${n} sentences ...`);
-    const a = python([
-      'scripts/reference/notebook.py',
-      run,
-      '--device',
-      device,
-      '--translate',
-      '0',
-      '--threads',
-      String(threads),
-    ]);
-    row('(a) notebook loop, PyTorch', a.train_seconds, '1 epoch');
-    console.error(`[${corpusName}] (b) TypeScript mirror ...`);
+  if (config.notebook) {
+    console.error(`${tag} (a) notebook loop in PyTorch, 1 epoch of ${n} sentences ...`);
+    const args = ['scripts/reference/notebook.py', run, '--device', device, '--translate', '0'];
+    const a = python(debian.python, [...args, '--threads', String(threads)]);
+    row('a', `(a) notebook loop, PyTorch ${debian.version}`, a.train_seconds, '1 epoch');
+    console.error(`${tag} (b) TypeScript mirror ...`);
     let t0 = performance.now();
-    await trainNotebook(...model(), data, { epochs: 1, lr: LR, device });
-    row('(b) notebook mirror, TypeScript', (performance.now() - t0) / 1000, '1 epoch');
-    console.error(`[${corpusName}] (c) fused step ...`);
+    await trainNotebook(...model(), data, { epochs: 1, lr, device });
+    row('b', '(b) notebook mirror, TypeScript', (performance.now() - t0) / 1000, '1 epoch');
+    console.error(`${tag} (c) fused step ...`);
     t0 = performance.now();
-    await trainFused(...model(), data, { epochs: 1, lr: LR, device });
-    row('(c) fused step', (performance.now() - t0) / 1000, '1 epoch');
+    await trainFused(...model(), data, { epochs: 1, lr, device });
+    row('c', '(c) fused step', (performance.now() - t0) / 1000, '1 epoch');
   }
 
-  const options = { epochs, lr: LR, device, seed: 1, batchSize, teacherForcing: 1, clip: 5, validFraction: 0 };
-  console.error(`[${corpusName}] (d) batched, ${epochs} epochs at batch ${batchSize} ...`);
-  const d = await trainBatched(...model(), data, options);
-  row(`(d) batched (batch ${batchSize})`, median(d.epochs.map((e) => e.seconds)), `median of ${epochs} epochs`);
+  const options = { epochs, lr, device, seed: SEED, batchSize, teacherForcing: 1, clip: 5, validFraction: 0 };
+  console.error(`${tag} (d) batched, ${epochs} epochs at batch ${batchSize} ...`);
+  const [encoder, decoder] = model();
+  const optimizers = {
+    encoder: new torch.optim.Adam(encoder.parameters(), { lr }),
+    decoder: new torch.optim.Adam(decoder.parameters(), { lr }),
+  };
+  const d = await trainBatched(encoder, decoder, data, { ...options, optimizers });
+  const note = epochs === 1 ? '1 epoch' : `median of ${epochs} epochs`;
+  row('d', `(d) batched, this package (batch ${batchSize})`, median(d.epochs.map((e) => e.seconds)), note);
   const indices = data.sources.map((_, i) => i);
   const plan = Array.from({ length: epochs }, (_, e) =>
     planBatches(data.sources, data.targets, indices, e + 1, options),
   );
   exportBatchPlan(run, { options: { teacherForcing: 1, clip: 5, normalize: 'tokens', scoreSos: false }, epochs: plan });
-  console.error(`[${corpusName}] (e) batched in PyTorch, same batches ...`);
-  const e = python(['scripts/reference/batched.py', run, '--device', device, '--threads', String(threads)]);
-  row(
-    `(e) batched in PyTorch (batch ${batchSize})`,
-    median(e.epochs.map((x) => x.seconds)),
-    `median of ${epochs} epochs`,
-  );
-  return { corpusName, n, targetTokens, flopsPerEpoch, vocab: [data.sourceVocab.size, data.targetVocab.size], rows };
+
+  const processes = [];
+  const processEnv = withThreads(process.env, threads);
+  if (!values['skip-process']) {
+    console.error(`${tag} whole process: seq2seq train ...`);
+    const cli = runCli(
+      { corpus: corpusFiles[config.corpus].path, instances, sizes, epochs, batchSize, lr, threads, device },
+      processEnv,
+    );
+    const files = await fileCosts({
+      model: {
+        sizes: fullSizes(sizes),
+        sourceVocab: data.sourceVocab,
+        targetVocab: data.targetVocab,
+        encoder,
+        decoder,
+      },
+      optimizers,
+      options: { ...sizes, epochs, lr, batchSize },
+      epochs,
+      losses: d.epochs.map((e) => e.trainLoss),
+      updatesPerEpoch: plan[0].length,
+      lr,
+    });
+    const startup = nodeStartup(processEnv);
+    processes.push({
+      key: 'ours',
+      name: 'seq2seq train (CLI)',
+      wall: cli.wall,
+      startup,
+      training: sum(cli.epochSeconds),
+      checkpoints: files.checkpoints,
+      plots: files.plots,
+      // The CLI trains (d)'s pairs, weights and batches: its first epoch's loss is (d)'s, up to rounding.
+      sameAsD: Math.abs(cli.losses[0] - d.epochs[0].trainLoss) <= 1e-4 * Math.abs(d.epochs[0].trainLoss),
+      firstLoss: cli.losses[0],
+    });
+  }
+  for (const p of pythons) {
+    console.error(`${tag} (${p.letter}) batched in PyTorch ${p.version}, same batches, whole process ...`);
+    const r = runPythonScript(p.python, run, { threads, device }, withThreads(pytorchEnv, threads));
+    row(p.letter, `(${p.letter}) batched, PyTorch ${p.version} (batch ${batchSize})`, median(r.epochSeconds), note);
+    if (!values['skip-process']) {
+      processes.push({
+        key: p.letter,
+        name: `PyTorch ${p.version} script`,
+        wall: r.wall,
+        startup: pythonStartup(p.python, withThreads(pytorchEnv, threads)),
+        training: sum(r.epochSeconds),
+        checkpoints: r.saveSeconds,
+        plots: undefined,
+        firstLoss: r.losses[0],
+      });
+    }
+  }
+  rmSync(run, { recursive: true, force: true });
+  return {
+    ...config,
+    corpusName: corpusFiles[config.corpus].name,
+    n,
+    targetTokens,
+    flopsPerEpoch,
+    vocab: [data.sourceVocab.size, data.targetVocab.size],
+    dFirstLoss: d.epochs[0].trainLoss,
+    rows,
+    processes,
+  };
 }
 
-const corpora = [];
-const demoPath = join(mkdtempSync(join(tmpdir(), 'bench-demo-')), 'deu-demo.txt');
-writeFileSync(demoPath, generateDemoCorpus({ pairs: 5000, seed: 5 }));
-corpora.push(['demo corpus', readCorpus(demoPath).pairs]);
-if (values.corpus) corpora.push([values.corpus, readCorpus(values.corpus).pairs]);
+/** Each figure's median over the runs (the machines this runs on are shared and noisy). */
+function merge(results) {
+  const merged = results[0];
+  const mid = (pick) => median(results.map(pick));
+  merged.rows = merged.rows.map((r, k) => ({ ...r, seconds: mid((x) => x.rows[k].seconds) }));
+  merged.processes = merged.processes.map((p, k) => {
+    const m = { ...p };
+    for (const field of ['wall', 'startup', 'training', 'checkpoints', 'plots']) {
+      if (p[field] !== undefined) m[field] = mid((x) => x.processes[k][field]);
+    }
+    return m;
+  });
+  merged.runs = results.length;
+  return merged;
+}
 
 const gflops = matmulGflops();
 const results = [];
-for (const [name, pairs] of corpora) {
-  const runs = [];
-  for (let i = 0; i < Number(values.runs); i++) runs.push(await bench(name, pairs));
-  // Each column's median over the runs (the machines this runs on are shared and noisy).
-  const merged = runs[0];
-  merged.rows = merged.rows.map((row, k) => ({ ...row, seconds: median(runs.map((r) => r.rows[k].seconds)) }));
-  merged.runs = runs.length;
-  results.push(merged);
+for (const config of configurations()) {
+  const repeats = [];
+  for (let i = 0; i < runs; i++) repeats.push(await bench(config));
+  results.push(merge(repeats));
+}
+
+const fmt = (x, digits = 1) =>
+  x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+function table(header, cells) {
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((t) => t[i].length)));
+  const line = (cs) => `| ${cs.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const t of cells) console.log(line(t));
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
+/** The CPU features that decide the kernels (AVX2, AVX-512, its BF16, AMX tiles), as /proc/cpuinfo lists them. */
+function cpuFeatures() {
+  try {
+    const flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/));
+    const shown = ['avx2', 'fma', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_int8'].filter((f) => flags.has(f));
+    return shown.length > 0 ? shown.join(' ') : 'none of avx2, avx512f, amx';
+  } catch {
+    return 'unknown';
+  }
+}
 const info = torch.buildInfo();
 console.log(
-  `\nmachine: ${cpu} x ${cpus().length} cores, ${threads} intra-op threads; libtorch ${info.torchVersion}; device ${device}; ` +
-    `matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s; ${info.openblas || 'BLAS: not OpenBLAS'}`,
+  `\nmachine: ${cpu} x ${cpus().length} cores (${cpuFeatures()}); ${threads} threads on every side (intra-op, OMP_NUM_THREADS, ` +
+    `OPENBLAS_NUM_THREADS); device ${device}; matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s`,
+);
+console.log(
+  `this package: libtorch ${info.torchVersion}, ${info.openblas || 'BLAS: not OpenBLAS'}; PyTorch: ` +
+    pythons.map((p) => `${p.version}, BLAS_INFO=${p.blas} (${p.python})`).join(', '),
 );
 const shown = (env) =>
-  ['OMP_WAIT_POLICY', 'OPENBLAS_CORETYPE', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS']
-    .map((name) => `${name}=${env[name] ?? '(unset)'}`)
-    .join(' ');
+  ['OMP_WAIT_POLICY', 'OPENBLAS_CORETYPE'].map((name) => `${name}=${env[name] ?? '(unset)'}`).join(' ');
 console.log(
   `this package: ${shown(process.env)}; PyTorch runs (--pytorch-env ${values['pytorch-env']}): ${shown(pytorchEnv)}`,
 );
+console.log(
+  `(a)-(c), the notebook's per-sentence loops, run at the notebook's size without attention only (they are slow); ` +
+    `(a) on Debian's PyTorch.`,
+);
+const describe = (s) =>
+  `hidden ${s.hidden}, embedding ${s.embedding}, ${s.layers} layer${s.layers === 1 ? '' : 's'}, ` +
+  (s.attention === 'none' ? 'no attention' : `${s.attention} attention`);
+const summary = [];
 for (const r of results) {
   console.log(
-    `\n${r.corpusName}: ${r.n} sampled pairs, vocabularies ${r.vocab[0]} / ${r.vocab[1]}, ${r.targetTokens} target tokens per epoch; ` +
-      `hidden ${HIDDEN}, embedding ${EMBEDDING}, ${LAYERS} layers; median of ${r.runs} run(s)`,
+    `\n${r.corpusName}: ${r.n} sampled pairs, vocabularies ${r.vocab[0]} / ${r.vocab[1]}, ${r.targetTokens} target ` +
+      `tokens per epoch; ${describe(r.sizes)}; batch ${r.batchSize}, Adam ${r.lr}, clip 5, teacher forcing; ` +
+      `median of ${r.runs} run(s)`,
   );
-  const base = r.rows.find((x) => x.name.startsWith('(a)'));
-  const header = ['', 'sentences/s', 'target tokens/s', 'vs (a)', 'vs (e)', ''];
-  const e = r.rows.find((x) => x.name.startsWith('(e)'));
-  const table = r.rows.map((x) => [
-    x.name,
-    (r.n / x.seconds).toFixed(1),
-    (r.targetTokens / x.seconds).toFixed(0),
-    base ? `${(base.seconds / x.seconds).toFixed(2)}x` : '-',
-    e ? `${(e.seconds / x.seconds).toFixed(2)}x` : '-',
-    x.note,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-  const line = (cells) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const t of table) console.log(line(t));
-  const d = r.rows.find((x) => x.name.startsWith('(d)'));
+  if (r.corpus === 'real' && r.vocab[1] < 2000) {
+    console.log(`note: only ${r.vocab[1]} target words (a real vocabulary needs 2,000 or more): raise --instances`);
+  }
+  const refs = r.rows.filter((x) => ['a', ...pythons.map((p) => p.letter)].includes(x.key));
+  console.log('training only:');
+  table(
+    ['', 'epoch s', 'sentences/s', 'target tokens/s', ...refs.map((x) => `vs (${x.key})`), ''],
+    r.rows.map((x) => [
+      x.name,
+      fmt(x.seconds, 2),
+      fmt(r.n / x.seconds),
+      fmt(r.targetTokens / x.seconds, 0),
+      ...refs.map((ref) => `${(ref.seconds / x.seconds).toFixed(2)}x`),
+      x.note,
+    ]),
+  );
+  const d = r.rows.find((x) => x.key === 'd');
   const achieved = r.flopsPerEpoch / d.seconds / 1e9;
+  r.achievedGflops = achieved;
   console.log(
     `(d) reaches ${achieved.toFixed(1)} GFLOP/s of model arithmetic (forward + backward, teacher-forced), ` +
       `${((100 * achieved) / gflops).toFixed(1)}% of the matmul rate`,
   );
-  r.achievedGflops = achieved;
+  if (r.processes.length > 0) {
+    console.log(
+      `whole process, ${epochs} epoch${epochs === 1 ? '' : 's'} in a fresh process (seconds; sentences/s = ${epochs} x ${r.n} / wall; ` +
+        'the rest: reading data, vocabularies, model and set-up):',
+    );
+    const others = r.processes.filter((p) => p.key !== 'ours');
+    table(
+      [
+        '',
+        'wall s',
+        'sentences/s',
+        'start-up',
+        'training',
+        'checkpoints',
+        'plot',
+        'rest',
+        ...others.map((p) => `vs ${p.name.replace(' script', '')}`),
+      ],
+      r.processes.map((p) => [
+        p.name,
+        fmt(p.wall, 2),
+        fmt((epochs * r.n) / p.wall),
+        fmt(p.startup, 2),
+        fmt(p.training, 2),
+        fmt(p.checkpoints, 2),
+        fmt(p.plots, 2),
+        fmt(p.wall - p.startup - p.training - p.checkpoints - (p.plots ?? 0), 2),
+        ...others.map((o) => `${(o.wall / p.wall).toFixed(2)}x`),
+      ]),
+    );
+    const ours = r.processes.find((p) => p.key === 'ours');
+    if (ours && !ours.sameAsD) {
+      console.log(
+        `warning: the CLI's first-epoch loss ${ours.firstLoss} differs from (d)'s ${r.dFirstLoss}: not the same training`,
+      );
+    }
+  }
+  for (const p of pythons) {
+    const e = r.rows.find((x) => x.key === p.letter);
+    const whole = r.processes.find((x) => x.key === p.letter);
+    const ours = r.processes.find((x) => x.key === 'ours');
+    summary.push(
+      `${r.corpus}, ${describe(r.sizes)}: ours vs PyTorch ${p.version}: training ${(e.seconds / d.seconds).toFixed(2)}x` +
+        (whole && ours ? `, whole process ${(whole.wall / ours.wall).toFixed(2)}x` : ''),
+    );
+  }
 }
-if (values.json) writeFileSync(values.json, JSON.stringify({ cpu, threads, device, gflops, results }, null, 2));
+console.log(`\nsummary (speed of ours over each PyTorch; above 1x: ours is faster):\n${summary.join('\n')}`);
+console.log(
+  "\nThe PyTorch script's whole process: python start, import torch, reading the pairs already as word indices " +
+    '(data.json), models, initial weights, training, torch.save of both models and optimizers after each epoch; no ' +
+    "plot. seq2seq train's: node start, addon and libtorch, reading and sampling the corpus text, vocabularies, " +
+    'model, training, after each epoch the checkpoint, loss.json, metrics.jsonl and loss.png.',
+);
+if (values.json) {
+  const machine = { cpu, cores: cpus().length, features: cpuFeatures(), threads, device, gflops };
+  const pytorch = pythons.map(({ python: path, version, blas }) => ({ path, version, blas }));
+  machine.libtorch = info.torchVersion;
+  writeFileSync(values.json, JSON.stringify({ machine, pytorch, epochs, instances, results }, null, 2));
+}

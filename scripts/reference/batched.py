@@ -14,13 +14,23 @@ F.dropout's own arithmetic (a bernoulli_(1 - p) mask divided by 1 - p) drawn fro
 each epoch's seed from plan.json, the LSTM layers run one at a time over padded outputs: the masks seq2seq-node
 draws, in the same order.
 
-usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] > result.json
-result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s}], ...}; final weights in RUNDIR/final.pt, the
-last batch's gradients in RUNDIR/grads.pt
+Models with attention or a bidirectional encoder (their kind read from init.pt's keys, as src/io/interop.ts reads
+it) are scripts/reference/attention_model.py's Encoder and AttentionDecoder, trained plainly: teacher forcing
+(its `teacher_forced` step loop, as a PyTorch user writes Luong input feeding), NLLLoss, clip_grad_norm_, Adam or
+SGD; no dropout, label smoothing or accumulation there.
+
+--checkpoints DIR: after each epoch, torch.save of both models' and both optimizers' state dicts into DIR/last.pt
+(written to a temporary file, then renamed), timed apart from the epoch (`save_seconds`), and no final.pt or
+grads.pt: what a training script does end to end (the benchmark times the whole process).
+
+usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] [--checkpoints DIR] > result.json
+result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s, "save_seconds": s}], "model": kind}; final
+weights in RUNDIR/final.pt, the last batch's gradients in RUNDIR/grads.pt
 """
 import argparse
 import json
 import os
+import sys
 import time
 
 import torch
@@ -32,6 +42,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("rundir")
 parser.add_argument("--device", default="cpu")
 parser.add_argument("--threads", type=int, default=0)
+parser.add_argument("--checkpoints")
 args = parser.parse_args()
 if args.threads > 0:
     torch.set_num_threads(args.threads)
@@ -68,10 +79,37 @@ class Decoder(nn.Module):
         self.softmax = nn.LogSoftmax(dim=1)
 
 
+def attention_kind(state):
+    """The decoder's attention, from which layers its state dict has (attention_model.py's keys)."""
+    if "decoder.attention.query.weight" in state:
+        return "bahdanau"
+    if "decoder.combine.weight" not in state:
+        return "none"
+    if "decoder.attention.v.weight" in state:
+        return "luong-concat"
+    return "luong-general" if "decoder.attention.W.weight" in state else "luong-dot"
+
+
 init = torch.load(os.path.join(args.rundir, "init.pt"))
 DTYPE = next(iter(init.values())).dtype  # float32, or float64 for exact comparisons
-encoder = Encoder(len(data["src_vocab"]), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
-decoder = Decoder(len(deu_words), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
+KIND = attention_kind(init)
+BIDIRECTIONAL = "encoder.lstm.weight_ih_l0_reverse" in init
+ATTENTION = KIND != "none" or BIDIRECTIONAL
+if ATTENTION:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import attention_model  # noqa: E402
+
+    # Input feeding shows in the decoder LSTM's input width (embedding + hidden).
+    input_feed = init["decoder.lstm.weight_ih_l0"].shape[1] == config["embedding"] + config["hidden"]
+    encoder = attention_model.Encoder(
+        len(data["src_vocab"]), config["hidden"], config["embedding"], config["layers"], BIDIRECTIONAL
+    ).to(DEVICE, DTYPE)
+    decoder = attention_model.AttentionDecoder(
+        len(deu_words), config["hidden"], config["embedding"], config["layers"], KIND, input_feed
+    ).to(DEVICE, DTYPE)
+else:
+    encoder = Encoder(len(data["src_vocab"]), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
+    decoder = Decoder(len(deu_words), config["hidden"], config["embedding"], config["layers"]).to(DEVICE, DTYPE)
 encoder.load_state_dict({k[len("encoder."):]: v for k, v in init.items() if k.startswith("encoder.")})
 decoder.load_state_dict({k[len("decoder."):]: v for k, v in init.items() if k.startswith("decoder.")})
 P = opts.get("dropout", 0.0)
@@ -146,6 +184,28 @@ encoder_opt = make_optimizer(encoder.parameters())
 decoder_opt = make_optimizer(decoder.parameters())
 ratio = opts["teacherForcing"]
 ACCUMULATE = opts.get("accumulate", 1)
+if ATTENTION and (ratio < 1 or P > 0 or SMOOTHING > 0 or ACCUMULATE > 1 or opts.get("tieEmbeddings", False)):
+    sys.exit("batched.py: attention models are trained teacher-forced without regularisation or accumulation here")
+
+
+def train_batch_attention(indices):
+    """One teacher-forced batch of an attention model: forward over every step, backward, clip, step."""
+    B = len(indices)
+    src = [torch.tensor(sources[i]) for i in indices]
+    lengths = torch.tensor([len(s) for s in src])
+    src = pad_sequence(src).to(DEVICE)  # [S, B]
+    scored = [targets[i] if opts["scoreSos"] else targets[i][1:] for i in indices]
+    tgt = pad_sequence([torch.tensor(t) for t in scored], padding_value=IGNORE).to(DEVICE)  # [T, B]
+    inp = torch.cat([torch.full((1, B), SOS, device=DEVICE), tgt[:-1].clamp(min=0)])
+    encoder_opt.zero_grad()
+    decoder_opt.zero_grad()
+    log_probs, _ = attention_model.teacher_forced(encoder, decoder, src, lengths, inp)  # [T, B, V]
+    loss_sum = F.nll_loss(log_probs.view(-1, log_probs.size(2)), tgt.view(-1), ignore_index=IGNORE, reduction="sum")
+    tokens = (tgt != IGNORE).sum().to(DTYPE)
+    loss = loss_sum / tokens.clamp(min=1) if opts["normalize"] == "tokens" else loss_sum / B
+    loss.backward()
+    step()
+    return loss_sum.detach(), tokens
 
 
 def train_batch(indices, teacher, group=None):
@@ -230,6 +290,9 @@ def train_epoch(batches, rates):
                 for g in optimizer.param_groups:
                     g["lr"] = rates[u]
         group = batches[first : first + ACCUMULATE]
+        if ATTENTION:
+            results.append(train_batch_attention(group[0]["indices"]))
+            continue
         if ACCUMULATE == 1:
             results.append(train_batch(group[0]["indices"], group[0].get("teacher")))
             continue
@@ -250,8 +313,27 @@ for e, batches in enumerate(plan["epochs"]):
     results = train_epoch(batches, plan["lrs"][e] if "lrs" in plan else None)
     losses = [l.item() for l, _ in results]
     tokens = [t.item() for _, t in results]
-    epochs.append({"losses": losses, "tokens": tokens, "seconds": time.perf_counter() - started})
+    seconds = time.perf_counter() - started
+    save_seconds = 0.0
+    if args.checkpoints:
+        started = time.perf_counter()
+        os.makedirs(args.checkpoints, exist_ok=True)
+        checkpoint = {
+            "encoder": encoder.state_dict(),
+            "decoder": decoder.state_dict(),
+            "encoder_optimizer": encoder_opt.state_dict(),
+            "decoder_optimizer": decoder_opt.state_dict(),
+            "epoch": e + 1,
+        }
+        path = os.path.join(args.checkpoints, "last.pt")
+        torch.save(checkpoint, path + ".tmp")
+        os.replace(path + ".tmp", path)
+        save_seconds = time.perf_counter() - started
+    epochs.append({"losses": losses, "tokens": tokens, "seconds": seconds, "save_seconds": save_seconds})
 
+if args.checkpoints:
+    json.dump({"epochs": epochs, "model": KIND}, sys.stdout)
+    sys.exit(0)
 state = {"encoder." + k: v for k, v in encoder.state_dict().items()}
 state.update({"decoder." + k: v for k, v in decoder.state_dict().items()})
 torch.save(state, os.path.join(args.rundir, "final.pt"))
@@ -259,4 +341,4 @@ torch.save(state, os.path.join(args.rundir, "final.pt"))
 grads = {"encoder." + k: p.grad for k, p in encoder.named_parameters()}
 grads.update({"decoder." + k: p.grad for k, p in decoder.named_parameters()})
 torch.save(grads, os.path.join(args.rundir, "grads.pt"))
-json.dump({"epochs": epochs}, os.sys.stdout)
+json.dump({"epochs": epochs, "model": KIND}, sys.stdout)

@@ -1,0 +1,67 @@
+/**
+ * scripts/bench.mjs (`npm run bench`) end to end at tiny sizes: that it runs every side and writes its figures, not
+ * how fast anything is (speed is read from the benchmark itself, on an idle machine). It runs on dist/ and Debian's
+ * PyTorch; pip's PyTorch is left out (--no-pip) so that no venv is made here.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
+
+const SCRIPT = new URL('../../scripts/bench.mjs', import.meta.url).pathname;
+
+interface Result {
+  corpus: string;
+  sizes: { hidden: number; attention: string };
+  rows: { key: string; seconds: number }[];
+  processes: { key: string; wall: number; startup: number; training: number; checkpoints: number }[];
+}
+
+function bench(...args: string[]): { stdout: string; results: Result[] } {
+  const json = join(mkdtempSync(join(tmpdir(), 'bench-test-')), 'bench.json');
+  const r = spawnSync(process.execPath, [SCRIPT, '--no-pip', '--threads', '1', '--json', json, ...args], {
+    encoding: 'utf8',
+    cwd: new URL('../..', import.meta.url).pathname,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return { stdout: r.stdout, results: (JSON.parse(readFileSync(json, 'utf8')) as { results: Result[] }).results };
+}
+
+describe('npm run bench', () => {
+  it("at the notebook's size: the notebook loops, batched training on both sides and the whole processes", () => {
+    const { stdout, results } = bench('--corpora', 'demo', '--instances', '20', '--epochs', '1');
+    expect(results).toHaveLength(1);
+    expect(results[0]!.rows.map((r) => r.key)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(results[0]!.processes.map((p) => p.key)).toEqual(['ours', 'e']);
+    for (const p of results[0]!.processes) {
+      expect(p.wall).toBeGreaterThan(p.training);
+      expect(p.startup).toBeGreaterThan(0);
+    }
+    expect(stdout).toContain('| seq2seq train (CLI)');
+    expect(stdout).toMatch(/ours vs PyTorch [\d.]+\S*: training [\d.]+x, whole process [\d.]+x/);
+    // The CLI trained (d)'s pairs, weights and batches.
+    expect(stdout).not.toContain('not the same training');
+  }, 300_000);
+
+  it('takes model sizes and attention for a --corpus file; the notebook loops stay at their size', () => {
+    const corpus = join(mkdtempSync(join(tmpdir(), 'bench-corpus-')), 'pairs.txt');
+    writeFileSync(corpus, generateDemoCorpus({ pairs: 300, seed: 2 }));
+    const sizes = ['--hidden', '8', '--embedding', '4', '--layers', '1', '--attention', 'luong-general'];
+    const { stdout, results } = bench(
+      ...['--corpora', 'real', '--corpus', corpus, '--instances', '30', '--epochs', '2', '--skip-process'],
+      ...sizes,
+    );
+    expect(results.map((r) => [r.corpus, r.sizes.hidden, r.sizes.attention])).toEqual([['real', 8, 'luong-general']]);
+    expect(results[0]!.rows.map((r) => r.key)).toEqual(['d', 'e']);
+    expect(results[0]!.processes).toEqual([]);
+    expect(stdout).toContain('hidden 8, embedding 4, 1 layer, luong-general attention');
+  }, 300_000);
+
+  it('refuses a bad flag value with one line', () => {
+    const r = spawnSync(process.execPath, [SCRIPT, '--attention', 'sideways'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^bench: --attention: one of .*, got sideways$/);
+  });
+});
