@@ -29,11 +29,50 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// A function of a library loaded with libtorch, or null: libtorch loads its BLAS as a local dependency, out of
+// dlsym(RTLD_DEFAULT)'s reach, so each loaded library is asked. The library stays loaded (libtorch needs it), so the
+// pointer stays valid after dlclose.
+void* LoadedFunction(const char* name) {
+  struct Search {
+    const char* name;
+    void* found;
+  } search{name, nullptr};
+  dl_iterate_phdr(
+      [](dl_phdr_info* lib, size_t, void* data) -> int {
+        auto* s = static_cast<Search*>(data);
+        if (!lib->dlpi_name || !*lib->dlpi_name) return 0;
+        void* handle = dlopen(lib->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+        if (!handle) return 0;
+        s->found = dlsym(handle, s->name);
+        dlclose(handle);
+        return s->found ? 1 : 0;
+      },
+      &search);
+  return search.found;
+}
+
+// OpenBLAS (the BLAS of Debian's libtorch, pthreads build) keeps a thread pool of its own, sized to the machine and
+// deaf to OpenMP's settings, and libtorch does not know it is OpenBLAS: without this, `setNumThreads(1)` still runs
+// every matrix product on every core, the idle half spinning.
+void SetBlasThreads(int n) {
+  using SetThreads = void (*)(int);
+  static const auto set = reinterpret_cast<SetThreads>(LoadedFunction("openblas_set_num_threads"));
+  if (set) set(n);
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const int64_t n = ToInt(info[0], "threads");
   if (n < 1) ThrowRange(info.Env(), "Expected a positive integer for threads but received " + std::to_string(n));
   at::set_num_threads(static_cast<int>(n));
+  SetBlasThreads(static_cast<int>(n));
   return info.Env().Undefined();
+}
+
+// OpenBLAS's thread count, or null when the BLAS is another.
+Napi::Value GetBlasThreads(const Napi::CallbackInfo& info) {
+  using GetThreads = int (*)();
+  static const auto get = reinterpret_cast<GetThreads>(LoadedFunction("openblas_get_num_threads"));
+  return get ? Napi::Number::New(info.Env(), get()) : info.Env().Null();
 }
 
 // setDefaultDtype('float32' | 'float64'), like torch.set_default_dtype: new parameters and float factories use it.
@@ -75,24 +114,12 @@ Napi::Value LiveTensors(const Napi::CallbackInfo& info) {
 }
 
 // The OpenBLAS loaded with libtorch and the kernels it picked for this CPU ("OpenBLAS 0.3.21 ... Cooperlake"), or
-// "" when the BLAS is another (MKL, reference). Its functions are looked up in each loaded library: libtorch
-// loads it as a local dependency, out of dlsym(RTLD_DEFAULT)'s reach.
+// "" when the BLAS is another (MKL, reference).
 std::string OpenBlasInfo() {
-  std::string found;
-  dl_iterate_phdr(
-      [](dl_phdr_info* lib, size_t, void* out) -> int {
-        if (!lib->dlpi_name || !*lib->dlpi_name) return 0;
-        void* handle = dlopen(lib->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-        if (!handle) return 0;
-        using Text = char* (*)();
-        const auto config = reinterpret_cast<Text>(dlsym(handle, "openblas_get_config"));
-        const auto core = reinterpret_cast<Text>(dlsym(handle, "openblas_get_corename"));
-        if (config && core) *static_cast<std::string*>(out) = std::string(config()) + "; kernels: " + core();
-        dlclose(handle);
-        return config && core ? 1 : 0;
-      },
-      &found);
-  return found;
+  using Text = char* (*)();
+  const auto config = reinterpret_cast<Text>(LoadedFunction("openblas_get_config"));
+  const auto core = reinterpret_cast<Text>(LoadedFunction("openblas_get_corename"));
+  return config && core ? std::string(config()) + "; kernels: " + core() : std::string();
 }
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
@@ -127,6 +154,7 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
   fn("manualSeed", &Guarded<&ManualSeed>);
   fn("setNumThreads", &Guarded<&SetNumThreads>);
   fn("getNumThreads", &Guarded<&GetNumThreads>);
+  fn("getBlasThreads", &Guarded<&GetBlasThreads>);
   fn("setDefaultDtype", &Guarded<&SetDefaultDtype>);
   fn("getDefaultDtype", &Guarded<&GetDefaultDtype>);
   fn("setGradEnabled", &Guarded<&SetGradEnabled>);

@@ -362,6 +362,8 @@ export interface Addon {
   manualSeed(seed: number): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
+  /** OpenBLAS's thread count, or null when libtorch's BLAS is another. */
+  getBlasThreads(): number | null;
   setDefaultDtype(dtype: 'float32' | 'float64'): void;
   getDefaultDtype(): 'float32' | 'float64';
   setGradEnabled(enabled: boolean): void;
@@ -446,6 +448,7 @@ export const ADDON_EXPORTS = [
   'manualSeed',
   'setNumThreads',
   'getNumThreads',
+  'getBlasThreads',
   'setDefaultDtype',
   'getDefaultDtype',
   'setGradEnabled',

@@ -10,6 +10,7 @@ export {
   manualSeed,
   setNumThreads,
   getNumThreads,
+  getBlasThreads,
   setDefaultDtype,
   getDefaultDtype,
   memory,

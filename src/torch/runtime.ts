@@ -9,8 +9,9 @@ export function manualSeed(seed: number): void {
 }
 
 /**
- * Sets libtorch's intra-op thread count. It starts at SEQ2SEQ_NUM_THREADS, else OMP_NUM_THREADS, else the
- * machine's core count.
+ * Sets libtorch's intra-op thread count, and OpenBLAS's when it is libtorch's BLAS (its thread pool is its own:
+ * without this a product would still use every core). It starts at SEQ2SEQ_NUM_THREADS, else OMP_NUM_THREADS,
+ * else the machine's core count.
  */
 export function setNumThreads(threads: number): void {
   native.setNumThreads(checkInteger('threads', threads, 1, 1024));
@@ -29,8 +30,14 @@ export function getDefaultDtype(): 'float32' | 'float64' {
   return native.getDefaultDtype();
 }
 
+/** libtorch's intra-op thread count. */
 export function getNumThreads(): number {
   return native.getNumThreads();
+}
+
+/** OpenBLAS's thread count (which {@link setNumThreads} sets too), or null when libtorch's BLAS is another. */
+export function getBlasThreads(): number | null {
+  return native.getBlasThreads();
 }
 
 /** Live native tensors: handles created and not yet disposed or collected. Tests assert it returns to zero. */

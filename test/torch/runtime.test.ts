@@ -14,6 +14,20 @@ describe('runtime', () => {
     );
   });
 
+  it("sets OpenBLAS's own thread pool with libtorch's threads, so that one thread means one core", () => {
+    const threads = torch.getNumThreads();
+    try {
+      torch.setNumThreads(1);
+      // null where libtorch's BLAS is not OpenBLAS (pip's wheels bring MKL or OpenBLAS of their own).
+      if (torch.buildInfo().openblas) expect(torch.getBlasThreads()).toBe(1);
+      else expect(torch.getBlasThreads()).toBeNull();
+      torch.setNumThreads(2);
+      if (torch.buildInfo().openblas) expect(torch.getBlasThreads()).toBe(2);
+    } finally {
+      torch.setNumThreads(threads);
+    }
+  });
+
   it('describes the libtorch it was built against', () => {
     const info = torch.buildInfo();
     expect(info.torchVersion).toMatch(/^\d+\.\d+/);
