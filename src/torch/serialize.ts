@@ -5,7 +5,7 @@
  */
 import { writeFileAtomic } from '../util/atomic.js';
 import { readRegularFile } from '../util/files.js';
-import { decodeTorchFile, encodeTorchFile } from './pickle/torch-file.js';
+import { decodeTorchFile, torchFileChunks } from './pickle/torch-file.js';
 import type { PickleValue } from './pickle/unpickle.js';
 import { Tensor } from './tensor.js';
 
@@ -22,7 +22,7 @@ export type Loaded = PickleValue;
  * booleans, `null`, arrays (as lists), `PyTuple`s, plain objects and Maps (dicts).
  */
 export function save(value: unknown, path: string): void {
-  writeFileAtomic(path, encodeTorchFile(value));
+  writeFileAtomic(path, torchFileChunks(value));
 }
 
 /** Reads what `save` or Python's `torch.save` wrote; every failure names the file and what is wrong. */

@@ -2,8 +2,11 @@
 import { closeSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** Writes `data` to `path` so that readers see either the old file or the whole new one, never a part. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Writes `data` (text, bytes, or chunks of bytes written one after another) to `path` so that readers see either the
+ * old file or the whole new one, never a part.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   // The rename would replace a symbolic link or a device node (as root, /dev/null itself): never.
   let existing;
   try {
@@ -18,7 +21,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      for (const chunk of typeof data === 'string'
+        ? [Buffer.from(data, 'utf8')]
+        : data instanceof Uint8Array
+          ? [data]
+          : data) {
+        writeAll(fd, chunk);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -27,5 +36,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+/** Writes all of `data` at the file's position: one write() moves at most about 2 GB on Linux, less on a full disk. */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let at = 0; at < data.byteLength;) {
+    at += writeSync(fd, data, at, Math.min(data.byteLength - at, 1 << 30));
   }
 }

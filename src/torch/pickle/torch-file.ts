@@ -4,11 +4,11 @@
  * Written and read here in TypeScript so that any picklable structure crosses in both directions (state dicts
  * as Python's OrderedDicts, optimizer state with integer keys), which libtorch's C++ reader does not offer.
  */
-import { zipSync, type Zippable } from 'fflate';
 import type { DType } from '../addon-types.js';
 import { native } from '../addon.js';
 import { formatBytes, memoryLimit, type MemoryLimit } from '../../util/memory.js';
 import { ZipArchive, ZipError } from '../../util/zip.js';
+import { concatChunks, storedZip } from '../../util/zip-writer.js';
 import { tidy } from '../scope.js';
 import { Tensor } from '../tensor.js';
 import { pickle, PyCall, PyGlobal, PyPersistentId, PyTuple } from './pickle.js';
@@ -40,14 +40,21 @@ interface Storage {
 
 /** The bytes of a `torch.save` file holding `value`; tensors are saved from the CPU. */
 export function encodeTorchFile(value: unknown): Uint8Array {
-  const records: Zippable = {};
-  let next = 0;
+  return concatChunks(torchFileChunks(value));
+}
+
+/**
+ * What {@link encodeTorchFile} gives, as the chunks of its zip archive (headers and each storage's bytes, not joined),
+ * for a file writer to write one after another.
+ */
+export function torchFileChunks(value: unknown): Uint8Array[] {
+  const records: [string, Uint8Array][] = [];
   const data = pickle(value, (v) => {
     if (!(v instanceof Tensor)) return v;
     const storageName = STORAGE_OF[v.dtype];
     if (!storageName) throw new TypeError(`tensors of dtype ${v.dtype} cannot be saved`);
-    const key = String(next++);
-    records[`archive/data/${key}`] = tidy(() => storageBytes(v.detach().to('cpu').contiguous()));
+    const key = String(records.length);
+    records.push([`archive/data/${key}`, tidy(() => storageBytes(v.detach().to('cpu').contiguous()))]);
     const shape = v.shape;
     const strides = contiguousStrides(shape);
     const numel = v.numel();
@@ -61,11 +68,14 @@ export function encodeTorchFile(value: unknown): Uint8Array {
       new PyCall('collections', 'OrderedDict', []),
     ]);
   });
-  const files: Zippable = { 'archive/data.pkl': data, 'archive/byteorder': new TextEncoder().encode('little') };
-  Object.assign(files, records);
-  files['archive/version'] = new TextEncoder().encode('3\n');
-  // Stored, not deflated (PyTorch reads storages in place); a fixed date makes equal contents equal files.
-  return zipSync(files, { level: 0, mtime: new Date('2000-01-01T00:00:00Z') });
+  // Stored, not deflated, data aligned to 64 bytes as PyTorch writes it (storages can be read in place), with a
+  // fixed date so that equal contents make equal files.
+  return storedZip([
+    ['archive/data.pkl', data],
+    ['archive/byteorder', new TextEncoder().encode('little')],
+    ...records,
+    ['archive/version', new TextEncoder().encode('3\n')],
+  ]);
 }
 
 /** What a `torch.save` file holds; tensors come to the CPU. Throws an Error naming what is wrong otherwise. */
@@ -317,7 +327,8 @@ function storageBytes(t: Tensor): Uint8Array {
     const half = Uint16Array.from(data as Float32Array, floatToHalf);
     return new Uint8Array(half.buffer);
   }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  // toTypedArray's buffer is a fresh copy of the tensor's, ours alone.
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function halfToFloat(h: number): number {
