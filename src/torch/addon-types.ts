@@ -3,7 +3,7 @@
  * `Addon` object itself and the names of its exports. Importing this module loads nothing.
  */
 /** Element types a tensor can hold, named as in PyTorch without the `torch.` prefix. */
-export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'int8' | 'uint8' | 'bool';
 
 /** `cpu`, `cuda` (the current CUDA device) or `cuda:N`. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
@@ -347,7 +347,20 @@ export interface AddonTesting {
   adamStepFused(optimizer: AdamHandle): void;
   /** The jobs' dropout (seq2seq/dropout.h) from a generator seeded with `seed`. */
   dropout(input: TensorHandle, p: number, seed: number): TensorHandle;
+  /**
+   * The int8 kernel (kernels/int8_linear_cpu.h) on one instruction set: the weight quantized per row, x per tensor,
+   * their int32 product and the dequantized result; null when this CPU lacks `isa`.
+   */
+  int8Linear(
+    weight: TensorHandle,
+    x: TensorHandle,
+    bias: TensorHandle | null,
+    isa: Int8IsaName,
+  ): [TensorHandle, TensorHandle, TensorHandle, TensorHandle, TensorHandle, [number, number]] | null;
 }
+
+/** @internal The int8 kernel's instruction sets. */
+export type Int8IsaName = 'scalar' | 'avx2' | 'avx512-vnni';
 
 /** @internal */
 export interface Addon {
@@ -477,6 +490,7 @@ export const ADDON_TESTING_EXPORTS = [
   'lstmForwardKernel',
   'adamStepFused',
   'dropout',
+  'int8Linear',
 ] as const satisfies readonly (keyof AddonTesting)[];
 
 /** Compiles only when `T` is `never`: here, when no declared export is missing from the lists above. */
