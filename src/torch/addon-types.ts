@@ -195,6 +195,25 @@ export interface PartsHandles {
   attention?: AttentionHandles;
   encoderOpt?: AdamHandle | SGDHandle;
   decoderOpt?: AdamHandle | SGDHandle;
+  /** An int8 model's weights of each module (decoding runs its products on them). */
+  encoderInt8?: Int8WeightsHandle;
+  decoderInt8?: Int8WeightsHandle;
+}
+
+/** @internal One int8 weight: its rows quantized to int8, their scales, and its float bias. */
+export interface Int8WeightEntry {
+  /** The module's parameter name: `lstm.weight_ih_l0`, `dense.weight`. */
+  name: string;
+  q: TensorHandle;
+  scales: TensorHandle;
+  bias?: TensorHandle;
+}
+
+/** @internal A module's int8 weights, packed once for the int8 kernel (native/seq2seq/int8_weights.h). */
+export interface Int8WeightsHandle {
+  size(): number;
+  dispose(): void;
+  isDisposed(): boolean;
 }
 
 /** @internal The attention layers of a decoder, as the native paths take them. */
@@ -414,6 +433,9 @@ export interface Addon {
   processGroupBackends(): ('gloo' | 'nccl')[];
   /** A model from a .model file's bytes; throws when they are not one, or when built without SentencePiece. */
   SentencePiece: new (bytes: Uint8Array) => SentencePieceHandle;
+  Int8Weights: new (entries: Int8WeightEntry[]) => Int8WeightsHandle;
+  /** PyTorch's per-row symmetric int8 quantization of a float32 [N, K] weight: [q int8 [N, K], scales [N]]. */
+  quantizeInt8Rows(weight: TensorHandle): [TensorHandle, TensorHandle];
   /** Trains on a thread of its own; resolves to the serialized model. Cancel only drops the result. */
   trainSentencePiece(sentences: string[], options: TrainSentencePieceHandleOptions): NativeJob<Buffer>;
   beamBatches(
@@ -482,6 +504,8 @@ export const ADDON_EXPORTS = [
   'processGroupBackends',
   'SentencePiece',
   'trainSentencePiece',
+  'Int8Weights',
+  'quantizeInt8Rows',
   'testing',
 ] as const satisfies readonly (keyof Addon)[];
 
