@@ -309,7 +309,7 @@ for (const corpus of corpora) {
           if (differ > 0 && r !== ours) {
             const examples = r.words
               .map((w, i) => [w, i])
-              .filter(([w, i]) => w.join(' ') !== ours.words[i].join(' '))
+              .filter(([w, i]) => w.join(' ') !== base.words[i].join(' '))
               .slice(0, 3)
               .map(([w, i]) => ({
                 source: prepared.texts[i],
