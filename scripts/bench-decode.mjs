@@ -8,9 +8,13 @@
 // in the same batches; the table gives decode-only sentences/s and target words/s (medians of --runs repeats in
 // one process), the whole process for one decode (start, imports, model load, one decode, exit) and our speed-up,
 // and every side's translations are compared with ours (greedy float32 must be identical: mismatches are printed).
+// int8 rows (unless --no-int8): the model made int8 by `seq2seq quantize` (kept beside it) decoded here, and the float
+// model quantized by PyTorch's own quantize_dynamic (the same int8 weights) decoded by each PyTorch; ours int8 is
+// compared with ours float32 (speed-up, translations differing), each PyTorch int8 with ours int8.
 // A benchmark, not a test: run it on an otherwise idle machine.
 //   npm run bench -- --decode [--sentences 2000] [--threads 1,2] [--batch-sizes 1,64] [--modes greedy,beam]
-//     [--beam 5] [--runs 3] [--corpora demo,catalogs] [--tiny] [--no-pip] [--python /usr/bin/python3] [--json FILE]
+//     [--beam 5] [--runs 3] [--corpora demo,catalogs] [--tiny] [--no-pip] [--no-int8] [--python /usr/bin/python3]
+//     [--json FILE]
 // The message-catalog corpus is used when runs/catalogs-de.txt exists (`npm run corpus:catalogs` writes it).
 // --tiny: hidden 16, 1 layer, a few hundred training pairs (checks that the benchmark works, in seconds).
 import { spawnSync } from 'node:child_process';
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     corpora: { type: 'string', default: 'demo,catalogs' },
     tiny: { type: 'boolean', default: false },
     'no-pip': { type: 'boolean', default: false },
+    'no-int8': { type: 'boolean', default: false },
     python: { type: 'string', default: process.env.SEQ2SEQ_PYTHON ?? '/usr/bin/python3' },
     json: { type: 'string' },
     // --worker: one side's decoding in this process (what the parent spawns).
@@ -166,14 +171,24 @@ async function prepare(corpus) {
   const eos = model.targetVocab.index(EOS);
   // At most twice the source plus ten tokens, as validation decodes.
   writeFileSync(input, JSON.stringify({ sources, maxLengths: sources.map((s) => 2 * s.length + 10), sos, eos }));
-  return { corpus, folder, input, sources, targetVocab: model.targetVocab, texts, sourceVocab: vocab.size };
+  let int8Folder;
+  if (!values['no-int8']) {
+    int8Folder = join(dir, 'model-int8');
+    if (!existsSync(join(int8Folder, 'config.json'))) {
+      const { quantizeModel } = await import('../dist/io/quantize.js');
+      quantizeModel(folder, int8Folder);
+    }
+  }
+  return { corpus, folder, int8Folder, input, sources, targetVocab: model.targetVocab, texts, sourceVocab: vocab.size };
 }
 
 /** One side at one setting in a process of its own: decode-only seconds, whole-process seconds, words. */
 function runSide(side, prepared, mode, threads, batchSize) {
   const args = [
     '--model',
-    prepared.folder,
+    // Ours int8 decodes the int8 folder; PyTorch quantizes the float model itself (--int8).
+    side.int8 && side.python === undefined ? prepared.int8Folder : prepared.folder,
+    ...(side.int8 && side.python !== undefined ? ['--int8'] : []),
     '--input',
     prepared.input,
     '--mode',
@@ -214,6 +229,10 @@ const sides = [{ name: 'seq2seq-node' }, { name: 'PyTorch (Debian)', python: val
 const pip = values['no-pip'] ? undefined : pipTorchPython();
 if (pip) sides.push({ name: 'PyTorch (pip)', python: pip });
 for (const side of sides.slice(1)) side.name = `PyTorch ${torchVersion(side.python)}`;
+if (!values['no-int8']) {
+  // Each side's int8 twin: ours on the int8 folder, each PyTorch on quantize_dynamic of the float model.
+  for (const side of [...sides]) sides.push({ ...side, name: `${side.name} int8`, int8: true });
+}
 
 const corpora = values.corpora
   .split(',')
@@ -233,9 +252,13 @@ for (const corpus of corpora) {
         console.error(`[${corpus}] ${setting} ...`);
         const results = sides.map((side) => ({ side, ...runSide(side, prepared, mode, threads, batchSize) }));
         const ours = results[0];
+        const oursInt8 = results.find((r) => r.side.int8 && r.side.python === undefined);
         for (const r of results) {
+          // Float sides against ours float32; PyTorch int8 against ours int8; ours int8 against ours float32.
+          const base = r.side.int8 && r.side.python !== undefined ? oursInt8 : ours;
+          const isBase = r === ours || r === oursInt8;
           const words = r.words.reduce((s, w) => s + wordCount(w, prepared.targetVocab), 0);
-          const differ = r === ours ? 0 : r.words.filter((w, i) => w.join(' ') !== ours.words[i].join(' ')).length;
+          const differ = r === ours ? 0 : r.words.filter((w, i) => w.join(' ') !== base.words[i].join(' ')).length;
           rows.push({
             corpus,
             setting,
@@ -244,21 +267,32 @@ for (const corpus of corpora) {
             wordsPerSecond: words / r.decode,
             decodeSeconds: r.decode,
             wholeSeconds: r.whole,
-            speedup: r === ours ? undefined : r.decode / ours.decode,
-            wholeSpeedup: r === ours ? undefined : r.whole / ours.whole,
+            speedup: isBase ? undefined : r.decode / base.decode,
+            wholeSpeedup: isBase ? undefined : r.whole / base.whole,
+            int8Speedup: r === oursInt8 ? ours.decode / r.decode : undefined,
+            int8WholeSpeedup: r === oursInt8 ? ours.whole / r.whole : undefined,
             differ,
+            int8: Boolean(r.side.int8),
           });
-          if (differ > 0) {
+          if (differ > 0 && r !== ours) {
             const examples = r.words
               .map((w, i) => [w, i])
-              .filter(([w, i]) => w.join(' ') !== ours.words[i].join(' '))
+              .filter(([w, i]) => w.join(' ') !== base.words[i].join(' '))
               .slice(0, 3)
               .map(([w, i]) => ({
                 source: prepared.texts[i],
-                ours: prepared.targetVocab.decode(ours.words[i]).join(' '),
+                ours: prepared.targetVocab.decode(base.words[i]).join(' '),
                 theirs: prepared.targetVocab.decode(w).join(' '),
               }));
-            mismatches.push({ corpus, setting, side: r.side.name, differ, examples });
+            mismatches.push({
+              corpus,
+              setting,
+              side: r.side.name,
+              base: base.side.name,
+              differ,
+              examples,
+              int8: r.side.int8,
+            });
           }
         }
       }
@@ -269,7 +303,7 @@ for (const corpus of corpora) {
 const fmt = (x, digits = 1) =>
   x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const header =
-  '| corpus | setting | decoder | sentences/s | target words/s | decode s | whole process s | ours vs it (decode) | ours vs it (whole) | translations differing |';
+  '| corpus | setting | decoder | sentences/s | target words/s | decode s | whole process s | ours vs it (decode) | ours vs it (whole) | int8 vs float32 (decode, whole) | translations differing |';
 console.log(
   `\nDecoding ${sentenceCount} held-out sentences, ${describe()}; medians of ${runs} decodes in one process.`,
 );
@@ -286,14 +320,16 @@ for (const r of rows) {
   console.log(
     `| ${r.corpus} | ${r.setting} | ${r.side} | ${fmt(r.sentencesPerSecond)} | ${fmt(r.wordsPerSecond, 0)} | ` +
       `${fmt(r.decodeSeconds, 2)} | ${fmt(r.wholeSeconds, 2)} | ${r.speedup ? `${fmt(r.speedup, 2)}x` : ''} | ` +
-      `${r.wholeSpeedup ? `${fmt(r.wholeSpeedup, 2)}x` : ''} | ${r.speedup === undefined ? '' : r.differ} |`,
+      `${r.wholeSpeedup ? `${fmt(r.wholeSpeedup, 2)}x` : ''} | ` +
+      `${r.int8Speedup ? `${fmt(r.int8Speedup, 2)}x, ${fmt(r.int8WholeSpeedup, 2)}x` : ''} | ` +
+      `${r.speedup === undefined && r.int8Speedup === undefined ? '' : r.differ} |`,
   );
 }
 for (const m of mismatches) {
-  console.log(`\n${m.corpus}, ${m.setting}: ${m.side} differs from ours in ${m.differ} translations, e.g.`);
+  console.log(`\n${m.corpus}, ${m.setting}: ${m.side} differs from ${m.base} in ${m.differ} translations, e.g.`);
   for (const e of m.examples) console.log(`  ${e.source}\n    ours:   ${e.ours}\n    theirs: ${e.theirs}`);
 }
-const greedyMismatch = mismatches.some((m) => m.setting.startsWith('greedy'));
+const greedyMismatch = mismatches.some((m) => m.setting.startsWith('greedy') && !m.int8);
 if (greedyMismatch) console.log("\nGreedy float32 translations differ from PyTorch's (see above).");
 if (values.json) writeFileSync(values.json, JSON.stringify({ sizes, sentenceCount, runs, rows, mismatches }, null, 2));
 

@@ -105,6 +105,7 @@ export {
   type AverageOptions,
   type AverageResult,
 } from './io/average.js';
+export { quantizeModel, type QuantizeOptions, type QuantizeResult } from './io/quantize.js';
 export { importModel, exportModel, readNotebookModel, type NotebookFiles } from './io/interop.js';
 
 // translations

@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     InitEnsemble(env, exports);
     InitDistributed(env, exports);
     InitSentencePiece(env, exports);
+    InitInt8Weights(env, exports);
     InitTesting(env, exports);
     return exports;
   });

@@ -16,6 +16,7 @@ struct InstanceData {
   Napi::FunctionReference sgd;
   Napi::FunctionReference processGroup;
   Napi::FunctionReference sentencePiece;
+  Napi::FunctionReference int8Weights;
   int64_t liveTensors = 0;
 };
 
@@ -35,6 +36,7 @@ void InitBatched(Napi::Env env, Napi::Object exports);
 void InitEnsemble(Napi::Env env, Napi::Object exports);
 void InitDistributed(Napi::Env env, Napi::Object exports);
 void InitSentencePiece(Napi::Env env, Napi::Object exports);
+void InitInt8Weights(Napi::Env env, Napi::Object exports);
 void InitTesting(Napi::Env env, Napi::Object exports);
 
 }  // namespace seq2seq

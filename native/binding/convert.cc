@@ -62,7 +62,7 @@ struct DtypeEntry {
 constexpr DtypeEntry kDtypes[] = {
     {"float32", c10::ScalarType::Float}, {"float64", c10::ScalarType::Double}, {"float16", c10::ScalarType::Half},
     {"int32", c10::ScalarType::Int},     {"int64", c10::ScalarType::Long},     {"uint8", c10::ScalarType::Byte},
-    {"bool", c10::ScalarType::Bool},
+    {"int8", c10::ScalarType::Char},     {"bool", c10::ScalarType::Bool},
 };
 }  // namespace
 
@@ -71,8 +71,9 @@ c10::ScalarType ToDtype(const Napi::Value& v) {
   for (const auto& entry : kDtypes) {
     if (name == entry.name) return entry.type;
   }
-  ThrowType(v.Env(),
-            "Expected one of float32, float64, float16, int32, int64, uint8, bool for dtype but received " + name);
+  ThrowType(
+      v.Env(),
+      "Expected one of float32, float64, float16, int32, int64, int8, uint8, bool for dtype but received " + name);
 }
 
 const char* DtypeName(c10::ScalarType type) {

@@ -6,6 +6,7 @@
 #include "binding/addon.h"
 #include "binding/embedding.h"
 #include "binding/errors.h"
+#include "binding/int8_weights.h"
 #include "binding/linear.h"
 #include "binding/lstm.h"
 #include "binding/sgd.h"
@@ -78,6 +79,16 @@ Seq2SeqParts PartsFrom(const Napi::Value& value, bool withOptimizers, std::vecto
     p.decoderOpt = OptimizerPart(parts, "decoderOpt", data, keepAlive);
   }
   ReadAttention(parts, data, keepAlive, &p.attention);
+  // An int8 model's weights: the jobs hold them by reference, so no keepAlive entry is needed.
+  const auto int8 = [&](const char* key) -> std::shared_ptr<const Int8Weights> {
+    const Napi::Value value = parts.Get(key);
+    if (value.IsUndefined() || value.IsNull()) return nullptr;
+    return UnwrapAs<Int8WeightsWrap>(value, data.int8Weights,
+                                     (std::string("parts.") + key + " to be Int8Weights").c_str())
+        ->Get(env);
+  };
+  p.encoderInt8 = int8("encoderInt8");
+  p.decoderInt8 = int8("decoderInt8");
   CheckShapes(p);
   return p;
 }

@@ -4,10 +4,14 @@
 //     dropout: { p, seed, layerwise? } (layerwise: RunLstmLayerwise, the path CUDA takes with dropout)
 //   adamStepFused(adam)                                                   (kernels/adam_fused.h)
 //   dropout(input, p, seed) -> the input with dropout from a generator seeded with seed   (seq2seq/dropout.h)
+//   int8Linear(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa, else
+//     [q int8 [N, K], scales [N], xq uint8 [M, K], acc int32 [M, N], y [M, N], [scale, zeroPoint]]: x quantized per
+//     tensor, its int32 product on `isa` (scalar, avx2, avx512-vnni), and y   (kernels/int8_linear_cpu.h)
 #include "binding/adam.h"
 #include "binding/addon.h"
 #include "binding/lstm.h"
 #include "kernels/adam_fused.h"
+#include "kernels/int8_linear_cpu.h"
 #include "kernels/lstm_cpu.h"
 #include "seq2seq/dropout.h"
 
@@ -57,6 +61,52 @@ Napi::Value AdamStepFused(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const at::Tensor weight = TensorWrap::From(info[0], "weight").to(at::kFloat).contiguous();
+  const at::Tensor x = TensorWrap::From(info[1], "x").to(at::kFloat).contiguous();
+  at::Tensor bias;
+  if (!info[2].IsNull() && !info[2].IsUndefined()) bias = TensorWrap::From(info[2], "bias").to(at::kFloat).contiguous();
+  const std::string name = ToString(info[3], "isa");
+  Int8Isa isa = Int8Isa::Scalar;
+  if (name == "avx2") {
+    isa = Int8Isa::Avx2;
+  } else if (name == "avx512-vnni") {
+    isa = Int8Isa::Avx512Vnni;
+  } else if (name != "scalar") {
+    ThrowType(env, "Expected scalar, avx2 or avx512-vnni for isa");
+  }
+  if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1))
+    ThrowType(env, "Expected weight [N, K], x [M, K]");
+  if (!Int8IsaAvailable(isa)) return env.Null();
+  const int64_t N = weight.size(0), K = weight.size(1), M = x.size(0);
+  at::Tensor q = at::empty({N, K}, at::kChar), scales = at::empty({N}, at::kFloat);
+  QuantizeWeightRows(weight.data_ptr<float>(), N, K, q.data_ptr<int8_t>(), scales.data_ptr<float>());
+  const Int8Matrix m(q.data_ptr<int8_t>(), scales.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+                     N, K);
+  float lo, hi;
+  FindMinMax(x.data_ptr<float>(), M * K, &lo, &hi, isa);
+  const ActivationQuant quant = ChooseActivationQuant(lo, hi);
+  at::Tensor padded = at::zeros({M, m.Stride()}, at::kByte);
+  for (int64_t r = 0; r < M; ++r) {
+    QuantizeActivations(x.data_ptr<float>() + r * K, K, quant, padded.data_ptr<uint8_t>() + r * m.Stride(), isa);
+  }
+  at::Tensor acc = at::empty({M, N}, at::kInt), y = at::empty({M, N}, at::kFloat);
+  m.Int32Product(padded.data_ptr<uint8_t>(), M, acc.data_ptr<int32_t>(), isa);
+  m.Apply(padded.data_ptr<uint8_t>(), M, quant, y.data_ptr<float>(), N, 0, m.Blocks(), isa);
+  auto out = Napi::Array::New(env, 6);
+  out.Set(0u, TensorWrap::New(env, q));
+  out.Set(1u, TensorWrap::New(env, scales));
+  out.Set(2u, TensorWrap::New(env, padded.narrow(1, 0, K).contiguous()));
+  out.Set(3u, TensorWrap::New(env, acc));
+  out.Set(4u, TensorWrap::New(env, y));
+  auto qp = Napi::Array::New(env, 2);
+  qp.Set(0u, Napi::Number::New(env, quant.scale));
+  qp.Set(1u, Napi::Number::New(env, quant.zeroPoint));
+  out.Set(5u, qp);
+  return out;
+}
+
 }  // namespace
 
 void InitTesting(Napi::Env env, Napi::Object exports) {
@@ -64,6 +114,7 @@ void InitTesting(Napi::Env env, Napi::Object exports) {
   testing.Set("lstmForwardKernel", Napi::Function::New(env, &Guarded<&LstmForwardKernel>, "lstmForwardKernel"));
   testing.Set("adamStepFused", Napi::Function::New(env, &Guarded<&AdamStepFused>, "adamStepFused"));
   testing.Set("dropout", Napi::Function::New(env, &Guarded<&DropoutOf>, "dropout"));
+  testing.Set("int8Linear", Napi::Function::New(env, &Guarded<&Int8Linear>, "int8Linear"));
   exports.Set("testing", testing);
 }
 

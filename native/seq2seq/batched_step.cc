@@ -214,9 +214,21 @@ BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& en
 
 std::pair<at::Tensor, at::Tensor> ForcedDecode(Seq2SeqParts& parts, const Batch& batch) {
   at::NoGradGuard noGrad;
+  std::vector<at::Tensor> logProbs, weights;
+  if (parts.encoderInt8 || parts.decoderInt8) {
+    // An int8 model's products run on its int8 weights, as its decoding's do (the modules hold dequantized ones).
+    InferenceDecoder decoder(parts, batch.size);
+    const Encoded encoded = decoder.Encode(batch);
+    DecoderState state = InitialState(parts, encoded);
+    for (int64_t t = 0; t < batch.input.size(0); ++t) {
+      at::Tensor w;
+      logProbs.push_back(decoder.Step(encoded, batch.input[t], state, 1, &w));
+      if (w.defined()) weights.push_back(w);
+    }
+    return {at::stack(logProbs), weights.empty() ? at::Tensor() : at::stack(weights)};
+  }
   const Encoded encoded = Encode(parts, batch);
   DecoderState state = InitialState(parts, encoded);
-  std::vector<at::Tensor> logProbs, weights;
   for (int64_t t = 0; t < batch.input.size(0); ++t) {
     at::Tensor w;
     logProbs.push_back(DecoderStep(parts, encoded, batch.input[t], state, &w));

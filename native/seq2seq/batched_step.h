@@ -73,7 +73,8 @@ at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Te
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options);
 
 // Teacher-forced decoding of the batch without gradients: log-probabilities [T, B, V] and, with attention,
-// the attention weights [T, B, S] (what the PyTorch reference computes step by step).
+// the attention weights [T, B, S] (what the PyTorch reference computes step by step). An int8 model's run on
+// InferenceDecoder, its decoding path, whose products are int8.
 std::pair<at::Tensor, at::Tensor> ForcedDecode(Seq2SeqParts& parts, const Batch& batch);
 
 // What a step in a process group exchanges beside the gradients.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "kernels/lstm_cell_cpu.h"
@@ -57,6 +58,10 @@ InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows, RowWeig
     }
   }
   fused_ = Fusable(parts.decoderLstm);
+  if (parts.decoderInt8 &&
+      (!fused_ || parts.decoderLstm->named_parameters(false)["weight_hh_l0"].scalar_type() != at::kFloat)) {
+    throw std::invalid_argument("an int8 model decodes on the CPU, in float32");
+  }
   if (!fused_) return;
   const auto params = parts.decoderLstm->named_parameters(/*recurse=*/false);
   const auto param = [&](const char* kind, int64_t layer) {
@@ -68,7 +73,15 @@ InferenceDecoder::InferenceDecoder(Seq2SeqParts& parts, int64_t maxRows, RowWeig
     Layer layer;
     layer.ih = &weights_->Of(param("weight_ih", l), param("bias_ih", l));
     layer.hh = &weights_->Of(param("weight_hh", l), param("bias_hh", l));
+    if (parts.decoderInt8) {
+      layer.ih8 = parts.decoderInt8->Find("lstm.weight_ih_l" + std::to_string(l));
+      layer.hh8 = parts.decoderInt8->Find("lstm.weight_hh_l" + std::to_string(l));
+    }
     layers_.push_back(layer);
+  }
+  if (parts.decoderInt8) {
+    dense8_ = parts.decoderInt8->Find("dense.weight");
+    if (dense8_) logits_ = at::empty({maxRows, dense8_->N()}, layers_[0].ih->weight.options());
   }
   const auto options = layers_[0].ih->weight.options();
   gx_ = at::empty({maxRows, 4 * H}, options);
@@ -100,10 +113,18 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
     Layer& w = layers_[l];
     // The products and additions of RunLstm's step (at::linear's addmm for the input, then h W_hh^T + b_hh), so
     // that the values are the training kernel's; x is read before the cell overwrites `out` with this layer's output.
-    Product(*w.ih, x, gx);
     const at::Tensor hPrev = state.h.select(0, static_cast<int64_t>(l)).contiguous();
     const at::Tensor cPrev = state.c.select(0, static_cast<int64_t>(l)).contiguous();
-    Product(*w.hh, hPrev, gates);
+    if (w.ih8) {
+      Int8Product(*w.ih8, x.data_ptr<float>(), R, gx.data_ptr<float>(), 4 * H, scratch_);
+    } else {
+      Product(*w.ih, x, gx);
+    }
+    if (w.hh8) {
+      Int8Product(*w.hh8, hPrev.data_ptr<float>(), R, gates.data_ptr<float>(), 4 * H, scratch_);
+    } else {
+      Product(*w.hh, hPrev, gates);
+    }
     const at::Tensor hNext = h.select(0, static_cast<int64_t>(l)), cNext = c.select(0, static_cast<int64_t>(l));
     AT_DISPATCH_FLOATING_TYPES(gx.scalar_type(), "InferenceDecoder.Lstm", [&] {
       CellStep<scalar_t> s;
@@ -156,6 +177,7 @@ at::Tensor InferenceDecoder::Product(RowWeight& w, const at::Tensor& x, at::Tens
 }
 
 Encoded InferenceDecoder::Encode(const Batch& batch) {
+  if (parts_.encoderInt8) return EncodeInt8(batch);
   if (encoderHh_.empty() || batch.size != 1 || batch.source.scalar_type() != at::kLong)
     return seq2seq::Encode(parts_, batch);
   // seq2seq::Encode for one sentence (its source needs no packing), with EncodeOne for RunLstm.
@@ -181,6 +203,38 @@ Encoded InferenceDecoder::Encode(const Batch& batch) {
     e.keys = AttentionKeys(parts_.attention, e.memory);
     const auto lengths = batch.sourceLengths.to(batch.source.device());
     e.mask = at::arange(batch.source.size(0), batch.source.options()).unsqueeze(0) < lengths.unsqueeze(1);
+  }
+  return e;
+}
+
+Encoded InferenceDecoder::EncodeInt8(const Batch& batch) {
+  // seq2seq::Encode with Int8LstmForward for RunLstm.
+  const at::Tensor embedded = parts_.encoderEmbedding->forward(batch.source);  // [S, B, E]
+  if (!embedded.device().is_cpu() || embedded.scalar_type() != at::kFloat) {
+    throw std::invalid_argument("an int8 model decodes on the CPU, in float32");
+  }
+  std::vector<int64_t> lengths;
+  if (!batch.sameSourceLength) {
+    const auto* l = batch.sourceLengths.data_ptr<int64_t>();
+    lengths.assign(l, l + batch.size);
+  }
+  const LstmOutput result = Int8LstmForward(*parts_.encoderInt8, parts_.encoderLstm->options, embedded, lengths);
+  Encoded e;
+  e.h = result.h;
+  e.c = result.c;
+  if (parts_.Bidirectional()) {
+    // [layers x 2, B, H/2] -> [layers, B, H]: each layer's forward and backward states side by side.
+    const auto bridge = [&](const at::Tensor& x) {
+      return x.view({parts_.Layers(), 2, batch.size, -1}).transpose(1, 2).reshape({parts_.Layers(), batch.size, -1});
+    };
+    e.h = bridge(e.h);
+    e.c = bridge(e.c);
+  }
+  if (parts_.attention.On()) {
+    e.memory = result.output.transpose(0, 1).contiguous();  // [B, S, H]
+    e.keys = AttentionKeys(parts_.attention, e.memory);
+    const auto sourceLengths = batch.sourceLengths.to(batch.source.device());
+    e.mask = at::arange(batch.source.size(0), batch.source.options()).unsqueeze(0) < sourceLengths.unsqueeze(1);
   }
   return e;
 }
@@ -248,6 +302,13 @@ at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, D
     features = at::tanh(Product(*combine_, at::cat({context, out}, 1)));
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
+  }
+  if (dense8_) {
+    const int64_t R = features.size(0);
+    const at::Tensor f = features.contiguous();
+    at::Tensor logits = R <= logits_.size(0) ? logits_.narrow(0, 0, R) : at::empty({R, dense8_->N()}, f.options());
+    Int8Product(*dense8_, f.data_ptr<float>(), R, logits.data_ptr<float>(), dense8_->N(), scratch_);
+    return at::log_softmax(logits, 1);
   }
   return at::log_softmax(Product(*dense_, features), 1);
 }

@@ -2,7 +2,9 @@
 // decoder LSTM runs forward only on the project's cell kernel (native/kernels/lstm_cell_cpu.h), its weights looked up
 // once per job and its buffers allocated once per job (the rows of a step are a prefix of them); elsewhere, or for
 // other dtypes, it is DecoderStep's own. The encoder's outputs can be shared by groups of rows (a sentence's beams):
-// row i attends to memory row i / group, so beams need no copies of them.
+// row i attends to memory row i / group, so beams need no copies of them. An int8 model (parts.encoderInt8 and
+// decoderInt8) runs its LSTMs' products and its output layer on the int8 kernel (seq2seq/int8_weights.h), the rest
+// as a float model does.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -13,6 +15,7 @@
 
 #include "kernels/lstm_cpu.h"
 #include "seq2seq/batched_step.h"
+#include "seq2seq/int8_weights.h"
 #include "seq2seq/parts.h"
 
 namespace seq2seq {
@@ -55,12 +58,16 @@ class InferenceDecoder {
   struct Layer {
     RowWeight* ih;
     RowWeight* hh;
+    const Int8Matrix* ih8 = nullptr;  // an int8 model's
+    const Int8Matrix* hh8 = nullptr;
   };
 
   // x [R, K] W^T + b into `out` [R, N] (allocated when undefined): at::linear's product (addmm, or mm without bias).
   at::Tensor Product(RowWeight& w, const at::Tensor& x, at::Tensor out = at::Tensor());
   at::Tensor Lstm(const at::Tensor& input, DecoderState& state);
   LstmOutput EncodeOne(const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0);
+  // Encode for an int8 encoder: its LSTM on Int8LstmForward, any batch.
+  Encoded EncodeInt8(const Batch& batch);
 
   Seq2SeqParts& parts_;
   bool fused_ = false;
@@ -73,6 +80,9 @@ class InferenceDecoder {
   at::Tensor gx_, gates_, tanhC_, out_;  // [maxRows, 4H] twice, [maxRows, H] twice: one layer's scratch
   at::Tensor h_[2], c_[2];               // [layers, maxRows, H]: the state, alternating between steps
   int parity_ = 0;
+  const Int8Matrix* dense8_ = nullptr;  // an int8 model's output layer
+  Int8Scratch scratch_;                 // the quantized input of the int8 products
+  at::Tensor logits_;                   // [maxRows, V]: the int8 output layer's result
 };
 
 // Attend for rows that share the encoder's outputs in groups of `group` consecutive rows: query [A x group, H],

@@ -6,11 +6,14 @@
 #include <torch/nn/modules/rnn.h>
 #include <torch/optim/optimizer.h>
 
+#include <memory>
 #include <vector>
 
 #include "seq2seq/attention.h"
 
 namespace seq2seq {
+
+class Int8Weights;
 
 struct Seq2SeqParts {
   torch::nn::Embedding encoderEmbedding{nullptr};
@@ -22,6 +25,9 @@ struct Seq2SeqParts {
   // Owned by the JS optimizers (Adam or SGD); null when the parts were taken without optimizers.
   torch::optim::Optimizer* encoderOpt = nullptr;
   torch::optim::Optimizer* decoderOpt = nullptr;
+  // An int8 model's weights (seq2seq/int8_weights.h), by the module's parameter names; null for a float model. The
+  // modules then hold the dequantized weights, which only paths other than decoding (the teacher-forced loss) use.
+  std::shared_ptr<const Int8Weights> encoderInt8, decoderInt8;
 
   // Every parameter, encoder first, in registration order (the order of PyTorch's parameters()).
   std::vector<at::Tensor> Parameters() const;

@@ -158,9 +158,15 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--int8", action="store_true",
+                        help="decode PyTorch's dynamic int8 quantization of the (float) model: quantize_dynamic with "
+                             "per_channel_dynamic_qconfig on the LSTMs and the output layer (quantized_model.py)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     enc, dec = load(args.model)
+    if args.int8:
+        from quantized_model import quantize_dynamic_model
+        enc, dec = quantize_dynamic_model(enc, dec)
     data = json.load(open(args.input))
     seconds, words, log_probs = [], None, None
     for _ in range(args.repeats):

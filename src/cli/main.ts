@@ -255,6 +255,20 @@ program
   });
 
 program
+  .command('quantize')
+  .description(
+    'write an int8 copy of a model: LSTM and output-layer weights int8 per row, activations quantized per tensor ' +
+      "as decoding runs (PyTorch's dynamic quantization); translate, eval and serve load it",
+  )
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  .requiredOption('--out <dir>', 'model folder to write (new, or a model folder with --force)')
+  .option('--force', 'replace a model already in --out')
+  .action(async (options: { model: string; out: string; force?: boolean }) => {
+    const { runQuantize } = await import('./quantize.js');
+    runQuantize(options);
+  });
+
+program
   .command('doctor')
   .description('print the libtorch, CUDA, C++ ABI, BLAS, threads and devices in use, and self-test each device')
   .option('--json', 'print the report as JSON')

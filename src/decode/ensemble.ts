@@ -21,6 +21,13 @@ export type Models = TrainedModel | readonly TrainedModel[];
 export function ensembleMembers(models: Models, names?: readonly string[]): readonly TrainedModel[] {
   const members: readonly TrainedModel[] = Array.isArray(models) ? models : [models as TrainedModel];
   if (members.length === 0) throw new Error('an ensemble needs at least one model');
+  const int8 = members.findIndex((m) => m.quantized !== undefined);
+  if (members.length > 1 && int8 >= 0) {
+    throw new Error(
+      `${names?.[int8] ?? `model ${int8 + 1}`} is an int8 model: ensembles decode float members only ` +
+        '(the ensemble step runs the float products); decode it alone, or ensemble the float models',
+    );
+  }
   const first = members[0]!;
   const name = (i: number): string => names?.[i] ?? `model ${i + 1}`;
   members.forEach((m, i) => {

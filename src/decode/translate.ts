@@ -34,6 +34,9 @@ export function translate(model: TrainedModel, text: string, maxLength = 50): st
   if (model.segmenters && model.segmenters.source.kind !== 'word') {
     throw new Error("translate() decodes the notebook's word model: use translateBeam for subword models");
   }
+  if (model.quantized) {
+    throw new Error('translate() runs float products token by token: decode an int8 model with translateMany');
+  }
   const sentence = toSentence(text);
   const unknown = model.sourceVocab.hasUnk ? [] : model.sourceVocab.unknown(sentence);
   if (unknown.length > 0) throw new UnknownWordsError(unknown);

@@ -75,7 +75,7 @@ export function chooseCheckpoints(runDir: string, options: AverageOptions): { ep
 }
 
 /** The files of a checkpoint's vocabularies and segmentation, by name, as bytes (all must equal the newest's). */
-function vocabularyFiles(folder: string, config: Record<string, unknown>): Map<string, Buffer> {
+export function vocabularyFiles(folder: string, config: Record<string, unknown>): Map<string, Buffer> {
   const names = ['src_vocab.json', 'tgt_vocab.json'];
   const spm = config.sentencepiece as { source?: unknown; target?: unknown } | undefined;
   for (const name of [spm?.source, spm?.target]) {
@@ -88,6 +88,14 @@ function vocabularyFiles(folder: string, config: Record<string, unknown>): Map<s
 function checkSameModel(chosen: readonly { epoch: number; folder: string }[]): Record<string, unknown> {
   const newest = chosen[chosen.length - 1]!;
   const config = readJson(join(newest.folder, 'config.json')) as Record<string, unknown>;
+  for (const { epoch, folder } of chosen) {
+    if ((readJson(join(folder, 'config.json')) as Record<string, unknown>).quantized !== undefined) {
+      throw new Error(
+        `cannot average epoch ${epoch}: it is an int8 model (averaging int8 weights would average their rounding); ` +
+          'average the float checkpoints, then quantize',
+      );
+    }
+  }
   const files = vocabularyFiles(newest.folder, config);
   for (const { epoch, folder } of chosen.slice(0, -1)) {
     const other = readJson(join(folder, 'config.json')) as Record<string, unknown>;

@@ -209,6 +209,13 @@ export function restoreCheckpoint(
   optimizers: CheckpointOptimizers,
 ): void {
   const { folder } = checkpoint;
+  const config = readJson(join(folder, 'config.json')) as { quantized?: unknown };
+  if (config.quantized !== undefined) {
+    throw new Error(
+      `${folder} is an int8 model (config.json "quantized": ${JSON.stringify(config.quantized)}): training needs ` +
+        'the float weights; resume from a float checkpoint',
+    );
+  }
   loadWeights(model.encoder, join(folder, 'encoder.pt'));
   loadWeights(model.decoder, join(folder, 'decoder.pt'));
   for (const [which, optimizer] of Object.entries(optimizers) as [string, torch.optim.Optimizer][]) {

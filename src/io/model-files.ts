@@ -7,6 +7,8 @@
  *   decoder.pt       `decoder.state_dict()`: the same plus dense.weight and dense.bias
  *   source.model     subword models: the SentencePiece models of each side (`joint.model` for a joint one), whose
  *   target.model     pieces are the vocabularies' first entries in id order
+ * An int8 model (`seq2seq quantize`, io/quantize.ts) says `"quantized": "int8"` in config.json; its LSTM weights
+ * and output-layer weight are int8 tensors `name` with float32 row scales `name_scale` (W = name x name_scale[:, None]).
  * The notebook's Encoder and Decoder classes load encoder.pt and decoder.pt with `load_state_dict`; models with
  * attention or a bidirectional encoder load into scripts/reference/attention_model.py's classes, whose extra keys
  * (`attention.*`, `combine.weight`, `lstm.*_reverse`) are listed there.
@@ -21,6 +23,7 @@ import { ATTENTION_KINDS } from '../model/attention.js';
 import { buildModel, checkModelFits, fullSizes, type FullSizes, type ModelSizes } from '../model/architecture.js';
 import { tieRefusal, type Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
+import { int8WeightNames, loadInt8State } from '../model/int8.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readRegularFile } from '../util/files.js';
@@ -38,6 +41,8 @@ export interface TrainedModel {
   decoder: Decoder;
   /** Where the modules are. */
   device: torch.Device;
+  /** An int8 model: decoding runs its LSTM and output-layer products in int8 (model/int8.ts). */
+  quantized?: 'int8';
   /** How each side's text becomes tokens; absent: the notebook's lowercased words. */
   segmenters?: Segmenters;
 }
@@ -69,6 +74,8 @@ interface ConfigFile {
   vocabulary?: VocabularyKind;
   /** Subword models: each side's SentencePiece file (the same file for a joint model). */
   sentencepiece?: { source: string; target: string };
+  /** int8 models only (io/quantize.ts). */
+  quantized?: 'int8';
 }
 
 /** The two modules' weights in one state dict, keyed `encoder.*` and `decoder.*` (the cross-check files). */
@@ -155,12 +162,30 @@ export function loadModel(dir: string, device: torch.Device = 'cpu'): TrainedMod
   } catch (err) {
     throw new Error(`${configPath}: ${(err as Error).message}`);
   }
+  const quantized = configQuantized(file, configPath);
+  if (quantized && device !== 'cpu') {
+    throw new Error(`${configPath}: an int8 model decodes on the CPU only, not on ${device}`);
+  }
   const { encoder, decoder } = buildModel(sourceVocab.size, targetVocab.size, sizes);
-  loadWeights(encoder, join(folder, 'encoder.pt'));
-  loadWeights(decoder, join(folder, 'decoder.pt'));
+  if (quantized) {
+    loadInt8Weights(encoder, join(folder, 'encoder.pt'), int8WeightNames(encoder));
+    loadInt8Weights(decoder, join(folder, 'decoder.pt'), int8WeightNames(decoder, sizes.tieEmbeddings));
+  } else {
+    loadWeights(encoder, join(folder, 'encoder.pt'));
+    loadWeights(decoder, join(folder, 'decoder.pt'));
+  }
   encoder.to(device).eval();
   decoder.to(device).eval();
-  return { sizes, sourceVocab, targetVocab, encoder, decoder, device, ...(segmenters ? { segmenters } : {}) };
+  return {
+    sizes,
+    sourceVocab,
+    targetVocab,
+    encoder,
+    decoder,
+    device,
+    ...(segmenters ? { segmenters } : {}),
+    ...(quantized ? { quantized } : {}),
+  };
 }
 
 /** The vocabularies of the model folder `folder` (and its SentencePiece models), without its weights. */
@@ -223,6 +248,26 @@ function configSizes(file: Partial<ConfigFile>, configPath: string): FullSizes {
   const refusal = sizes.tieEmbeddings ? tieRefusal(sizes.hidden, sizes.embedding, sizes.attention) : undefined;
   if (refusal) throw new Error(`${configPath}: ${refusal}`);
   return sizes;
+}
+
+/** config.json's `quantized`: absent for a float model, "int8" for an int8 one. */
+export function configQuantized(file: { quantized?: unknown }, configPath: string): 'int8' | undefined {
+  if (file.quantized === undefined) return undefined;
+  if (file.quantized !== 'int8')
+    throw new Error(`${configPath}: quantized must be "int8", not ${JSON.stringify(file.quantized)}`);
+  return 'int8';
+}
+
+/** Loads an int8 state dict file into `module` (model/int8.ts), naming the file when it does not fit. */
+function loadInt8Weights(module: Encoder | Decoder, path: string, names: readonly string[]): void {
+  const state = torch.loadTensors(path);
+  try {
+    module.int8 = loadInt8State(module, state, names);
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  } finally {
+    for (const t of Object.values(state)) t.dispose();
+  }
 }
 
 /** Loads a state dict file into `module`, naming the file when keys or shapes do not fit. */

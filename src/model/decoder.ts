@@ -3,6 +3,7 @@
  * With an attention kind it becomes scripts/reference/attention_model.py's AttentionDecoder (batched paths only).
  */
 import * as torch from '../torch/index.js';
+import type { Int8Weights } from './int8.js';
 import { Attention, isLuong, type AttentionKind } from './attention.js';
 
 const { nn } = torch;
@@ -51,6 +52,8 @@ export class Decoder extends nn.Module {
   attention?: Attention;
   combine?: torch.nn.Linear;
   dense: torch.nn.Linear;
+  /** An int8 model's LSTM and output-layer weights, packed for decoding (model/int8.ts); the modules hold them dequantized. */
+  int8?: Int8Weights;
   softmax: torch.nn.LogSoftmax;
 
   constructor(

@@ -1,5 +1,6 @@
 /** The notebook's Encoder: an Embedding, then a deep LSTM, fed one source token at a time. */
 import * as torch from '../torch/index.js';
+import type { Int8Weights } from './int8.js';
 
 const { nn } = torch;
 
@@ -19,6 +20,8 @@ export class Encoder extends nn.Module {
   readonly bidirectional: boolean;
   embedding: torch.nn.Embedding;
   lstm: torch.nn.LSTM;
+  /** An int8 model's LSTM weights, packed for decoding (model/int8.ts); the LSTM then holds them dequantized. */
+  int8?: Int8Weights;
 
   constructor(
     vocabSize: number,

@@ -38,5 +38,7 @@ export function modelParts(
         }
       : {}),
     ...(encoderOpt && decoderOpt ? { encoderOpt: encoderOpt.handle, decoderOpt: decoderOpt.handle } : {}),
+    ...(encoder.int8 ? { encoderInt8: encoder.int8.handle } : {}),
+    ...(decoder.int8 ? { decoderInt8: decoder.int8.handle } : {}),
   };
 }

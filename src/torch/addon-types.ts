@@ -3,7 +3,7 @@
  * `Addon` object itself and the names of its exports. Importing this module loads nothing.
  */
 /** Element types a tensor can hold, named as in PyTorch without the `torch.` prefix. */
-export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'int8' | 'uint8' | 'bool';
 
 /** `cpu`, `cuda` (the current CUDA device) or `cuda:N`. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
@@ -195,6 +195,25 @@ export interface PartsHandles {
   attention?: AttentionHandles;
   encoderOpt?: AdamHandle | SGDHandle;
   decoderOpt?: AdamHandle | SGDHandle;
+  /** An int8 model's weights of each module (decoding runs its products on them). */
+  encoderInt8?: Int8WeightsHandle;
+  decoderInt8?: Int8WeightsHandle;
+}
+
+/** @internal One int8 weight: its rows quantized to int8, their scales, and its float bias. */
+export interface Int8WeightEntry {
+  /** The module's parameter name: `lstm.weight_ih_l0`, `dense.weight`. */
+  name: string;
+  q: TensorHandle;
+  scales: TensorHandle;
+  bias?: TensorHandle;
+}
+
+/** @internal A module's int8 weights, packed once for the int8 kernel (native/seq2seq/int8_weights.h). */
+export interface Int8WeightsHandle {
+  size(): number;
+  dispose(): void;
+  isDisposed(): boolean;
 }
 
 /** @internal The attention layers of a decoder, as the native paths take them. */
@@ -347,7 +366,20 @@ export interface AddonTesting {
   adamStepFused(optimizer: AdamHandle): void;
   /** The jobs' dropout (seq2seq/dropout.h) from a generator seeded with `seed`. */
   dropout(input: TensorHandle, p: number, seed: number): TensorHandle;
+  /**
+   * The int8 kernel (kernels/int8_linear_cpu.h) on one instruction set: the weight quantized per row, x per tensor,
+   * their int32 product and the dequantized result; null when this CPU lacks `isa`.
+   */
+  int8Linear(
+    weight: TensorHandle,
+    x: TensorHandle,
+    bias: TensorHandle | null,
+    isa: Int8IsaName,
+  ): [TensorHandle, TensorHandle, TensorHandle, TensorHandle, TensorHandle, [number, number]] | null;
 }
+
+/** @internal The int8 kernel's instruction sets. */
+export type Int8IsaName = 'scalar' | 'avx2' | 'avx512-vnni';
 
 /** @internal */
 export interface Addon {
@@ -403,6 +435,9 @@ export interface Addon {
   processGroupBackends(): ('gloo' | 'nccl')[];
   /** A model from a .model file's bytes; throws when they are not one, or when built without SentencePiece. */
   SentencePiece: new (bytes: Uint8Array) => SentencePieceHandle;
+  Int8Weights: new (entries: Int8WeightEntry[]) => Int8WeightsHandle;
+  /** PyTorch's per-row symmetric int8 quantization of a float32 [N, K] weight: [q int8 [N, K], scales [N]]. */
+  quantizeInt8Rows(weight: TensorHandle): [TensorHandle, TensorHandle];
   /** Trains on a thread of its own; resolves to the serialized model. Cancel only drops the result. */
   trainSentencePiece(sentences: string[], options: TrainSentencePieceHandleOptions): NativeJob<Buffer>;
   beamBatches(
@@ -472,6 +507,8 @@ export const ADDON_EXPORTS = [
   'processGroupBackends',
   'SentencePiece',
   'trainSentencePiece',
+  'Int8Weights',
+  'quantizeInt8Rows',
   'testing',
 ] as const satisfies readonly (keyof Addon)[];
 
@@ -480,6 +517,7 @@ export const ADDON_TESTING_EXPORTS = [
   'lstmForwardKernel',
   'adamStepFused',
   'dropout',
+  'int8Linear',
 ] as const satisfies readonly (keyof AddonTesting)[];
 
 /** Compiles only when `T` is `never`: here, when no declared export is missing from the lists above. */

@@ -1,6 +1,7 @@
 /** The addon's test-only entry points (`addon.testing`), typed over the public classes. */
 import * as torch from '../../src/torch/index.js';
 import { native } from '../../src/torch/addon.js';
+import type { Int8IsaName } from '../../src/torch/addon-types.js';
 
 /**
  * The LSTM the training and decoding jobs run (native/kernels/lstm_cpu.h): on the CPU one fused pass per step and a
@@ -28,6 +29,37 @@ export function lstmForwardKernel(
 /** The training jobs' dropout (native/seq2seq/dropout.h): `input` times a mask from a generator seeded with `seed`. */
 export function dropout(input: torch.Tensor, p: number, seed: number): torch.Tensor {
   return new torch.Tensor(native.testing.dropout(input.handle, p, seed));
+}
+
+/** The int8 kernel's results on one instruction set (kernels/int8_linear_cpu.h); null when the CPU lacks it. */
+export interface Int8LinearResult {
+  q: torch.Tensor;
+  scales: torch.Tensor;
+  xq: torch.Tensor;
+  acc: torch.Tensor;
+  y: torch.Tensor;
+  scale: number;
+  zeroPoint: number;
+}
+
+export function int8Linear(
+  weight: torch.Tensor,
+  x: torch.Tensor,
+  bias: torch.Tensor | null,
+  isa: Int8IsaName,
+): Int8LinearResult | null {
+  const r = native.testing.int8Linear(weight.handle, x.handle, bias?.handle ?? null, isa);
+  if (!r) return null;
+  const [q, scales, xq, acc, y, [scale, zeroPoint]] = r;
+  return {
+    q: new torch.Tensor(q),
+    scales: new torch.Tensor(scales),
+    xq: new torch.Tensor(xq),
+    acc: new torch.Tensor(acc),
+    y: new torch.Tensor(y),
+    scale,
+    zeroPoint,
+  };
 }
 
 /** The one-pass Adam step the training jobs take (native/kernels/adam_fused.h). */

@@ -22,6 +22,7 @@ const STORAGES: Record<string, { dtype: DType; size: number } | undefined> = {
   LongStorage: { dtype: 'int64', size: 8 },
   IntStorage: { dtype: 'int32', size: 4 },
   ByteStorage: { dtype: 'uint8', size: 1 },
+  CharStorage: { dtype: 'int8', size: 1 },
   BoolStorage: { dtype: 'bool', size: 1 },
 };
 const STORAGE_OF: Partial<Record<DType, string>> = Object.fromEntries(
@@ -253,6 +254,8 @@ function readStorage(name: string, record: Uint8Array, numel: unknown): Storage 
       return { dtype: spec.dtype, values: new BigInt64Array(buffer, 0, n) };
     case 'int32':
       return { dtype: spec.dtype, values: new Int32Array(buffer, 0, n) };
+    case 'int8':
+      return { dtype: spec.dtype, values: new Int8Array(buffer, 0, n) };
     default:
       return { dtype: spec.dtype, values: new Uint8Array(buffer, 0, n) };
   }
@@ -311,6 +314,7 @@ const DTYPE_BYTES: Record<DType, number> = {
   float16: 4, // held as float32 here
   int32: 4,
   int64: 8,
+  int8: 1,
   uint8: 1,
   bool: 1,
 };
