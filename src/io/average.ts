@@ -5,13 +5,13 @@
  * and rounded once to float32 (fairseq sums in float32; float64 rounds once instead of N times). Checkpoints whose
  * architecture or vocabularies differ from the newest are refused, naming what differs.
  */
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { prepareOutputFolder } from '../util/output.js';
 import { listCheckpoints } from './checkpoint.js';
-import { MODEL_FILES, readJson } from './model-files.js';
+import { MODEL_FILES, publishModelFolder, readJson } from './model-files.js';
 
 /** Which checkpoints to average: the `last` N kept, or the listed `epochs`. */
 export interface AverageOptions {
@@ -187,16 +187,7 @@ export function averageCheckpoints(runDir: string, out: string, options: Average
     };
     writeFileAtomic(join(tmp, AVERAGE_FILE), `${JSON.stringify(record, null, 2)}\n`);
     writeFileAtomic(join(tmp, 'config.json'), readFileSync(join(newest.folder, 'config.json')));
-    if (!existsSync(out) || readdirSync(out).length === 0) {
-      rmSync(out, { recursive: true, force: true });
-      renameSync(tmp, out);
-    } else {
-      // An existing model (--force): each file replaced in one rename, config.json last.
-      for (const name of readdirSync(tmp).sort((a, b) => Number(a === 'config.json') - Number(b === 'config.json'))) {
-        renameSync(join(tmp, name), join(out, name));
-      }
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    publishModelFolder(tmp, out);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;

@@ -13,7 +13,7 @@
  * attention or a bidirectional encoder load into scripts/reference/attention_model.py's classes, whose extra keys
  * (`attention.*`, `combine.weight`, `lstm.*_reverse`) are listed there.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EOS, SOS } from '../data/tokenize.js';
 import { UNK, Vocab } from '../data/vocab.js';
@@ -320,4 +320,21 @@ export function readJson(path: string): unknown {
 
 export function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Moves a model folder written in `tmp` to `out`: in one rename when `out` is missing or empty, else (a model being
+ * replaced, `--force`) file by file, each in one rename, config.json last, so that `out` never holds a new
+ * config.json beside old weights.
+ */
+export function publishModelFolder(tmp: string, out: string): void {
+  if (!existsSync(out) || readdirSync(out).length === 0) {
+    rmSync(out, { recursive: true, force: true });
+    renameSync(tmp, out);
+    return;
+  }
+  for (const name of readdirSync(tmp).sort((a, b) => Number(a === 'config.json') - Number(b === 'config.json'))) {
+    renameSync(join(tmp, name), join(out, name));
+  }
+  rmSync(tmp, { recursive: true, force: true });
 }

@@ -7,14 +7,14 @@
  * with `name_scale` [rows] (W = name.float() * name_scale[:, None]); the vocabularies and SentencePiece files as
  * they are. Decoding quantizes each product's input per tensor as it runs (native/kernels/int8_linear_cpu.h).
  */
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { int8WeightNames, quantizeRows, SCALE_SUFFIX } from '../model/int8.js';
 import * as torch from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { prepareOutputFolder } from '../util/output.js';
 import { vocabularyFiles } from './average.js';
-import { loadModel, MODEL_FILES, readJson, resolveModelDir } from './model-files.js';
+import { loadModel, MODEL_FILES, publishModelFolder, readJson, resolveModelDir } from './model-files.js';
 
 /** How to write an int8 model. */
 export interface QuantizeOptions {
@@ -85,16 +85,7 @@ export function quantizeModel(modelDir: string, out: string, options: QuantizeOp
       bytes.float += readFileSize(join(folder, side));
       bytes.int8 += readFileSize(join(tmp, side));
     }
-    if (!existsSync(out) || readdirSync(out).length === 0) {
-      rmSync(out, { recursive: true, force: true });
-      renameSync(tmp, out);
-    } else {
-      // An existing model (--force): each file replaced in one rename, config.json last.
-      for (const name of readdirSync(tmp).sort((a, b) => Number(a === 'config.json') - Number(b === 'config.json'))) {
-        renameSync(join(tmp, name), join(out, name));
-      }
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    publishModelFolder(tmp, out);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
