@@ -9,8 +9,9 @@
 //   forceDecode(parts, batches, options)              -> { logProbs: Float64Array [T*B*V], attention?: Float64Array
 //                                                          [T*B*S], steps, size, vocab, sourceSteps }[]
 //   beamBatches(parts, batches, options)              -> {words, logProb, score}[][][]  (n-best per sentence)
-// options: { device, sos, eos, teacherForcing?, clip?, perToken?, labelSmoothing?, dropout?, dropoutSeed? }
-// (dropout: with dropoutSeed, which seeds the job's own generator of the masks)
+// options: { device, sos, eos, teacherForcing?, clip?, perToken?, labelSmoothing?, dropout?, dropoutSeed?,
+//            precision? } (dropout: with dropoutSeed, which seeds the job's own generator of the masks; precision:
+//            'fp32' or 'bf16', the products of the training forward, seq2seq/autocast.h)
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
@@ -29,6 +30,7 @@
 #include "binding/errors.h"
 #include "binding/parts_from_js.h"
 #include "binding/wrap.h"
+#include "kernels/cpu_features.h"
 #include "seq2seq/batched_step.h"
 #include "seq2seq/beam_search.h"
 #include "seq2seq/inference_step.h"
@@ -43,6 +45,26 @@ struct JobInput {
   TrainOptions train;
   int64_t sos = 0;
 };
+
+// 'fp32': none; 'bf16': bf16 products, where the device runs them natively.
+at::ScalarType ToPrecision(Napi::Env env, const Napi::Value& value, const c10::Device& device) {
+  const std::string name = ToString(value, "precision");
+  if (name == "fp32") return at::ScalarType::Undefined;
+  if (name == "bf16") {
+    if (device.is_cpu() && !CpuBf16Support().Any()) {
+      ThrowRange(env,
+                 "precision bf16 needs a CPU with AVX-512 BF16 or AMX (this one has neither; oneDNN would emulate "
+                 "bf16 more slowly than float32): use fp32");
+    }
+    return at::kBFloat16;
+  }
+  if (name == "fp16") {
+    ThrowRange(env,
+               "precision fp16 needs loss scaling, which seq2seq-node does not have: use bf16 (CPUs with AVX-512 "
+               "BF16 or AMX, CUDA GPUs from Ampere on)");
+  }
+  ThrowRange(env, "precision must be fp32 or bf16, got " + name);
+}
 
 JobInput ReadInput(const Napi::CallbackInfo& info, bool withOptimizers, std::vector<Napi::ObjectReference>* keepAlive) {
   const Napi::Env env = info.Env();
@@ -80,6 +102,9 @@ JobInput ReadInput(const Napi::CallbackInfo& info, bool withOptimizers, std::vec
     const int64_t seed = ToInt(Option(opts, "dropoutSeed"), "dropoutSeed");
     if (seed < 0) ThrowRange(env, "dropoutSeed must be a non-negative integer");
     if (p > 0.0) in.train.dropout = Dropout{p, NewGenerator(device, static_cast<uint64_t>(seed))};
+  }
+  if (auto v = Option(opts, "precision"); !v.IsUndefined()) {
+    in.train.autocast = ToPrecision(env, v, device);
   }
   if (auto v = Option(opts, "group"); !v.IsUndefined() && !v.IsNull()) {
     in.train.group = ProcessGroupWrap::From(v, "options.group (a process group)");
@@ -211,6 +236,7 @@ class EvaluateJob : public BackgroundJob {
     in_.train.teacherForcing = 1.0;
     in_.train.labelSmoothing = 0.0;
     in_.train.dropout = Dropout{};
+    in_.train.autocast = at::ScalarType::Undefined;
   }
 
  protected:

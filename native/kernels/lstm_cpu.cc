@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "kernels/lstm_cell_cpu.h"
+#include "seq2seq/autocast.h"
 
 namespace seq2seq {
 
@@ -23,10 +24,12 @@ int64_t RowGrain(int64_t hidden) { return std::max<int64_t>(1, 32768 / (4 * hidd
 // One layer in one direction over all steps. Inputs: gx [T, B, 4H] (the input's projection with bias_ih, for all
 // steps at once), h0, c0 [B, H], w_hh [4H, H], b_hh [4H] (may be undefined). Outputs: out [T, B, H], hT, cT.
 // Saved per step: the gates after their nonlinearities, tanh(c), and the state the step started from.
+// `low` (mixed precision: bf16) is the dtype of the recurrent products, forward and backward, as F.linear runs
+// them under autocast; the gates' arithmetic, the state and everything saved stay in gx's dtype (float32).
 struct LstmLayer : public torch::autograd::Function<LstmLayer> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& gx, const at::Tensor& h0, const at::Tensor& c0,
                                const at::Tensor& w_hh, const at::Tensor& b_hh, const std::vector<int64_t>& lengths,
-                               bool reverse) {
+                               bool reverse, at::ScalarType low) {
     const int64_t T = gx.size(0), B = gx.size(1), H = h0.size(1);
     const at::Tensor x = gx.contiguous();
     at::Tensor gates = at::empty({T, B, 4 * H}, x.options());
@@ -36,7 +39,9 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     at::Tensor out = at::empty({T, B, H}, x.options());
     at::Tensor hT = at::empty({B, H}, x.options());
     at::Tensor cT = at::empty({B, H}, x.options());
-    const at::Tensor wT = w_hh.t();
+    const bool mixed = low != x.scalar_type();
+    const at::Tensor wT = mixed ? w_hh.to(low).t() : w_hh.t();
+    const at::Tensor bias = mixed && b_hh.defined() ? b_hh.to(low) : b_hh;
     const int64_t first = reverse ? T - 1 : 0;
     hPrev[first].copy_(h0);
     cPrev[first].copy_(c0);
@@ -48,7 +53,9 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
         const int64_t next = reverse ? t - 1 : t + 1;
         at::Tensor g = gates[t];
         // gates = h W_hh^T + b_hh, then + the input's part: ATen's order of additions.
-        if (b_hh.defined()) {
+        if (mixed) {
+          g.copy_(bias.defined() ? at::addmm(bias, hPrev[t].to(low), wT) : at::mm(hPrev[t].to(low), wT));
+        } else if (b_hh.defined()) {
           at::addmm_out(g, b_hh, hPrev[t], wT);
         } else {
           at::mm_out(g, hPrev[t], wT);
@@ -72,6 +79,7 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     ctx->saved_data["lengths"] = lengths;
     ctx->saved_data["reverse"] = reverse;
     ctx->saved_data["bias"] = b_hh.defined();
+    ctx->saved_data["low"] = static_cast<int64_t>(low);
     return {out, hT, cT};
   }
 
@@ -84,6 +92,9 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     const at::Tensor& tanhC = saved[4];
     const std::vector<int64_t> lengths = ctx->saved_data["lengths"].toIntVector();
     const bool reverse = ctx->saved_data["reverse"].toBool();
+    const auto low = static_cast<at::ScalarType>(ctx->saved_data["low"].toInt());
+    const bool mixed = low != gates.scalar_type();
+    const at::Tensor w = mixed ? w_hh.to(low) : w_hh;
     const int64_t T = gates.size(0), B = gates.size(1), H = hPrev.size(2);
     const at::Tensor dOut = grads[0].defined() ? grads[0].contiguous() : at::zeros({T, B, H}, gates.options());
     at::Tensor dh =
@@ -107,13 +118,19 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
         s.dc = dc.data_ptr<scalar_t>();
         s.dGates = dGates[t].data_ptr<scalar_t>();
         at::parallel_for(0, B, RowGrain(H), [&](int64_t begin, int64_t end) { CellBackward(s, begin, end); });
-        dh.addmm_(dGates[t], w_hh);  // the active rows' dh was zeroed: it becomes dGates W_hh
+        // The active rows' dh was zeroed: it becomes dGates W_hh.
+        if (mixed) {
+          dh.add_(at::mm(dGates[t].to(low), w));
+        } else {
+          dh.addmm_(dGates[t], w_hh);
+        }
       }
     });
     const at::Tensor flatGates = dGates.view({T * B, 4 * H});
-    const at::Tensor dW = flatGates.t().mm(hPrev.view({T * B, H}));
+    const at::Tensor dW = mixed ? flatGates.to(low).t().mm(hPrev.view({T * B, H}).to(low)).to(w_hh.scalar_type())
+                                : flatGates.t().mm(hPrev.view({T * B, H}));
     const at::Tensor db = ctx->saved_data["bias"].toBool() ? flatGates.sum(0) : at::Tensor();
-    return {dGates, dh, dc, dW, db, at::Tensor(), at::Tensor()};
+    return {dGates, dh, dc, dW, db, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -216,6 +233,10 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
     const at::Tensor* p = params.find(name);
     return p ? *p : at::Tensor();
   };
+  // Under autocast (bf16 on the CPU) the input products come out of at::linear in bf16 and are widened for the
+  // gates' arithmetic; the recurrent ones run in bf16 too (LstmLayer).
+  const at::ScalarType autocast = AutocastDtype(input.device());
+  const at::ScalarType low = autocast == at::ScalarType::Undefined ? input.scalar_type() : autocast;
   at::Tensor x = input;
   std::vector<at::Tensor> hs, cs;
   for (int64_t layer = 0; layer < o.num_layers(); ++layer) {
@@ -223,10 +244,11 @@ LstmOutput RunLstm(torch::nn::LSTM& lstm, const at::Tensor& input, const at::Ten
     std::vector<at::Tensor> outs;
     for (int64_t d = 0; d < directions; ++d) {
       const bool reverse = d == 1;
-      const at::Tensor gx = at::linear(x, param("weight_ih", layer, reverse), param("bias_ih", layer, reverse));
+      const at::Tensor gx =
+          at::linear(x, param("weight_ih", layer, reverse), param("bias_ih", layer, reverse)).to(input.scalar_type());
       const int64_t s = layer * directions + d;
       auto r = LstmLayer::apply(gx, h0[s], c0[s], param("weight_hh", layer, reverse), param("bias_hh", layer, reverse),
-                                lengths, reverse);
+                                lengths, reverse, low);
       outs.push_back(r[0]);
       hs.push_back(r[1]);
       cs.push_back(r[2]);

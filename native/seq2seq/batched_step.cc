@@ -9,9 +9,21 @@
 #include "kernels/adam_fused.h"
 #include "kernels/lstm_cpu.h"
 #include "kernels/optimizer_state.h"
+#include "seq2seq/autocast.h"
 #include "seq2seq/inference_step.h"
 
 namespace seq2seq {
+
+namespace {
+
+// The output layer's log-probabilities. Under mixed precision its product runs in bf16 and the log-softmax and
+// the loss in the weights' dtype (float32), as fairseq and Megatron widen the logits (torch 1.13's autocast
+// would run the log-softmax in bf16).
+at::Tensor OutputLogProbs(Seq2SeqParts& parts, const at::Tensor& features) {
+  return at::log_softmax(parts.decoderDense->forward(features).to(parts.decoderDense->weight.scalar_type()), 1);
+}
+
+}  // namespace
 
 Encoded Encode(Seq2SeqParts& parts, const Batch& batch, const Dropout* dropout) {
   const at::Tensor embedded = ApplyDropout(parts.encoderEmbedding->forward(batch.source), dropout);  // [S, B, E]
@@ -78,7 +90,7 @@ at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Te
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
   }
-  return at::log_softmax(parts.decoderDense->forward(features), 1);
+  return OutputLogProbs(parts, features);
 }
 
 namespace {
@@ -106,7 +118,7 @@ BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::T
   const at::Tensor embedded = ApplyDropout(parts.decoderEmbedding->forward(batch.input), dropout);  // [T, B, E]
   const at::Tensor out = ApplyDropout(RunLstm(parts.decoderLstm, embedded, h, c, {}, dropout).output, dropout);
   const at::Tensor scored = out.view({-1, parts.Hidden()}).index_select(0, batch.scored);  // [tokens, H]
-  const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(scored), 1);
+  const at::Tensor logProbs = OutputLogProbs(parts, scored);
   const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
   return {LossSum(logProbs, target, options.labelSmoothing),
           at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
@@ -190,14 +202,13 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
   const at::Tensor target = at::stack(targets).view({-1});
   if (alone && batch.tokens == T) {
     // Every step run is scored (no padding): the output layer takes the decoder's output as it is.
-    const at::Tensor logProbs = at::log_softmax(parts.decoderDense->forward(out.view({steps, -1})), 1);
+    const at::Tensor logProbs = OutputLogProbs(parts, out.view({steps, -1}));
     return {LossSum(logProbs, target, options.labelSmoothing), at::scalar_tensor(static_cast<double>(steps), floats)};
   }
   // Under teacher forcing every step runs and the scored positions are the batch's; free-running scores what
   // was alive, which takes one more sync (it synced at every step anyway).
   const at::Tensor scored = freeRunning ? at::nonzero(target.ne(kIgnoreIndex)).squeeze(1) : batch.scored;
-  const at::Tensor logProbs =
-      at::log_softmax(parts.decoderDense->forward(out.view({steps * batch.size, -1}).index_select(0, scored)), 1);
+  const at::Tensor logProbs = OutputLogProbs(parts, out.view({steps * batch.size, -1}).index_select(0, scored));
   const at::Tensor sum = LossSum(logProbs, target.index_select(0, scored), options.labelSmoothing);
   const double tokens = freeRunning ? static_cast<double>(scored.size(0)) : static_cast<double>(batch.tokens);
   return {sum, at::scalar_tensor(tokens, floats)};
@@ -308,11 +319,20 @@ void SetLearningRate(Seq2SeqParts& parts, double lr) {
   }
 }
 
+namespace {
+
+// The batch's loss with the graph for backward: the forward, under the options' mixed precision.
+BatchLoss ForwardLoss(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options) {
+  AutocastGuard autocast(options.autocast, batch.source.device());
+  return DecoderLoss(parts, batch, Encode(parts, batch, &options.dropout), options);
+}
+
+}  // namespace
+
 BatchLoss TrainBatch(Seq2SeqParts& parts, const Batch& batch, const TrainOptions& options, GroupStep* step) {
   ClearGrads(*parts.encoderOpt, true);
   ClearGrads(*parts.decoderOpt, true);
-  const Encoded encoded = Encode(parts, batch, &options.dropout);
-  BatchLoss loss = DecoderLoss(parts, batch, encoded, options);
+  BatchLoss loss = ForwardLoss(parts, batch, options);
   if (options.group) {
     loss.sum.backward();
     AverageAcrossWorkers(parts, loss.tokens, batch.size, options, step);
@@ -337,7 +357,7 @@ std::vector<BatchLoss> TrainAccumulated(Seq2SeqParts& parts, const std::vector<c
   // Backward of each summed loss adds to the gradients: after the last batch they are the gradients of the sum
   // over all of them, which is then divided by the whole count as one large batch's objective would be.
   for (const Batch* batch : batches) {
-    BatchLoss loss = DecoderLoss(parts, *batch, Encode(parts, *batch, &options.dropout), options);
+    BatchLoss loss = ForwardLoss(parts, *batch, options);
     loss.sum.backward();
     tokens = tokens.defined() ? tokens + loss.tokens : loss.tokens;
     sentences += batch->size;

@@ -30,6 +30,9 @@ struct TrainOptions {
   double labelSmoothing = 0.0;
   // OpenNMT-py's places: on the embeddings, between LSTM layers, on the decoder's output before the output layer.
   Dropout dropout;
+  // Mixed precision (seq2seq/autocast.h): the dtype the forward's products run in (bf16, on the CPU or CUDA), the
+  // weights and the optimizer staying in theirs; Undefined: none.
+  at::ScalarType autocast = at::ScalarType::Undefined;
   // Data-parallel training: gradients of the summed loss are all-reduced with the token (or sentence) counts
   // and divided by the global count, so N workers with batch B make the updates of one worker with batch NB.
   std::shared_ptr<ProcessGroup> group;

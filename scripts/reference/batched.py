@@ -23,6 +23,11 @@ SGD; no dropout, label smoothing or accumulation there.
 (written to a temporary file, then renamed), timed apart from the epoch (`save_seconds`), and no final.pt or
 grads.pt: what a training script does end to end (the benchmark times the whole process).
 
+Mixed precision (plan options precision "bf16"): the forward of each batch runs under torch.autocast(bfloat16),
+the backward after it, as PyTorch's AMP examples write it; nn.LSTM runs as seq2seq-node's CPU kernel runs it under
+autocast (scripts/reference/autocast_lstm.py: bf16 products, float32 gates and state) and the output layer's
+logits are widened to float32 before the log-softmax and the loss.
+
 usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] [--checkpoints DIR] > result.json
 result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s, "save_seconds": s}], "model": kind}; final
 weights in RUNDIR/final.pt, the last batch's gradients in RUNDIR/grads.pt
@@ -117,6 +122,21 @@ SMOOTHING = opts.get("labelSmoothing", 0.0)
 if opts.get("tieEmbeddings", False):
     decoder.embedding.weight = decoder.dense.weight
 generator = torch.Generator(device=DEVICE)
+BF16 = opts.get("precision", "fp32") == "bf16"
+if BF16:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import autocast_lstm  # noqa: E402
+
+    autocast_lstm.install()
+
+
+def autocast():
+    return torch.autocast(DEVICE.type, dtype=torch.bfloat16, enabled=BF16)
+
+
+def dense(x):
+    """The output layer's logits in the weights' dtype (widened from bf16 under autocast)."""
+    return decoder.dense(x).to(DTYPE)
 
 
 def drop(x):
@@ -199,7 +219,8 @@ def train_batch_attention(indices):
     inp = torch.cat([torch.full((1, B), SOS, device=DEVICE), tgt[:-1].clamp(min=0)])
     encoder_opt.zero_grad()
     decoder_opt.zero_grad()
-    log_probs, _ = attention_model.teacher_forced(encoder, decoder, src, lengths, inp)  # [T, B, V]
+    with autocast():
+        log_probs, _ = attention_model.teacher_forced(encoder, decoder, src, lengths, inp)  # [T, B, V]
     loss_sum = F.nll_loss(log_probs.view(-1, log_probs.size(2)), tgt.view(-1), ignore_index=IGNORE, reduction="sum")
     tokens = (tgt != IGNORE).sum().to(DTYPE)
     loss = loss_sum / tokens.clamp(min=1) if opts["normalize"] == "tokens" else loss_sum / B
@@ -222,43 +243,44 @@ def train_batch(indices, teacher, group=None):
     if group is None:
         encoder_opt.zero_grad()
         decoder_opt.zero_grad()
-    if P > 0:
-        zeros = torch.zeros(encoder.num_layers, B, encoder.hidden_size, device=DEVICE, dtype=DTYPE)
-        _, (h, c) = run_lstm(encoder.lstm, drop(encoder.embedding(src)), (zeros, zeros), lengths)
-    else:
-        packed = pack_padded_sequence(encoder.embedding(src), lengths, enforce_sorted=False)
-        _, (h, c) = encoder.lstm(packed)
-    if ratio >= 1 and (P > 0 or SMOOTHING > 0):
-        out, _ = run_lstm(decoder.lstm, drop(decoder.embedding(inp)), (h, c))
-        loss_sum = scored_loss(decoder.dense(drop(out).view(-1, decoder.hidden_size)), tgt.view(-1))
-        tokens = (tgt != IGNORE).sum().to(DTYPE)
-    elif ratio >= 1:
-        out, _ = decoder.lstm(decoder.embedding(inp), (h, c))
-        out = decoder.softmax(decoder.dense(out.view(-1, decoder.hidden_size)))
-        loss_sum = F.nll_loss(out, tgt.view(-1), ignore_index=IGNORE, reduction="sum")
-        tokens = (tgt != IGNORE).sum().to(DTYPE)
-    else:
-        free = ratio <= 0
-        loss_sum = torch.zeros((), device=DEVICE, dtype=DTYPE)
-        tokens = torch.zeros((), device=DEVICE, dtype=DTYPE) if free else (tgt != IGNORE).sum().to(DTYPE)
-        alive = torch.ones(B, dtype=torch.bool, device=DEVICE)
-        x = inp[0]
-        for t in range(tgt.size(0)):
-            out, (h, c) = run_lstm(decoder.lstm, drop(decoder.embedding(x)).view(1, B, -1), (h, c))
-            logits = decoder.dense(drop(out.squeeze(0)))
-            out = decoder.softmax(logits)
-            guess = out.topk(1)[1].squeeze(1).detach()
-            target = tgt[t]
-            if free:
-                target = torch.where(alive, target, torch.full_like(target, IGNORE))
-                tokens = tokens + (target != IGNORE).sum().to(DTYPE)
-                alive = alive & (guess != EOS)
-            loss_sum = loss_sum + scored_loss(logits, target)
-            if t + 1 == tgt.size(0):
-                break
-            if free and not (alive & (tgt[t + 1] != IGNORE)).any():
-                break
-            x = inp[t + 1] if (not free and teacher[t + 1]) else guess
+    with autocast():
+        if P > 0:
+            zeros = torch.zeros(encoder.num_layers, B, encoder.hidden_size, device=DEVICE, dtype=DTYPE)
+            _, (h, c) = run_lstm(encoder.lstm, drop(encoder.embedding(src)), (zeros, zeros), lengths)
+        else:
+            packed = pack_padded_sequence(encoder.embedding(src), lengths, enforce_sorted=False)
+            _, (h, c) = encoder.lstm(packed)
+        if ratio >= 1 and (P > 0 or SMOOTHING > 0):
+            out, _ = run_lstm(decoder.lstm, drop(decoder.embedding(inp)), (h, c))
+            loss_sum = scored_loss(dense(drop(out).view(-1, decoder.hidden_size)), tgt.view(-1))
+            tokens = (tgt != IGNORE).sum().to(DTYPE)
+        elif ratio >= 1:
+            out, _ = decoder.lstm(decoder.embedding(inp), (h, c))
+            out = decoder.softmax(dense(out.view(-1, decoder.hidden_size)))
+            loss_sum = F.nll_loss(out, tgt.view(-1), ignore_index=IGNORE, reduction="sum")
+            tokens = (tgt != IGNORE).sum().to(DTYPE)
+        else:
+            free = ratio <= 0
+            loss_sum = torch.zeros((), device=DEVICE, dtype=DTYPE)
+            tokens = torch.zeros((), device=DEVICE, dtype=DTYPE) if free else (tgt != IGNORE).sum().to(DTYPE)
+            alive = torch.ones(B, dtype=torch.bool, device=DEVICE)
+            x = inp[0]
+            for t in range(tgt.size(0)):
+                out, (h, c) = run_lstm(decoder.lstm, drop(decoder.embedding(x)).view(1, B, -1), (h, c))
+                logits = dense(drop(out.squeeze(0)))
+                out = decoder.softmax(logits)
+                guess = out.topk(1)[1].squeeze(1).detach()
+                target = tgt[t]
+                if free:
+                    target = torch.where(alive, target, torch.full_like(target, IGNORE))
+                    tokens = tokens + (target != IGNORE).sum().to(DTYPE)
+                    alive = alive & (guess != EOS)
+                loss_sum = loss_sum + scored_loss(logits, target)
+                if t + 1 == tgt.size(0):
+                    break
+                if free and not (alive & (tgt[t + 1] != IGNORE)).any():
+                    break
+                x = inp[t + 1] if (not free and teacher[t + 1]) else guess
     if group is not None:
         # Gradient accumulation as PyTorch users write it: each micro-batch's loss divided by the whole update's
         # count, backward into the same .grad, one step after the last (teacher-forced: counts known up front).

@@ -19,6 +19,8 @@ export interface DoctorReport {
   /** OpenBLAS's build and the kernels it picked for this CPU ('' for another BLAS). */
   openblas: string;
   threads: number;
+  /** The CPU's native bf16 instructions, or 'none' (`--precision bf16` is refused then). */
+  cpuBf16: string;
   parallelBackend: string;
   devices: string[];
   cudaNote: string;
@@ -88,6 +90,7 @@ export function doctor(): DoctorReport {
     blas: loadedBlas(),
     openblas: info.openblas,
     threads: torch.getNumThreads(),
+    cpuBf16: info.cpuBf16,
     parallelBackend: /ATen parallel backend: (.*)/.exec(info.parallelInfo)?.[1]?.trim() ?? 'unknown',
     devices,
     cudaNote,
@@ -109,6 +112,12 @@ export function formatDoctor(r: DoctorReport): string {
     ['BLAS', r.blas.length > 0 ? r.blas.join(', ') : 'none loaded (libtorch may link MKL statically)'],
     ...(r.openblas ? [['OpenBLAS', r.openblas] as [string, string]] : []),
     ['threads', `${r.threads} intra-op (${r.parallelBackend})`],
+    [
+      'CPU bf16',
+      r.cpuBf16 === 'none'
+        ? 'none: --precision bf16 is refused on this CPU (needs AVX-512 BF16 or AMX)'
+        : `${r.cpuBf16} (--precision bf16 trains with bf16 products)`,
+    ],
     ['devices', `${r.devices.join(', ')}; CUDA: ${r.cudaNote}`],
     [
       'data-parallel',

@@ -67,6 +67,8 @@ export interface BatchPlanExport {
     weightDecay?: number;
     /** Batches per update; absent: 1. */
     accumulate?: number;
+    /** Mixed precision of the forward (absent: fp32). */
+    precision?: 'fp32' | 'bf16';
   };
   epochs: { indices: number[]; teacher?: Uint8Array }[][];
   /** The seed of each epoch's dropout masks (src/train/batched.ts's `dropoutSeed`). */

@@ -152,6 +152,11 @@ export interface BuildInfo {
   parallelInfo: string;
   /** at::show_config(): how libtorch itself was built. */
   config: string;
+  /**
+   * The CPU's native bf16 instructions (`amx-bf16, avx512-bf16`, `avx512-bf16`, or `none`): what `--precision
+   * bf16` needs on the CPU.
+   */
+  cpuBf16: string;
   /** SentencePiece's version when the addon was built with it, else null. */
   sentencepiece: string | null;
   /** Where the build found SentencePiece (`pkg-config: /usr/lib/x86_64-linux-gnu`), else null. */
@@ -259,6 +264,8 @@ export interface BatchJobOptions {
   perToken?: boolean;
   /** Training: the loss is the cross-entropy with this label smoothing (0 to below 1); default 0. */
   labelSmoothing?: number;
+  /** Training: `bf16` runs the forward's products in bf16 (autocast); default `fp32`. */
+  precision?: 'fp32' | 'bf16';
   /** Training: dropout probability (0 to below 1); default 0. Needs `dropoutSeed`. */
   dropout?: number;
   /** Seeds the job's own generator of dropout masks. */

@@ -15,7 +15,8 @@ import { checkInteger, checkOneOf } from '../util/check.js';
 import { Random } from '../util/random.js';
 import { planBatches, type BatchPlanOptions } from './batches.js';
 import { broadcastModel, sameDevice, type ProcessGroup } from './distributed.js';
-import { checkRunOption, runOptionDefault, type TrainOptions } from './run-options.js';
+import { checkRunOption, runOptionDefault, type Precision, type TrainOptions } from './run-options.js';
+import { checkPrecision } from './precision.js';
 import { splitHeldOut, type Split } from './split.js';
 
 export interface BatchedOptions {
@@ -61,6 +62,12 @@ export interface BatchedOptions {
   dropout?: number;
   /** Label smoothing of the training loss (`cross_entropy(..., label_smoothing)`); default 0. Validation: plain NLL. */
   labelSmoothing?: number;
+  /**
+   * `bf16`: the training forward's matrix products run in bf16 (torch.autocast's rules; the log-softmax and loss
+   * in float32), the weights, gradients and optimizer state staying float32; needs a CPU with AVX-512 BF16 or AMX
+   * (`torch.buildInfo().cpuBf16`), or CUDA. Validation and decoding stay float32. Default `fp32`.
+   */
+  precision?: Precision;
   /** Called about ten times a second while an epoch trains. */
   onProgress?: (progress: BatchedProgress) => void;
   /** Called after every epoch (and its validation), before the next one starts; may be async. `'stop'` ends training. */
@@ -145,7 +152,15 @@ export type ResolvedBatchedOptions = Required<
 /** Resolves the defaults and checks every option against the run option table, naming the one that is wrong. */
 export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedOptions {
   const pick = <
-    K extends 'batchSize' | 'teacherForcing' | 'clip' | 'normalize' | 'validFraction' | 'dropout' | 'labelSmoothing',
+    K extends
+      | 'batchSize'
+      | 'teacherForcing'
+      | 'clip'
+      | 'normalize'
+      | 'validFraction'
+      | 'dropout'
+      | 'labelSmoothing'
+      | 'precision',
   >(
     name: K,
   ): NonNullable<TrainOptions[K]> => checkRunOption(name, options[name] ?? runOptionDefault(name));
@@ -163,6 +178,7 @@ export function resolveBatchedOptions(options: BatchedOptions): ResolvedBatchedO
     scoreSos: options.scoreSos ?? false,
     dropout: pick('dropout'),
     labelSmoothing: pick('labelSmoothing'),
+    precision: pick('precision'),
     optimizer: checkRunOption('optimizer', options.optimizer ?? runOptionDefault('optimizer')),
     momentum: checkRunOption('momentum', options.momentum ?? runOptionDefault('momentum')),
     weightDecay: checkRunOption('weightDecay', options.weightDecay ?? runOptionDefault('weightDecay')),
@@ -236,6 +252,7 @@ export async function trainBatched(
   options: BatchedOptions,
 ): Promise<BatchedResult> {
   const o = resolveBatchedOptions(options);
+  checkPrecision(o.precision, o.device);
   const split = options.split ?? splitHeldOut(data, o.validFraction, o.seed);
   const startEpoch = checkInteger('startEpoch', options.startEpoch ?? 0, 0);
   const encoderOpt = options.optimizers?.encoder ?? makeOptimizer(encoder.parameters(), o);
@@ -253,6 +270,7 @@ export async function trainBatched(
     clip: o.clip,
     perToken: o.normalize === 'tokens',
     ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
+    ...(o.precision !== 'fp32' ? { precision: o.precision } : {}),
     ...(o.accumulate > 1 ? { accumulate: o.accumulate } : {}),
   };
   const group = options.group;

@@ -39,6 +39,7 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
     // Absent in runs without them (and in runs older than them): off, whatever the table's default.
     dropout: options.dropout ?? 0,
     labelSmoothing: options.labelSmoothing ?? 0,
+    precision: options.precision ?? 'fp32',
     accumulate,
     ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
     // Constant: the optimizers keep their rate, as before schedules existed.

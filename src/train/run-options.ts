@@ -21,6 +21,9 @@ export type OptimizerKind = 'adam' | 'sgd';
 /** Which validation measure picks the best checkpoint and drives early stopping. */
 export type BestMetric = 'loss' | 'bleu';
 
+/** The dtype of the training forward's products: fp32, or bf16 with float32 weights and optimizer (autocast). */
+export type Precision = 'fp32' | 'bf16';
+
 /** What an option's value may be. */
 export type OptionKind =
   /** `all`: the word `all` is a value too (`--instances all`). */
@@ -109,6 +112,11 @@ export interface TrainOptions extends Partial<ModelSizes> {
   labelSmoothing?: number;
   /** Batched: the decoder's embedding shares the output layer's weight (needs embedding = its input size). */
   tieEmbeddings?: boolean;
+  /**
+   * Batched: bf16 runs the forward's matrix products (LSTM, attention, output layer) in bf16, as torch.autocast
+   * does, with float32 weights, gradients, optimizer state and loss; needs a CPU with AVX-512 BF16 or AMX, or CUDA.
+   */
+  precision?: Precision;
   /** Batched: stop after this many epochs without a better validation measure. */
   patience?: number;
   /** Batched: the validation measure that picks the best checkpoint and drives `patience`. */
@@ -205,6 +213,8 @@ export interface RunOptions extends ModelSizes, RunVocabularyOptions, RunOptimis
   /** Regularisation (batched), written only when on: absent in runs without it (and in older runs) means 0. */
   dropout?: number;
   labelSmoothing?: number;
+  /** Mixed precision, written only when on (bf16): absent means fp32. */
+  precision?: 'bf16';
   patience?: number;
   bestMetric: BestMetric;
   /** Absent in runs started before the limit existed: no pair was skipped for its length. */
@@ -454,6 +464,15 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     default: 0,
     resumable: false,
   },
+  precision: {
+    flag: '--precision <p>',
+    help:
+      "batched: fp32, or bf16: the forward's matrix products in bf16 with float32 weights, optimizer and loss " +
+      '(torch.autocast; CPUs with AVX-512 BF16 or AMX, see `doctor`, or CUDA)',
+    kind: { type: 'choice', choices: ['fp32', 'bf16'] },
+    default: 'fp32',
+    resumable: true,
+  },
   tieEmbeddings: {
     flag: '--tie-embeddings',
     help:
@@ -649,6 +668,7 @@ export type DefaultedOption =
   | 'normalize'
   | 'dropout'
   | 'labelSmoothing'
+  | 'precision'
   | 'bestMetric'
   | 'swap'
   | 'timeout'

@@ -80,6 +80,9 @@ function freshOptions(given: TrainOptions): RunOptions {
       `--mode ${mode} trains the notebook's model: --attention, --bidirectional and --input-feed need --mode batched`,
     );
   }
+  if (!batched && given.precision === 'bf16') {
+    throw new Error(`--mode ${mode} replays the notebook's float32 training: --precision bf16 needs --mode batched`);
+  }
   const regularisation = (['dropout', 'labelSmoothing', 'tieEmbeddings'] as const).filter(
     (name) => given[name] !== undefined && given[name] !== false && given[name] !== 0,
   );
@@ -139,6 +142,7 @@ function freshOptions(given: TrainOptions): RunOptions {
           normalize: value('normalize'),
           ...(dropout > 0 ? { dropout } : {}),
           ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
+          ...(value('precision') === 'bf16' ? { precision: 'bf16' as const } : {}),
         }
       : {}),
     patience: given.patience,
@@ -254,16 +258,20 @@ function resumedOptions(saved: RunOptions, given: TrainOptions): RunOptions {
   const changed = names.filter((name) => given[name] !== undefined && !RUN_OPTIONS[name].resumable);
   if (changed.length > 0) {
     throw new Error(
-      `--resume continues with the run's own options; ${changed.map(flagOf).join(', ')} cannot change (only --epochs, --patience)`,
+      `--resume continues with the run's own options; ${changed.map(flagOf).join(', ')} cannot change (only --epochs, --patience, --precision)`,
     );
   }
-  return {
+  const resumed: RunOptions = {
     ...saved,
     epochs: given.epochs ?? saved.epochs,
     patience: given.patience ?? saved.patience,
     ...(given.keepCheckpoints !== undefined ? { keepCheckpoints: given.keepCheckpoints } : {}),
     ...(given.logEvery !== undefined ? { logEvery: given.logEvery } : {}),
   };
+  // The weights and optimizer state are float32 either way: a run may continue in another precision.
+  if (given.precision === 'bf16') resumed.precision = 'bf16';
+  if (given.precision === 'fp32') delete resumed.precision;
+  return resumed;
 }
 
 /** The file's SHA-256, so that a resumed run can tell that its corpus changed; read in chunks (corpora may be GBs). */

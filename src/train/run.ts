@@ -30,6 +30,7 @@ import {
   type TrainOptions,
 } from './run-options.js';
 import { prepareRunData } from './run-data.js';
+import { checkPrecision } from './precision.js';
 import { resolveRun, sha256 } from './run-resolve.js';
 import { runOptimizers } from './run-optimisation.js';
 import type { SampleTranslation } from './validation.js';
@@ -98,6 +99,7 @@ export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promis
   const say = quiet ? () => {} : log;
   if (options.threads !== undefined) torch.setNumThreads(options.threads);
   torch.zeros([1], { device }).dispose(); // an unusable device fails here, before any work
+  checkPrecision(runOptions.precision ?? 'fp32', device);
 
   const corpus = readCorpus(runOptions.corpus, { swap: runOptions.swap });
   const sha = sha256(runOptions.corpus);

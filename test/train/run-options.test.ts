@@ -41,7 +41,7 @@ const batched = { epochs: 1, lr: 0.01, device: 'cpu' as const, seed: 0 };
 
 describe('the run option table', () => {
   it('gives every option a flag, a help text, a check, and says whether a resumed run may change it', () => {
-    expect(RUN_OPTION_NAMES).toHaveLength(58);
+    expect(RUN_OPTION_NAMES).toHaveLength(59);
     for (const name of RUN_OPTION_NAMES) {
       const spec = RUN_OPTIONS[name];
       expect(spec.flag, name).toMatch(/^--[a-z-]+( <[a-z]+>)?$/);
@@ -56,6 +56,7 @@ describe('the run option table', () => {
       'epochs',
       'device',
       'threads',
+      'precision',
       'patience',
       'worldSize',
       'rank',
