@@ -2,7 +2,7 @@
 // message-catalog corpus split into training pairs and held-out test pairs the same way every time, training under a
 // budget of the process's own CPU time, and sacreBLEU-style scoring of greedy translations against the raw lines.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,9 +66,14 @@ export function splitTestPairs(corpusPath, testCount, work) {
   const trainPairs = pairs.filter((p) => !testSources.has(p.source));
   mkdirSync(work, { recursive: true });
   const trainFile = join(work, 'train.txt');
-  writeFileSync(trainFile, trainPairs.map((p) => `${p.source}\t${p.target}\tquality\n`).join(''));
-  writeFileSync(join(work, 'test.src'), test.map((p) => `${p.source}\n`).join(''));
-  writeFileSync(join(work, 'test.ref'), test.map((p) => `${p.target}\n`).join(''));
+  // Renamed into place: lanes started side by side (`--rows`) write the same files while others read them.
+  const write = (path, text) => {
+    writeFileSync(`${path}.${process.pid}`, text);
+    renameSync(`${path}.${process.pid}`, path);
+  };
+  write(trainFile, trainPairs.map((p) => `${p.source}\t${p.target}\tquality\n`).join(''));
+  write(join(work, 'test.src'), test.map((p) => `${p.source}\n`).join(''));
+  write(join(work, 'test.ref'), test.map((p) => `${p.target}\n`).join(''));
   return { test, trainPairs, trainFile };
 }
 
