@@ -260,12 +260,16 @@ program
     'write an int8 copy of a model: LSTM and output-layer weights int8 per row, activations quantized per tensor ' +
       "as decoding runs (PyTorch's dynamic quantization); translate, eval and serve load it",
   )
-  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  // Collected, not overwritten: a second --model would otherwise be taken silently in place of the first.
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)', models)
   .requiredOption('--out <dir>', 'model folder to write (new, or a model folder with --force)')
   .option('--force', 'replace a model already in --out')
-  .action(async (options: { model: string; out: string; force?: boolean }) => {
+  .action(async (options: { model: string[]; out: string; force?: boolean }, command: Command) => {
+    if (options.model.length > 1) {
+      command.error('quantize takes one --model (ensembles decode float members only: quantize a single model)');
+    }
     const { runQuantize } = await import('./quantize.js');
-    runQuantize(options);
+    runQuantize({ ...options, model: options.model[0]! });
   });
 
 program
