@@ -241,17 +241,20 @@ program
     "average checkpoints of a training folder into a model folder (fairseq's average_checkpoints): weights are " +
       'the mean of the chosen epochs, vocabularies and config the newest one',
   )
-  .requiredOption('--model <dir>', 'the training folder (trained with --keep-checkpoints N to keep N epochs)')
+  // Collected, not overwritten: a second --model would otherwise be taken silently in place of the first.
+  .requiredOption('--model <dir>', 'the training folder (trained with --keep-checkpoints N to keep N epochs)', models)
   .requiredOption('--out <dir>', 'model folder to write (new, or a model folder with --force)')
   .option('--last <n>', 'average the n latest checkpoints', integer(1))
   .option('--epochs <list>', 'average these epochs: a comma-separated list', epochList)
   .option('--force', 'replace a model already in --out')
-  .action(async (options: AverageCommand, command: Command) => {
+  .action(async (options: Omit<AverageCommand, 'model'> & { model: string[] }, command: Command) => {
+    if (options.model.length > 1)
+      command.error('average takes one --model: the training folder whose checkpoints it averages');
     if ((options.last === undefined) === (options.epochs === undefined)) {
       command.error('average needs --last N or --epochs a,b,c (one of them)');
     }
     const { runAverage } = await import('./average.js');
-    runAverage(options);
+    runAverage({ ...options, model: options.model[0]! });
   });
 
 program
@@ -260,12 +263,16 @@ program
     'write an int8 copy of a model: LSTM and output-layer weights int8 per row, activations quantized per tensor ' +
       "as decoding runs (PyTorch's dynamic quantization); translate, eval and serve load it",
   )
-  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)')
+  // Collected, not overwritten: a second --model would otherwise be taken silently in place of the first.
+  .requiredOption('--model <dir>', 'a model folder, or a training folder (its best checkpoint)', models)
   .requiredOption('--out <dir>', 'model folder to write (new, or a model folder with --force)')
   .option('--force', 'replace a model already in --out')
-  .action(async (options: { model: string; out: string; force?: boolean }) => {
+  .action(async (options: { model: string[]; out: string; force?: boolean }, command: Command) => {
+    if (options.model.length > 1) {
+      command.error('quantize takes one --model (ensembles decode float members only: quantize a single model)');
+    }
     const { runQuantize } = await import('./quantize.js');
-    runQuantize(options);
+    runQuantize({ ...options, model: options.model[0]! });
   });
 
 program

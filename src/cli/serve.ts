@@ -80,7 +80,8 @@ export async function runServe(options: ServeCommand): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const kind = `${segmentersOf(model).source.kind} model, ${describeModel(model.sizes)}`;
+  const precision = model.quantized ? `${model.quantized}, ` : '';
+  const kind = `${segmentersOf(model).source.kind} model, ${precision}${describeModel(model.sizes)}`;
   console.error(
     `serving ${options.model} (${kind}, ${options.source} -> ${options.target}) at http://${host}:${port}` +
       `${apiKeys ? ` for ${apiKeys.length} API key${apiKeys.length > 1 ? 's' : ''}` : ''}`,

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { prepareOutputFolder } from '../util/output.js';
 import { listCheckpoints } from './checkpoint.js';
 import { MODEL_FILES, publishModelFolder, readJson } from './model-files.js';
+import { prepareModelOutput } from './model-output.js';
 
 /** Which checkpoints to average: the `last` N kept, or the listed `epochs`. */
 export interface AverageOptions {
@@ -155,7 +156,8 @@ export function averageStateDicts(paths: readonly string[]): Record<string, torc
 /**
  * Writes into `out` a model folder averaging the checkpoints of the training folder `runDir` that `options`
  * chooses. The folder is written whole beside `out` and renamed into place (a model `--force` replaces is
- * replaced file by file, config.json last); `out` must be new, empty, or a model folder.
+ * replaced file by file, config.json last); `out` must be new, empty, or (with `force`) a model folder that is not
+ * a training checkpoint (io/model-output.ts).
  */
 export function averageCheckpoints(runDir: string, out: string, options: AverageOptions): AverageResult {
   const chosen = chooseCheckpoints(runDir, options);
@@ -164,7 +166,7 @@ export function averageCheckpoints(runDir: string, out: string, options: Average
   if (resolve(out) === resolve(runDir) || resolve(out).startsWith(`${resolve(runDir)}/`)) {
     throw new Error(`--out ${out} is inside the training folder ${runDir}: choose a folder of its own`);
   }
-  prepareOutputFolder(out, { flag: '--out', own, replaces: own, force: options.force });
+  prepareModelOutput(out, own, { input: runDir, force: options.force });
   const newest = chosen[chosen.length - 1]!;
   const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.${process.pid}.tmp`);
   rmSync(tmp, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { prepareOutputFolder } from '../util/output.js';
 import { vocabularyFiles } from './average.js';
 import { loadModel, MODEL_FILES, publishModelFolder, readJson, resolveModelDir } from './model-files.js';
+import { prepareModelOutput } from './model-output.js';
 
 /** How to write an int8 model. */
 export interface QuantizeOptions {
@@ -49,7 +50,8 @@ function quantizedState(state: Record<string, torch.Tensor>, names: readonly str
 /**
  * Writes into `out` the int8 model of the float model folder `modelDir` (or a training folder's best checkpoint).
  * The folder is written whole beside `out` and renamed into place (a model `--force` replaces is replaced file by
- * file, config.json last); `out` must be new, empty, or a model folder. An int8 model is refused as input.
+ * file, config.json last); `out` must be new, empty, or (with `force`) a model folder other than the input and not
+ * a training checkpoint (io/model-output.ts). An int8 model is refused as input.
  */
 export function quantizeModel(modelDir: string, out: string, options: QuantizeOptions = {}): QuantizeResult {
   const folder = resolveModelDir(modelDir);
@@ -59,41 +61,42 @@ export function quantizeModel(modelDir: string, out: string, options: QuantizeOp
       `${folder} is already an int8 model (its config.json says "quantized": ${JSON.stringify(config.quantized)})`,
     );
   }
-  if (resolve(out) === resolve(folder)) throw new Error(`--out ${out} is the model folder itself: choose another`);
   const model = loadModel(folder, 'cpu');
-  const own = [...MODEL_FILES];
-  prepareOutputFolder(out, { flag: '--out', own, replaces: own, force: options.force });
-  const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  prepareOutputFolder(tmp, { flag: '--out', own });
-  const weights: string[] = [];
-  const bytes = { float: 0, int8: 0 };
   try {
-    for (const [side, module, names] of [
-      ['encoder', model.encoder, int8WeightNames(model.encoder)],
-      ['decoder', model.decoder, int8WeightNames(model.decoder, model.sizes.tieEmbeddings ?? false)],
-    ] as const) {
-      torch.tidy(() => {
-        const state = quantizedState(module.stateDict(), names);
-        torch.save(state, join(tmp, `${side}.pt`));
-      });
-      weights.push(...names.map((n) => `${side}.${n}`));
-    }
-    for (const [name, data] of vocabularyFiles(folder, config)) writeFileAtomic(join(tmp, name), data);
-    writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify({ ...config, quantized: 'int8' }, null, 2)}\n`);
-    for (const side of ['encoder.pt', 'decoder.pt']) {
-      bytes.float += readFileSize(join(folder, side));
-      bytes.int8 += readFileSize(join(tmp, side));
-    }
-    publishModelFolder(tmp, out);
-  } catch (err) {
+    const own = [...MODEL_FILES];
+    prepareModelOutput(out, own, { input: folder, force: options.force });
+    const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.${process.pid}.tmp`);
     rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    prepareOutputFolder(tmp, { flag: '--out', own });
+    const weights: string[] = [];
+    const bytes = { float: 0, int8: 0 };
+    try {
+      for (const [side, module, names] of [
+        ['encoder', model.encoder, int8WeightNames(model.encoder)],
+        ['decoder', model.decoder, int8WeightNames(model.decoder, model.sizes.tieEmbeddings ?? false)],
+      ] as const) {
+        torch.tidy(() => {
+          const state = quantizedState(module.stateDict(), names);
+          torch.save(state, join(tmp, `${side}.pt`));
+        });
+        weights.push(...names.map((n) => `${side}.${n}`));
+      }
+      for (const [name, data] of vocabularyFiles(folder, config)) writeFileAtomic(join(tmp, name), data);
+      writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify({ ...config, quantized: 'int8' }, null, 2)}\n`);
+      for (const side of ['encoder.pt', 'decoder.pt']) {
+        bytes.float += readFileSize(join(folder, side));
+        bytes.int8 += readFileSize(join(tmp, side));
+      }
+      publishModelFolder(tmp, out);
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    return { out, weights, bytes };
   } finally {
     model.encoder.dispose();
     model.decoder.dispose();
   }
-  return { out, weights, bytes };
 }
 
 function readFileSize(path: string): number {

@@ -45,6 +45,8 @@ export interface ModelAnswer {
   beam_max: number;
   max_chars: number;
   max_sentences: number;
+  /** An int8 model (`seq2seq quantize`) only; absent for a float32 one. */
+  quantized?: 'int8';
 }
 
 /** The greatest |length_penalty|, as `seq2seq translate --length-penalty` allows. */
@@ -105,5 +107,6 @@ export function nativeRoutes(app: FastifyInstance, context: ServerContext): void
     beam_max: options.beamMax,
     max_chars: options.maxChars,
     max_sentences: options.maxSentences,
+    ...(model.quantized ? { quantized: model.quantized } : {}),
   }));
 }

@@ -54,6 +54,11 @@ describe('ensembles, averaging and config files on the command line', () => {
     const neither = cli('average', '--model', run('a'), '--out', run('x'));
     expect(neither.status).toBe(2);
     expect(neither.stderr.trim()).toBe('seq2seq: average needs --last N or --epochs a,b,c (one of them)');
+    const twice = cli('average', '--model', run('a'), '--model', run('b'), '--last', '1', '--out', run('x'));
+    expect(twice.status).toBe(2);
+    expect(twice.stderr.trim()).toBe(
+      'seq2seq: average takes one --model: the training folder whose checkpoints it averages',
+    );
     const tooMany = cli('average', '--model', run('a'), '--last', '5', '--out', run('x'));
     expect(tooMany.status).toBe(1);
     expect(tooMany.stderr).toMatch(/keeps 2 checkpoints .* --keep-checkpoints N/);
