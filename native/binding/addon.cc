@@ -2,10 +2,12 @@
 #include "binding/addon.h"
 
 #include "binding/errors.h"
+#include "binding/malloc_tuning.h"
 
 namespace seq2seq {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  TuneMalloc();
   env.SetInstanceData(new InstanceData());
   return Guard(env, [&] {
     InitTensor(env, exports);

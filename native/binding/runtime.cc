@@ -13,6 +13,7 @@
 
 #include "binding/addon.h"
 #include "binding/convert.h"
+#include "binding/malloc_tuning.h"
 #include "binding/wrap.h"
 #include "kernels/cpu_features.h"
 #include "subword/sentencepiece_model.h"
@@ -138,6 +139,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   out.Set("openblas", OpenBlasInfo());
   // The CPU's native bf16 instructions ("amx-bf16, avx512-bf16", or "none"): what `--precision bf16` needs.
   out.Set("cpuBf16", CpuBf16Support().Describe());
+  out.Set("malloc", MallocTuning());
   // SentencePiece's version and where the build found it, or null when the addon has none.
   const auto sentencePiece = subword::SentencePieceVersion();
   out.Set("sentencepiece", sentencePiece ? Napi::String::New(env, *sentencePiece) : env.Null());

@@ -21,6 +21,8 @@ export interface DoctorReport {
   threads: number;
   /** The CPU's native bf16 instructions, or 'none' (`--precision bf16` is refused then). */
   cpuBf16: string;
+  /** How the addon tuned malloc for tensors. */
+  malloc: string;
   parallelBackend: string;
   devices: string[];
   cudaNote: string;
@@ -91,6 +93,7 @@ export function doctor(): DoctorReport {
     openblas: info.openblas,
     threads: torch.getNumThreads(),
     cpuBf16: info.cpuBf16,
+    malloc: info.malloc,
     parallelBackend: /ATen parallel backend: (.*)/.exec(info.parallelInfo)?.[1]?.trim() ?? 'unknown',
     devices,
     cudaNote,
@@ -112,6 +115,7 @@ export function formatDoctor(r: DoctorReport): string {
     ['BLAS', r.blas.length > 0 ? r.blas.join(', ') : 'none loaded (libtorch may link MKL statically)'],
     ...(r.openblas ? [['OpenBLAS', r.openblas] as [string, string]] : []),
     ['threads', `${r.threads} intra-op (${r.parallelBackend})`],
+    ['malloc', r.malloc],
     [
       'CPU bf16',
       r.cpuBf16 === 'none'

@@ -157,6 +157,8 @@ export interface BuildInfo {
    * bf16` needs on the CPU.
    */
   cpuBf16: string;
+  /** How the addon tuned glibc's malloc for tensors (`SEQ2SEQ_MALLOC=default` keeps glibc's defaults). */
+  malloc: string;
   /** SentencePiece's version when the addon was built with it, else null. */
   sentencepiece: string | null;
   /** Where the build found SentencePiece (`pkg-config: /usr/lib/x86_64-linux-gnu`), else null. */
