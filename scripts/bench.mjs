@@ -25,6 +25,7 @@
 //   npm run bench -- --distributed [--workers 2] ...: 1 vs N data-parallel workers (bench-distributed.mjs)
 //   npm run bench -- --decode [--sentences 2000] ...: greedy and beam decoding vs PyTorch (bench-decode.mjs)
 //   npm run bench -- --serve [--connections 1,16,64] ...: the translation server under load (bench-serve.mjs)
+//   npm run bench -- --checkpoint [--vocab 8000] ...: the per-epoch checkpoint write vs torch.save (bench-checkpoint.mjs)
 // With --runs N the whole comparison runs N times and each figure is the median.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,11 @@ if (process.argv.includes('--decode')) {
 // `--serve`: the translation server, dynamic batching vs one sentence at a time (scripts/bench-serve.mjs).
 if (process.argv.includes('--serve')) {
   await import('./bench-serve.mjs');
+  process.exit(0);
+}
+// `--checkpoint`: the checkpoint write against PyTorch's torch.save (scripts/bench-checkpoint.mjs).
+if (process.argv.includes('--checkpoint')) {
+  await import('./bench-checkpoint.mjs');
   process.exit(0);
 }
 // `--distributed`: 1 worker vs N workers instead (scripts/bench-distributed.mjs).

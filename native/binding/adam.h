@@ -114,10 +114,13 @@ class AdamWrap : public Wrap<AdamWrap> {
     return params;
   }
 
-  // getState() -> per parameter, in order: null before the first step, else {step, expAvg, expAvgSq,
-  // maxExpAvgSq?} (the tensors are copies, so later steps do not change them).
+  // getState(copy = true) -> per parameter, in order: null before the first step, else {step, expAvg, expAvgSq,
+  // maxExpAvgSq?}: copies, so later steps do not change them; with copy false the optimizer's own tensors (for
+  // a file written before the next step, without copying the moments twice).
   Napi::Value GetState(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
+    const bool copy = info[0].IsUndefined() || ToBool(info[0], "copy");
+    const auto take = [copy](const at::Tensor& t) { return copy ? t.detach().clone() : t.detach(); };
     auto& state = Get(env).state();
     const auto params = Params(env);
     auto out = Napi::Array::New(env, params.size());
@@ -130,11 +133,9 @@ class AdamWrap : public Wrap<AdamWrap> {
       const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
       auto entry = Napi::Object::New(env);
       entry.Set("step", Napi::Number::New(env, static_cast<double>(s.step())));
-      entry.Set("expAvg", TensorWrap::New(env, s.exp_avg().detach().clone()));
-      entry.Set("expAvgSq", TensorWrap::New(env, s.exp_avg_sq().detach().clone()));
-      if (s.max_exp_avg_sq().defined()) {
-        entry.Set("maxExpAvgSq", TensorWrap::New(env, s.max_exp_avg_sq().detach().clone()));
-      }
+      entry.Set("expAvg", TensorWrap::New(env, take(s.exp_avg())));
+      entry.Set("expAvgSq", TensorWrap::New(env, take(s.exp_avg_sq())));
+      if (s.max_exp_avg_sq().defined()) entry.Set("maxExpAvgSq", TensorWrap::New(env, take(s.max_exp_avg_sq())));
       out.Set(static_cast<uint32_t>(i), entry);
     }
     return out;

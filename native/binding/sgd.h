@@ -106,10 +106,11 @@ class SGDWrap : public Wrap<SGDWrap> {
     return params;
   }
 
-  // getState() -> per parameter, in order: null without a momentum buffer (before the first step, or without
-  // momentum), else {momentumBuffer} (a copy).
+  // getState(copy = true) -> per parameter, in order: null without a momentum buffer (before the first step, or
+  // without momentum), else {momentumBuffer}: a copy, or with copy false the optimizer's own tensor.
   Napi::Value GetState(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
+    const bool copy = info[0].IsUndefined() || ToBool(info[0], "copy");
     auto& state = Get(env).state();
     const auto params = Params(env);
     auto out = Napi::Array::New(env, params.size());
@@ -121,7 +122,8 @@ class SGDWrap : public Wrap<SGDWrap> {
         continue;
       }
       auto entry = Napi::Object::New(env);
-      entry.Set("momentumBuffer", TensorWrap::New(env, s->momentum_buffer().detach().clone()));
+      const at::Tensor buffer = s->momentum_buffer().detach();
+      entry.Set("momentumBuffer", TensorWrap::New(env, copy ? buffer.clone() : buffer));
       out.Set(static_cast<uint32_t>(i), entry);
     }
     return out;

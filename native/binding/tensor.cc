@@ -72,6 +72,7 @@ Napi::Function TensorWrap::Define(Napi::Env env) {
                                         Method<&TensorWrap::Device>("device"),
                                         Method<&TensorWrap::Item>("item"),
                                         Method<&TensorWrap::ToTypedArray>("toTypedArray"),
+                                        Method<&TensorWrap::BytesView>("bytesView"),
                                         Method<&TensorWrap::Dispose>("dispose"),
                                         Method<&TensorWrap::IsDisposed>("isDisposed"),
                                         Method<&TensorWrap::View>("view"),
@@ -248,6 +249,32 @@ Napi::Value TensorWrap::ToTypedArray(const Napi::CallbackInfo& info) {
     default:
       throw Napi::Error::New(env, std::string("Cannot read a tensor of dtype ") + DtypeName(t.scalar_type()));
   }
+}
+
+// bytesView() -> a Uint8Array over the tensor's own memory, not copied, for a file writer to write out (a
+// checkpoint's hundreds of megabytes copied into JS first cost as much as writing them). CPU, contiguous, not
+// float16 (whose file bytes toTypedArray's float32 does not hold). The view keeps the memory alive until the
+// garbage collector takes it, and shows the tensor's later in-place writes: a writer takes it of a tensor no one
+// changes before the write ends (a copy, or weights written before the next step).
+Napi::Value TensorWrap::BytesView(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const at::Tensor& t = Get(env);
+  if (!t.device().is_cpu() || !t.is_contiguous() || t.scalar_type() == c10::ScalarType::Half) {
+    ThrowType(env, "bytesView() takes a contiguous CPU tensor that is not float16");
+  }
+  const size_t bytes = t.nbytes();
+  if (bytes == 0) return Napi::Uint8Array::New(env, 0);
+  // The view's own reference to the storage, dropped (and V8 told) when the view is collected.
+  auto* held = new at::Tensor(t.detach());
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  auto buffer = Napi::ArrayBuffer::New(
+      env, held->data_ptr(), bytes,
+      [](Napi::Env finalizeEnv, void*, at::Tensor* tensor) {
+        Napi::MemoryManagement::AdjustExternalMemory(finalizeEnv, -static_cast<int64_t>(tensor->nbytes()));
+        delete tensor;
+      },
+      held);
+  return Napi::Uint8Array::New(env, bytes, buffer, 0);
 }
 
 Napi::Value TensorWrap::Dispose(const Napi::CallbackInfo& info) {

@@ -9,12 +9,23 @@
  * Other checkpoints are removed, but for those of the `keep` latest epochs when the run keeps some (for averaging).
  * A checkpoint is written whole into a temporary folder and renamed into place, then the `last` (and `best`)
  * symbolic links are replaced with one rename each, so a crash or kill at any moment leaves `last` pointing
- * at a complete checkpoint: the previous one until the new one is whole.
+ * at a complete checkpoint: the previous one until the new one is whole. Training writes its checkpoints in the
+ * background (checkpoint-writer.ts): the same steps and bytes, from a copy of the state taken at the epoch's end.
  */
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../torch/index.js';
-import { MODEL_FILES, loadWeights, readJson, saveModel, writeJson, type TrainedModel } from './model-files.js';
+import { torchFileChunks } from '../torch/pickle/torch-file.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import {
+  MODEL_FILES,
+  jsonText,
+  loadWeights,
+  modelFiles,
+  readJson,
+  type FileToWrite,
+  type TrainedModel,
+} from './model-files.js';
 
 const FORMAT = 'seq2seq-node/trainer@1';
 
@@ -63,6 +74,8 @@ const epochName = (epoch: number): string => `epoch-${String(epoch).padStart(4, 
 /**
  * Writes checkpoint `trainer.epoch` into the training folder `dir` and points `last` at it (and `best`, when
  * `isBest`). Checkpoints no link points at any more are removed afterwards, but for the `keep` latest.
+ * The weights and moments are written from the modules' and optimizers' own memory, not copied first: nothing may
+ * train them meanwhile (io/checkpoint-writer.ts copies them instead, to write while training goes on).
  */
 export function writeCheckpoint(
   dir: string,
@@ -72,60 +85,106 @@ export function writeCheckpoint(
   isBest: boolean,
   keep = 0,
 ): string {
-  const root = join(dir, 'checkpoints');
-  mkdirSync(root, { recursive: true });
-  const name = epochName(trainer.epoch);
-  const tmp = join(root, `.${name}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  saveModel(tmp, model);
-  saveOptimizer(optimizers.encoder, join(tmp, 'encoder_optimizer.pt'));
-  saveOptimizer(optimizers.decoder, join(tmp, 'decoder_optimizer.pt'));
-  writeJson(join(tmp, 'trainer.json'), trainer);
-  // A folder of this name left by an interrupted run is not linked (links only ever point at earlier epochs).
-  const final = join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  pointLink(dir, 'last', join('checkpoints', name));
-  if (isBest) pointLink(dir, 'best', join('checkpoints', name));
-  prune(dir, keep);
-  return final;
+  const states = {
+    encoder: optimizers.encoder.stateDict({ copy: false }),
+    decoder: optimizers.decoder.stateDict({ copy: false }),
+  };
+  try {
+    const files = checkpointFiles(model, undefined, states, trainer);
+    const { root, tmp, final } = checkpointPaths(dir, trainer.epoch);
+    mkdirSync(root, { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    for (const file of files) writeFileAtomic(join(tmp, file.name), file.data());
+    // A folder of this name left by an interrupted run is not linked (links only ever point at earlier epochs).
+    rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+    for (const [link, target] of checkpointLinks(trainer.epoch, isBest)) pointLink(dir, link, target);
+    for (const folder of staleCheckpoints(dir, keep)) rmSync(folder, { recursive: true, force: true });
+    return final;
+  } finally {
+    disposeOptimizerState(states.encoder);
+    disposeOptimizerState(states.decoder);
+  }
 }
 
-function saveOptimizer(optimizer: torch.optim.Optimizer, path: string): void {
-  const state = optimizer.stateDict();
-  try {
-    torch.save(state, path);
-  } finally {
-    for (const entry of state.state.values()) for (const t of Object.values(entry)) t.dispose();
-  }
+/** An optimizer's `stateDict()`: the state a checkpoint's optimizer file holds. */
+export type OptimizerState = ReturnType<torch.optim.Optimizer['stateDict']>;
+
+/** Frees the tensors of an optimizer's `stateDict()`. */
+export function disposeOptimizerState(state: OptimizerState): void {
+  for (const entry of state.state.values()) for (const t of Object.values(entry)) t.dispose();
+}
+
+/**
+ * @internal The files of checkpoint `trainer.epoch`, in the order they are written: the model folder's (of `weights`,
+ * by default the modules' own), both optimizers' states and trainer.json. The texts are made now (the trainer state
+ * as it is now); the weights' and states' files when written.
+ */
+export function checkpointFiles(
+  model: Omit<TrainedModel, 'device'>,
+  weights: Parameters<typeof modelFiles>[1],
+  states: { encoder: OptimizerState; decoder: OptimizerState },
+  trainer: TrainerState<unknown>,
+): FileToWrite[] {
+  const trainerText = jsonText(trainer);
+  return [
+    ...modelFiles(model, weights),
+    { name: 'encoder_optimizer.pt', data: () => torchFileChunks(states.encoder) },
+    { name: 'decoder_optimizer.pt', data: () => torchFileChunks(states.decoder) },
+    { name: 'trainer.json', data: () => trainerText },
+  ];
+}
+
+/**
+ * @internal Where checkpoint `epoch` of the training folder `dir` is written (`tmp`, a hidden folder of this process)
+ * and then renamed to (`final`).
+ */
+export function checkpointPaths(dir: string, epoch: number): { root: string; tmp: string; final: string } {
+  const root = join(dir, 'checkpoints');
+  const name = epochName(epoch);
+  return { root, tmp: join(root, `.${name}.${process.pid}.tmp`), final: join(root, name) };
+}
+
+/** @internal The links to point at checkpoint `epoch` once it is in place: `last`, and `best` when it is. */
+export function checkpointLinks(epoch: number, isBest: boolean): [string, string][] {
+  const target = join('checkpoints', epochName(epoch));
+  return isBest
+    ? [
+        ['last', target],
+        ['best', target],
+      ]
+    : [['last', target]];
+}
+
+/** @internal The temporary name {@link pointLink} makes the new link under before renaming it over `dir/name`. */
+export function linkTempPath(dir: string, name: string): string {
+  return join(dir, `.${name}.${process.pid}.tmp`);
 }
 
 /** Replaces the link `dir/name` with one pointing at `target`, in one rename. */
 function pointLink(dir: string, name: string, target: string): void {
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  const tmp = linkTempPath(dir, name);
   rmSync(tmp, { force: true });
   symlinkSync(target, tmp);
   renameSync(tmp, join(dir, name));
 }
 
 /**
- * Removes checkpoints no link points at (but for the `latest` of the highest epochs), and temporary folders of
- * earlier, interrupted writes.
+ * @internal The folders pruning removes: checkpoints no link points at (but for the `latest` of the highest epochs),
+ * and temporary folders of earlier, interrupted writes.
  */
-function prune(dir: string, latest: number): void {
+export function staleCheckpoints(dir: string, latest: number): string[] {
   const keep = new Set(['last', 'best'].map((link) => linkTarget(dir, link)).filter(Boolean));
   const root = join(dir, 'checkpoints');
   const epochs = readdirSync(root)
     .filter((entry) => /^epoch-\d+$/.test(entry))
     .sort((a, b) => Number(b.slice('epoch-'.length)) - Number(a.slice('epoch-'.length)));
   for (const entry of epochs.slice(0, latest)) keep.add(join('checkpoints', entry));
-  for (const entry of readdirSync(root)) {
-    const linked = keep.has(join('checkpoints', entry));
-    if (!linked && (/^epoch-\d+$/.test(entry) || /^\.epoch-\d+\.\d+\.tmp$/.test(entry))) {
-      rmSync(join(root, entry), { recursive: true, force: true });
-    }
-  }
+  return readdirSync(root)
+    .filter((entry) => !keep.has(join('checkpoints', entry)))
+    .filter((entry) => /^epoch-\d+$/.test(entry) || /^\.epoch-\d+\.\d+\.tmp$/.test(entry))
+    .map((entry) => join(root, entry));
 }
 
 function linkTarget(dir: string, link: string): string | undefined {

@@ -25,7 +25,8 @@ import { tieRefusal, type Decoder } from '../model/decoder.js';
 import type { Encoder } from '../model/encoder.js';
 import { int8WeightNames, loadInt8State } from '../model/int8.js';
 import * as torch from '../torch/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { torchFileChunks } from '../torch/pickle/torch-file.js';
+import { writeFileAtomic, type FileData } from '../util/atomic.js';
 import { readRegularFile } from '../util/files.js';
 
 const FORMAT = 'seq2seq-node/model@2';
@@ -103,6 +104,26 @@ function sentencePieceFiles(segmenters: Segmenters): { source: string; target: s
 /** Writes the model folder's files into `dir` (created if missing), each atomically. */
 export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): void {
   mkdirSync(dir, { recursive: true });
+  for (const file of modelFiles(model)) writeFileAtomic(join(dir, file.name), file.data());
+}
+
+/** One file of a folder to write: its name, and its contents, made when the file is written. */
+export interface FileToWrite {
+  name: string;
+  data: () => FileData;
+}
+
+/**
+ * The files of a model folder, in the order {@link saveModel} writes them. The texts are made here; the weights'
+ * files (of `weights`, by default the modules' own tensors) when written.
+ */
+export function modelFiles(
+  model: Omit<TrainedModel, 'device'>,
+  weights: { encoder: torch.nn.StateDict; decoder: torch.nn.StateDict } = {
+    encoder: model.encoder.stateDict(),
+    decoder: model.decoder.stateDict(),
+  },
+): FileToWrite[] {
   const sizes = fullSizes(model.sizes);
   const segmenters = segmentersOf(model);
   const spm = sentencePieceFiles(segmenters);
@@ -121,15 +142,24 @@ export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): voi
     vocabulary: spm ? 'subword' : 'word',
     ...(spm ? { sentencepiece: spm } : {}),
   };
+  const text = (name: string, data: string): FileToWrite => ({ name, data: () => data });
+  const files: FileToWrite[] = [];
   if (spm) {
-    segmenters.source.sentencePiece!.save(join(dir, spm.source));
-    if (spm.target !== spm.source) segmenters.target.sentencePiece!.save(join(dir, spm.target));
+    const source = segmenters.source.sentencePiece!.bytes();
+    files.push({ name: spm.source, data: () => source });
+    if (spm.target !== spm.source) {
+      const target = segmenters.target.sentencePiece!.bytes();
+      files.push({ name: spm.target, data: () => target });
+    }
   }
-  torch.save(model.encoder.stateDict(), join(dir, 'encoder.pt'));
-  torch.save(model.decoder.stateDict(), join(dir, 'decoder.pt'));
-  writeJson(join(dir, 'src_vocab.json'), model.sourceVocab.toJSON());
-  writeJson(join(dir, 'tgt_vocab.json'), model.targetVocab.toJSON());
-  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  files.push(
+    { name: 'encoder.pt', data: () => torchFileChunks(weights.encoder) },
+    { name: 'decoder.pt', data: () => torchFileChunks(weights.decoder) },
+    text('src_vocab.json', jsonText(model.sourceVocab.toJSON())),
+    text('tgt_vocab.json', jsonText(model.targetVocab.toJSON())),
+    text('config.json', `${JSON.stringify(config, null, 2)}\n`),
+  );
+  return files;
 }
 
 /**
@@ -319,7 +349,12 @@ export function readJson(path: string): unknown {
 }
 
 export function writeJson(path: string, value: unknown): void {
-  writeFileAtomic(path, `${JSON.stringify(value)}\n`);
+  writeFileAtomic(path, jsonText(value));
+}
+
+/** What {@link writeJson} writes. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
 }
 
 /**

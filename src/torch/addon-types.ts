@@ -19,6 +19,8 @@ export interface TensorHandle {
   device(): string;
   item(): number | boolean;
   toTypedArray(): TypedArray;
+  /** The bytes of a contiguous CPU tensor (not float16), not copied: a view that keeps them alive and shows later writes. */
+  bytesView(): Uint8Array;
   dispose(): void;
   isDisposed(): boolean;
   view(shape: number[]): TensorHandle;
@@ -95,7 +97,7 @@ export interface AdamHandle {
   zeroGrad(setToNone: boolean): void;
   getLr(): number;
   setLr(lr: number): void;
-  getState(): (AdamParamState | null)[];
+  getState(copy?: boolean): (AdamParamState | null)[];
   setState(states: (AdamParamState | null)[]): void;
   /** Releases the optimizer; later use throws. Refused while a background job uses it. */
   dispose(): void;
@@ -109,7 +111,7 @@ export interface SGDHandle {
   getLr(): number;
   setLr(lr: number): void;
   /** Per parameter: its momentum buffer, or null (none yet, or no momentum). */
-  getState(): ({ momentumBuffer: TensorHandle } | null)[];
+  getState(copy?: boolean): ({ momentumBuffer: TensorHandle } | null)[];
   setState(states: ({ momentumBuffer: TensorHandle } | null)[]): void;
   /** Releases the optimizer; later use throws. Refused while a background job uses it. */
   dispose(): void;

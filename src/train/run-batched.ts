@@ -6,7 +6,7 @@ import type { EpochRecord } from '../io/checkpoint.js';
 import { trainBatched, type BatchedResult, type EpochReport } from './batched.js';
 import { patienceExhausted } from './early-stopping.js';
 import { stoppedMessage, writesFiles, type RunContext, type RunOutcome } from './run-context.js';
-import { saveEpoch, writeLossFiles } from './run-files.js';
+import { checkpointsWritten, saveEpoch, writeLossFiles } from './run-files.js';
 import { exactMatch, sampleTranslations, validationBleu } from './validation.js';
 import { afterEpoch, checkScheduleState, epochRates, initialScheduleState } from './lr-schedule.js';
 import { scheduleOptions, stateOfOlderRun } from './run-optimisation.js';
@@ -80,7 +80,7 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
           epochMetrics(e, { stepBefore, logEvery, accumulate, ...(bleu !== undefined ? { validBleu: bleu } : {}) }),
         );
       }
-      const isBest = saveEpoch(run, record);
+      const isBest = await saveEpoch(run, record);
       await writeLossFiles(run);
       const valid =
         e.validLoss === undefined ? '' : `, held-out loss ${e.validLoss.toFixed(4)}, BLEU ${bleu!.toFixed(2)}`;
@@ -104,6 +104,8 @@ export async function trainBatchedRun(run: RunContext): Promise<RunOutcome> {
       return undefined;
     },
   });
+  // What follows says the run is over, its checkpoints in place: the last one's write is waited for first.
+  await checkpointsWritten(run);
   await writeLossFiles(run);
   run.group?.close();
   if (result.stopped) {

@@ -1,5 +1,6 @@
 /** What the parts of a training run share: the model, its data and optimizers, its folder, and the caller's hooks. */
 import type { CheckpointOptimizers, EpochRecord, TrainerState } from '../io/checkpoint.js';
+import type { CheckpointWriter } from '../io/checkpoint-writer.js';
 import type { ProcessGroup } from './distributed.js';
 import type { RunOptions } from './run-options.js';
 import type { NotebookLosses } from './notebook.js';
@@ -26,8 +27,17 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Called about ten times a second (batched) or after every sentence (notebook modes); rank 0 only. */
   onProgress?: (progress: TrainProgress) => void;
-  /** Called after each epoch's checkpoint and loss files are written, with the epoch's record and the run's state. */
+  /**
+   * Called after each epoch's checkpoint is taken and its loss files are written, with the epoch's record and the
+   * run's state. The checkpoint's files may still be being written (see `checkpointWrites`).
+   */
   onEpoch?: (record: EpochRecord, state: Readonly<TrainerState<RunOptions>>) => void | Promise<void>;
+  /**
+   * `background` (default): each epoch's weights and optimizer states are copied at its end and written while the
+   * next epoch trains, one checkpoint at a time; `train()` returns (or throws) only once the last is complete.
+   * `synchronous`: each checkpoint is written before training goes on (and before `onEpoch`). The files are the same.
+   */
+  checkpointWrites?: 'background' | 'synchronous';
   /** Receives every line the command line prints to stdout (rank 0 only, but for the rendezvous line); default: none. */
   log?: (line: string) => void;
 }
@@ -48,6 +58,8 @@ export interface RunContext extends ValidationModel {
   /** Notebook modes: the folder to export the run to for the PyTorch cross-check. */
   exportRun?: string;
   samples: number;
+  /** The background writer of the run's checkpoints; absent: each is written before training goes on. */
+  checkpoints?: CheckpointWriter;
 }
 
 /** @internal Whether this process writes the run's files (the only process, or rank 0 of a job). */

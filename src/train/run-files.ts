@@ -4,6 +4,7 @@
  * loss.png (their plot; batched runs: with the learning rate of metrics.jsonl, written by run-metrics.ts). Only the
  * process that writes files writes them.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeCheckpoint, type EpochRecord } from '../io/checkpoint.js';
 import { writeLossPlot, type LossSeries } from '../plot/loss-plot.js';
@@ -13,8 +14,12 @@ import { updateBest } from './early-stopping.js';
 import { readMetrics } from './run-metrics.js';
 import { writesFiles, type RunContext } from './run-context.js';
 
-/** Records an epoch in the trainer state, writes its checkpoint, and says whether it is the best so far. */
-export function saveEpoch(run: RunContext, record: EpochRecord): boolean {
+/**
+ * Records an epoch in the trainer state, takes its checkpoint, and says whether it is the best so far. With the
+ * run's background writer the checkpoint's files are written while the next epoch trains (this waits for the
+ * previous epoch's write first, and throws its error); without, they are written before this returns.
+ */
+export async function saveEpoch(run: RunContext, record: EpochRecord): Promise<boolean> {
   const { trainer, options } = run;
   trainer.epoch = record.epoch;
   trainer.history.push(record);
@@ -29,10 +34,22 @@ export function saveEpoch(run: RunContext, record: EpochRecord): boolean {
     ...(run.data.segmenters ? { segmenters: run.data.segmenters } : {}),
   };
   if (writesFiles(run)) {
-    writeCheckpoint(run.out, model, run.optimizers, trainer, isBest, run.options.keepCheckpoints ?? 0);
+    // The run's folder, for the files beside the checkpoint, before the background writer gets to make it.
+    mkdirSync(run.out, { recursive: true });
+    const keep = run.options.keepCheckpoints ?? 0;
+    if (run.checkpoints) await run.checkpoints.write(run.out, model, run.optimizers, trainer, isBest, keep);
+    else writeCheckpoint(run.out, model, run.optimizers, trainer, isBest, keep);
     writeRunConfig(run.out, run.options);
   }
   return isBest;
+}
+
+/**
+ * Waits for the run's checkpoint write in flight, if any, and frees the writer's copies; throws the write's error.
+ * Before anything says the run is over.
+ */
+export async function checkpointsWritten(run: RunContext): Promise<void> {
+  await run.checkpoints?.close();
 }
 
 /** Writes loss.json and loss.png from the run's history. */

@@ -8,7 +8,7 @@ import * as torch from '../torch/index.js';
 import { trainFused } from './fused.js';
 import { trainNotebook, type NotebookLosses } from './notebook.js';
 import { stoppedMessage, type RunContext, type RunOutcome } from './run-context.js';
-import { saveEpoch, writeLossFiles } from './run-files.js';
+import { checkpointsWritten, saveEpoch, writeLossFiles } from './run-files.js';
 import { sampleTranslations } from './validation.js';
 
 /** Trains the run's remaining epochs one sentence at a time, as the notebook does. */
@@ -50,14 +50,17 @@ export async function trainNotebookRun(run: RunContext): Promise<RunOutcome> {
           `epoch ${epoch}/${options.epochs}: current_loss ${current.toFixed(3)}, mean ${mean.toFixed(3)} (${seconds.toFixed(1)} s)`,
         );
         const record = { epoch, train_loss: mean, current_loss: current, seconds };
-        saveEpoch(run, record);
+        await saveEpoch(run, record);
         await writeLossFiles(run);
         await hooks.onEpoch?.(record, run.trainer);
         started = performance.now();
       },
     });
+    // What follows says the run is over, its checkpoints in place: the last one's write is waited for first.
+    await checkpointsWritten(run);
   } catch (err) {
     if (hooks.signal?.aborted) {
+      await checkpointsWritten(run);
       say(stoppedMessage(run));
       return {
         stopped: true,

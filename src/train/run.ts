@@ -6,6 +6,7 @@
  */
 import { formatReport, readCorpus } from '../data/corpus.js';
 import { newTrainerState, restoreCheckpoint, type EpochRecord } from '../io/checkpoint.js';
+import { CheckpointWriter } from '../io/checkpoint-writer.js';
 import { readVocabularies, type TrainedModel } from '../io/model-files.js';
 import { buildModel, checkTrainingFits, describeModel, fullSizes, isNotebookModel } from '../model/architecture.js';
 import * as torch from '../torch/index.js';
@@ -19,7 +20,8 @@ import {
 } from './distributed.js';
 import type { NotebookLosses } from './notebook.js';
 import { trainBatchedRun } from './run-batched.js';
-import type { RunContext, TrainHooks } from './run-context.js';
+import type { RunContext, RunOutcome, TrainHooks } from './run-context.js';
+import { checkpointsWritten } from './run-files.js';
 import { trainNotebookRun } from './run-notebook.js';
 import { withConfigFile } from './config-file.js';
 import {
@@ -66,6 +68,11 @@ export interface TrainResult {
 /** Trains a model as the options say, in a new training folder or continuing one; see {@link TrainOptions}. */
 export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   checkTrainOptions(given);
+  if (hooks.checkpointWrites !== undefined && !['background', 'synchronous'].includes(hooks.checkpointWrites)) {
+    throw new Error(
+      `checkpointWrites: expected background or synchronous, got ${JSON.stringify(hooks.checkpointWrites)}`,
+    );
+  }
   const options = withConfigFile(given);
   const log = hooks.log ?? (() => {});
   const { out, options: runOptions, checkpoint } = resolveRun(options);
@@ -176,8 +183,20 @@ export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promis
     ...(group ? { group } : {}),
     ...(options.exportRun ? { exportRun: options.exportRun } : {}),
     samples: options.samples ?? runOptionDefault('samples'),
+    ...(hooks.checkpointWrites === 'synchronous' ? {} : { checkpoints: new CheckpointWriter() }),
   };
-  const outcome = runOptions.mode === 'batched' ? await trainBatchedRun(run) : await trainNotebookRun(run);
+  let outcome: RunOutcome;
+  try {
+    outcome = runOptions.mode === 'batched' ? await trainBatchedRun(run) : await trainNotebookRun(run);
+  } catch (err) {
+    // A checkpoint still being written is finished (or fails) before the run's error is thrown: none is lost.
+    try {
+      await checkpointsWritten(run);
+    } catch (writeErr) {
+      throw new AggregateError([err, writeErr], `${(err as Error).message}; and ${(writeErr as Error).message}`);
+    }
+    throw err;
+  }
   return {
     out,
     mode: runOptions.mode,

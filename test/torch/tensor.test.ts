@@ -127,4 +127,20 @@ out([J(t) for t in [a.add(b, alpha=2), a - b, a * b, a / b, b.log(), a.exp(), -a
     }
     expect(torch.memory().numTensors).toBe(before);
   });
+
+  it("shows a contiguous CPU tensor's bytes without copying them, kept alive by the view", () => {
+    const t = torch.tensor([1, 2, 3], { dtype: 'float32' });
+    const view = t.handle.bytesView();
+    expect(Array.from(new Float32Array(view.buffer, view.byteOffset, 3))).toEqual([1, 2, 3]);
+    t.copy_(torch.tensor([4, 5, 6], { dtype: 'float32' })); // not a copy: later writes show
+    expect(Array.from(new Float32Array(view.buffer, view.byteOffset, 3))).toEqual([4, 5, 6]);
+    t.dispose();
+    expect(Array.from(new Float32Array(view.buffer, view.byteOffset, 3))).toEqual([4, 5, 6]);
+    expect(torch.tensor(new BigInt64Array([1n, -2n])).handle.bytesView()).toEqual(
+      new Uint8Array(new BigInt64Array([1n, -2n]).buffer),
+    );
+    expect(torch.zeros([0]).handle.bytesView()).toEqual(new Uint8Array(0));
+    expect(() => torch.zeros([2, 3]).transpose(0, 1).handle.bytesView()).toThrow(/contiguous CPU tensor/);
+    expect(() => torch.zeros([2], { dtype: 'float16' }).handle.bytesView()).toThrow(/not float16/);
+  });
 });

@@ -48,9 +48,9 @@ const options: TrainOptions = {
  * Every file of the last checkpoint, and loss.json, as they should compare between two runs. Excluded: the
  * epochs' `seconds` (in trainer.json's history and in loss.json), the wall-clock time each epoch took.
  */
-function runFiles(dir: string): Map<string, Buffer | unknown> {
+function runFiles(dir: string, checkpoint = 'last'): Map<string, Buffer | unknown> {
   const files = new Map<string, Buffer | unknown>();
-  const last = join(dir, 'last');
+  const last = join(dir, checkpoint);
   for (const name of readdirSync(last).sort()) {
     const bytes = readFileSync(join(last, name));
     if (name === 'trainer.json') {
@@ -64,13 +64,13 @@ function runFiles(dir: string): Map<string, Buffer | unknown> {
   const loss = JSON.parse(readFileSync(join(dir, 'loss.json'), 'utf8')) as { seconds?: number[] };
   delete loss.seconds;
   files.set('loss.json', loss);
-  files.set('last ->', readlinkSync(last));
+  files.set('last ->', readlinkSync(join(dir, 'last')));
   files.set('best ->', readlinkSync(join(dir, 'best')));
   return files;
 }
 
-function expectSameRun(a: string, b: string): void {
-  const [fa, fb] = [runFiles(a), runFiles(b)];
+function expectSameRun(a: string, b: string, checkpoint = 'last'): void {
+  const [fa, fb] = [runFiles(a, checkpoint), runFiles(b, checkpoint)];
   expect([...fb.keys()]).toEqual([...fa.keys()]);
   expect(fa.has('encoder_optimizer.pt') && fa.has('decoder.pt')).toBe(true);
   for (const [name, value] of fa) {
@@ -119,6 +119,23 @@ describe('a training folder shared by the library and the command line', () => {
     expect(lines).toContain(`resuming ${split} after epoch 1 of 2`);
     expectSameRun(join(root, 'whole'), split);
   });
+
+  it.each(['batched', 'fused'] as const)(
+    'writes the same checkpoints in the background as before training goes on, each epoch byte for byte (%s)',
+    async (mode) => {
+      const out = (writes: string) => join(root, `writes-${mode}-${writes}`);
+      for (const writes of ['synchronous', 'background'] as const) {
+        const run = { ...options, ...(mode === 'fused' ? { instances: 40 } : {}), mode, epochs: 3, keepCheckpoints: 3 };
+        const result = await train({ ...run, out: out(writes) }, { checkpointWrites: writes });
+        // train() returns once the last checkpoint is whole.
+        expect(readlinkSync(join(out(writes), 'last'))).toBe(join('checkpoints', 'epoch-0003'));
+        expect(result.history).toHaveLength(3);
+      }
+      for (const epoch of ['epoch-0001', 'epoch-0002', 'epoch-0003']) {
+        expectSameRun(out('synchronous'), out('background'), join('checkpoints', epoch));
+      }
+    },
+  );
 
   it("has the modules in training mode again after each epoch's validation", async () => {
     // train() builds its own modules: catch them as they move to the device.

@@ -4,7 +4,7 @@ import type { AdamHandle, AdamParamState } from '../addon-types.js';
 import { PyTuple } from '../pickle/pickle.js';
 import type { Loaded } from '../serialize.js';
 import { Tensor } from '../tensor.js';
-import { OptimizerBase } from './optimizer-base.js';
+import { OptimizerBase, type StateDictOptions } from './optimizer-base.js';
 
 export interface AdamOptions {
   /** Learning rate; default 1e-3. */
@@ -40,9 +40,12 @@ export class Adam extends OptimizerBase<AdamParamState, AdamHandle> {
    * The optimizer's state as `torch.optim.Adam.state_dict()` gives it, so that `torch.save` of it is loaded by
    * Python's `load_state_dict`: `{state: Map(index -> {step, exp_avg, exp_avg_sq}), param_groups: [...]}`.
    */
-  stateDict(): { state: Map<number, Record<string, Tensor>>; param_groups: Record<string, unknown>[] } {
+  stateDict(options: StateDictOptions = {}): {
+    state: Map<number, Record<string, Tensor>>;
+    param_groups: Record<string, unknown>[];
+  } {
     const state = new Map<number, Record<string, Tensor>>();
-    this.handle.getState().forEach((s, i) => {
+    this.handle.getState(options.copy ?? true).forEach((s, i) => {
       if (!s) return;
       const entry: Record<string, Tensor> = {
         step: new Tensor(native.TensorHandle.full([], s.step, 'float32', 'cpu')),

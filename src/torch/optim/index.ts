@@ -1,5 +1,6 @@
 export { Adam, type AdamOptions } from './adam.js';
 export { SGD, type SGDOptions } from './sgd.js';
+export type { StateDictOptions } from './optimizer-base.js';
 import type { Adam } from './adam.js';
 import type { SGD } from './sgd.js';
 

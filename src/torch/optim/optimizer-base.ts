@@ -9,10 +9,20 @@ export interface OptimizerHandle<State> {
   zeroGrad(setToNone: boolean): void;
   getLr(): number;
   setLr(lr: number): void;
-  getState(): (State | null)[];
+  /** Copies of the state; with `copy` false the optimizer's own tensors, which its next step changes. */
+  getState(copy?: boolean): (State | null)[];
   setState(states: (State | null)[]): void;
   dispose(): void;
   isDisposed(): boolean;
+}
+
+/** Options of an optimizer's `stateDict`. */
+export interface StateDictOptions {
+  /**
+   * Copy the per-parameter state (default true): the state dict does not change with later steps. False gives the
+   * optimizer's own tensors, for a file written before the next step without copying the moments first.
+   */
+  copy?: boolean;
 }
 
 /** A saved optimizer's one parameter group and its per-parameter states, as `state_dict()` lays them out. */

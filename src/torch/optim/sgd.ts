@@ -3,7 +3,7 @@ import { native } from '../addon.js';
 import type { SGDHandle, TensorHandle } from '../addon-types.js';
 import type { Loaded } from '../serialize.js';
 import { Tensor } from '../tensor.js';
-import { OptimizerBase } from './optimizer-base.js';
+import { OptimizerBase, type StateDictOptions } from './optimizer-base.js';
 
 export interface SGDOptions {
   /** Learning rate (required, as in PyTorch). */
@@ -34,9 +34,12 @@ export class SGD extends OptimizerBase<{ momentumBuffer: TensorHandle }, SGDHand
    * The optimizer's state as `torch.optim.SGD.state_dict()` gives it, so that Python's `load_state_dict` reads
    * a `torch.save` of it: `{state: Map(index -> {momentum_buffer}), param_groups: [...]}`.
    */
-  stateDict(): { state: Map<number, Record<string, Tensor>>; param_groups: Record<string, unknown>[] } {
+  stateDict(options: StateDictOptions = {}): {
+    state: Map<number, Record<string, Tensor>>;
+    param_groups: Record<string, unknown>[];
+  } {
     const state = new Map<number, Record<string, Tensor>>();
-    this.handle.getState().forEach((s, i) => {
+    this.handle.getState(options.copy ?? true).forEach((s, i) => {
       if (s) state.set(i, { momentum_buffer: new Tensor(s.momentumBuffer) });
     });
     const group = {

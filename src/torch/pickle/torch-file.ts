@@ -46,7 +46,8 @@ export function encodeTorchFile(value: unknown): Uint8Array {
 
 /**
  * What {@link encodeTorchFile} gives, as the chunks of its zip archive (headers and each storage's bytes, not joined),
- * for a file writer to write one after another.
+ * for a file writer to write one after another. The storages' chunks are views of the tensors' memory: write them
+ * before the tensors change.
  */
 export function torchFileChunks(value: unknown): Uint8Array[] {
   const records: [string, Uint8Array][] = [];
@@ -325,14 +326,17 @@ function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
+/**
+ * The bytes of a contiguous CPU tensor as its storage record holds them. Not copied (a view of the tensor's memory:
+ * copying hundreds of megabytes of a checkpoint into JS first cost as much as writing them), so the record must be
+ * written before anyone changes the tensor: at once, or from a copy no one changes (a checkpoint's snapshot).
+ */
 function storageBytes(t: Tensor): Uint8Array {
-  const data = t.toTypedArray();
   if (t.dtype === 'float16') {
-    const half = Uint16Array.from(data as Float32Array, floatToHalf);
+    const half = Uint16Array.from(t.toTypedArray() as Float32Array, floatToHalf);
     return new Uint8Array(half.buffer);
   }
-  // toTypedArray's buffer is a fresh copy of the tensor's, ours alone.
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return t.handle.bytesView();
 }
 
 function halfToFloat(h: number): number {

@@ -91,4 +91,18 @@ out({'weight': lin.weight.reshape(-1).tolist(), 'bias': lin.bias.tolist(),
     expect(shapes.stateDict().state.size).toBe(0);
     expect(() => opt.loadStateDict({ state: {}, param_groups: 'no' })).toThrow(/one parameter group/);
   });
+
+  it("gives copies by default, and with copy false the optimizer's own tensors (for a file written at once)", () => {
+    const linear = new torch.nn.Linear(3, 2);
+    const opt = new torch.optim.Adam(linear.parameters(), { lr: 0.02 });
+    step(linear, opt);
+    const copied = opt.stateDict();
+    const own = opt.stateDict({ copy: false });
+    const before = copied.state.get(0)!.exp_avg!.toArray();
+    expect(own.state.get(0)!.exp_avg!.toArray()).toEqual(before);
+    step(linear, opt);
+    expect(copied.state.get(0)!.exp_avg!.toArray()).toEqual(before);
+    expect(own.state.get(0)!.exp_avg!.toArray()).toEqual(opt.stateDict().state.get(0)!.exp_avg!.toArray());
+    expect(own.state.get(0)!.exp_avg!.toArray()).not.toEqual(before);
+  });
 });
