@@ -58,6 +58,11 @@ def keep(x):
     return x
 
 
+def widen(logits):
+    """Logits from bf16 products (under autocast: seq2seq-node's --precision bf16) in float32 for the log-softmax."""
+    return logits.float() if logits.dtype == torch.bfloat16 else logits
+
+
 _LAYERS = {}
 
 
@@ -185,7 +190,7 @@ class AttentionDecoder(nn.Module):
         embedded = drop(self.embedding(x))
         if self.kind == "none":  # the notebook's decoder (beside a bidirectional encoder)
             out, (h, c) = lstm_layers(self.lstm, embedded.unsqueeze(0), (h, c), None, drop)
-            return F.log_softmax(self.dense(drop(out[0])).to(self.dense.weight.dtype), 1), (h, c, feed), None
+            return F.log_softmax(widen(self.dense(drop(out[0]))), 1), (h, c, feed), None
         if self.kind == "bahdanau":
             context, weights = self.attention(h[-1], memory, mask)
             out, (h, c) = lstm_layers(self.lstm, torch.cat([embedded, context], 1).unsqueeze(0), (h, c), None, drop)
@@ -196,8 +201,7 @@ class AttentionDecoder(nn.Module):
             context, weights = self.attention(out[0], memory, mask)
             feed = drop(torch.tanh(self.combine(torch.cat([context, out[0]], 1))))
             logits = self.dense(feed)
-        # Widened from bf16 under autocast (seq2seq-node's --precision bf16): the log-softmax runs in float32.
-        return F.log_softmax(logits.to(self.dense.weight.dtype), 1), (h, c, feed), weights
+        return F.log_softmax(widen(logits), 1), (h, c, feed), weights
 
 
 def encode(encoder, src, lengths):

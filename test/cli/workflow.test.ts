@@ -44,7 +44,7 @@ describe('a run interrupted and resumed', () => {
     const lr = cli(['train', '--resume', split, '--epochs', '4', '--lr', '0.5']);
     expect(lr.status).toBe(1);
     expect(lr.stderr.trim()).toBe(
-      "seq2seq: --resume continues with the run's own options; --lr cannot change (only --epochs, --patience)",
+      "seq2seq: --resume continues with the run's own options; --lr cannot change (only --epochs, --patience, --precision)",
     );
     const done = cli(['train', '--resume', split]);
     expect(done.stderr.trim()).toMatch(/has trained 3 of 3 epochs: ask for more with --epochs N$/);

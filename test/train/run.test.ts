@@ -163,7 +163,7 @@ describe('a training folder shared by the library and the command line', () => {
 
   it('refuses, on resuming, an option the run keeps', async () => {
     await expect(train({ resume: join(root, 'whole'), epochs: 3, lr: 0.5 })).rejects.toThrow(
-      "--resume continues with the run's own options; --lr cannot change (only --epochs, --patience)",
+      "--resume continues with the run's own options; --lr cannot change (only --epochs, --patience, --precision)",
     );
   });
 
