@@ -249,7 +249,7 @@ for (const p of pythons) {
   p.version = torchVersion(p.python);
   p.blas = torchBlas(p.python);
   // What autocast does with nn.LSTM in that torch (the largest share of the model's products).
-  if (bf16) p.autocastLstm = device.startsWith('cpu') ? autocastLstmDtype(p.python) : 'bfloat16 (cuDNN)';
+  if (bf16) p.autocastLstm = autocastLstmDtype(p.python, device);
 }
 const letters = ['e', 'f', 'g'];
 pythons.forEach((p, i) => (p.letter = letters[i]));

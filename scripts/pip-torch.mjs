@@ -68,17 +68,19 @@ export function withThreads(base, threads) {
 }
 
 /**
- * The dtype of nn.LSTM's output under CPU torch.autocast(bfloat16) in that python's torch, on a padded input and,
+ * The dtype of nn.LSTM's output under torch.autocast(bfloat16) on `device` (cpu or cuda) in that python's torch,
+ * on a padded input and,
  * where it differs, on a packed one (PackedSequence): `bfloat16` where autocast runs the LSTM in bf16 (torch 2.x,
  * through oneDNN, padded inputs), `float32` where it leaves it alone (torch 1.13; torch 2.x's packed inputs); '?'
  * when the probe fails.
  */
-export function autocastLstmDtype(python) {
+export function autocastLstmDtype(python, device = 'cpu') {
+  const kind = device.startsWith('cuda') ? 'cuda' : 'cpu';
   const script = [
     'import torch',
     'from torch.nn.utils.rnn import pack_padded_sequence as pack',
-    'lstm, x = torch.nn.LSTM(8, 8), torch.randn(3, 2, 8)',
-    'with torch.autocast("cpu", dtype=torch.bfloat16):',
+    `lstm, x = torch.nn.LSTM(8, 8).to("${device}"), torch.randn(3, 2, 8, device="${device}")`,
+    `with torch.autocast("${kind}", dtype=torch.bfloat16):`,
     '    padded, packed = lstm(x)[0].dtype, lstm(pack(x, torch.tensor([3, 2])))[0].data.dtype',
     'name = lambda t: str(t).replace("torch.", "")',
     'print(name(padded) if padded == packed else f"{name(padded)}, packed input {name(packed)}")',
