@@ -44,10 +44,10 @@ export function pythonStartup(python, env) {
 
 /**
  * `seq2seq train` in a fresh process, as the benchmark's training (d) ran: the same pairs (`--instances` drawn with
- * `--seed 0`, pairs over 100 tokens dropped), initial weights and batches. Returns its wall clock, its epochs'
- * training seconds and losses (loss.json).
+ * `--seed 0`, pairs over 100 tokens dropped), initial weights and batches, in `precision` (fp32 or bf16). Returns
+ * its wall clock, its epochs' training seconds and losses (loss.json).
  */
-export function runCli({ corpus, instances, sizes, epochs, batchSize, lr, threads, device }, env) {
+export function runCli({ corpus, instances, sizes, epochs, batchSize, lr, threads, device, precision = 'fp32' }, env) {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-cli-')), 'run');
   const args = [
     join(root, 'dist', 'cli', 'main.js'),
@@ -57,6 +57,7 @@ export function runCli({ corpus, instances, sizes, epochs, batchSize, lr, thread
     ...['--hidden', String(sizes.hidden), '--embedding', String(sizes.embedding), '--layers', String(sizes.layers)],
     ...['--attention', sizes.attention, '--teacher-forcing', '1', '--clip', '5', '--valid-fraction', '0'],
     ...['--max-length', '100', '--samples', '0', '--threads', String(threads), '--device', device],
+    ...['--precision', precision],
   ];
   try {
     const { seconds } = timed(process.execPath, args, env);
@@ -67,11 +68,15 @@ export function runCli({ corpus, instances, sizes, epochs, batchSize, lr, thread
   }
 }
 
-/** batched.py over the exported run with a checkpoint per epoch, in a fresh process: wall clock and its timings. */
-export function runPythonScript(python, run, { threads, device }, env) {
+/**
+ * batched.py over the exported run with a checkpoint per epoch, in a fresh process: wall clock and its timings. With
+ * `precision` bf16 the forward runs under torch.autocast(bfloat16) as a PyTorch user writes it (--autocast-plain).
+ */
+export function runPythonScript(python, run, { threads, device, precision = 'fp32' }, env) {
   const checkpoints = mkdtempSync(join(tmpdir(), 'bench-py-'));
   try {
     const args = ['scripts/reference/batched.py', run, '--device', device, '--threads', String(threads)];
+    if (precision === 'bf16') args.push('--autocast-plain');
     const { seconds, stdout } = timed(python, [...args, '--checkpoints', checkpoints], env);
     const result = JSON.parse(stdout);
     return {

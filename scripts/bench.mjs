@@ -9,10 +9,16 @@
 // fresh process against the PyTorch script in a fresh process, start-up, training, checkpoints and plot apart
 // (scripts/bench-process.mjs says what each side includes). A benchmark, not a test: run it on an otherwise idle
 // machine and read the medians.
+// With bf16 in --precision (the default fp32,bf16) each configuration also runs in mixed precision, side by side with
+// the float32 rows: (d-bf16) this package's batched training with precision bf16, and (e-bf16), (f-bf16) the same
+// batches in PyTorch with the forward under torch.autocast('cpu', dtype=torch.bfloat16) as a PyTorch user writes it
+// (nn.LSTM left as it is: torch 1.13 runs it in float32 there, torch 2.x in bf16 through oneDNN; batched.py
+// --autocast-plain), and their whole processes (`seq2seq train --precision bf16`). On a CPU without AVX-512 BF16 or
+// AMX (torch.buildInfo().cpuBf16 'none') the bf16 rows are left out and the output says why.
 //   npm run bench -- [--corpora demo,real] [--corpus FILE] [--instances 2000] [--batch-size N] [--epochs 3]
 //     [--hidden N] [--embedding N] [--layers N] [--attention none|luong-general|...] [--threads N]
 //     [--device cpu|cuda] [--skip-notebook] [--skip-process] [--no-pip] [--runs N] [--json FILE]
-//     [--python /usr/bin/python3] [--pytorch-env same|default]
+//     [--python /usr/bin/python3] [--pytorch-env same|default] [--precision fp32,bf16|fp32]
 // Without size flags: the demo corpus at the notebook's size (hidden 128, embedding 30, 4 layers, batch 256), and a
 // real vocabulary (--corpus, default the message-catalog corpus runs/catalogs-de.txt, made when missing) at the
 // notebook's size and at hidden 512, embedding 256, 2 layers, each without and with luong-general attention (batch
@@ -33,7 +39,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileCosts, nodeStartup, pythonStartup, runCli, runPythonScript } from './bench-process.mjs';
-import { pipTorchPython, torchBlas, torchVersion, withThreads } from './pip-torch.mjs';
+import { autocastLstmDtype, pipTorchPython, torchBlas, torchVersion, withThreads } from './pip-torch.mjs';
 
 // `--decode`: decoding speed against PyTorch (scripts/bench-decode.mjs).
 if (process.argv.includes('--decode')) {
@@ -78,6 +84,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     python: { type: 'string', default: process.env.SEQ2SEQ_PYTHON ?? '/usr/bin/python3' },
     'pytorch-env': { type: 'string', default: 'same' },
+    precision: { type: 'string', default: 'fp32,bf16' },
   },
 });
 const fail = (message) => {
@@ -86,6 +93,11 @@ const fail = (message) => {
 };
 if (!['same', 'default'].includes(values['pytorch-env'])) {
   fail(`--pytorch-env: expected same or default, got ${values['pytorch-env']}`);
+}
+// The bf16 rows are read against the float32 ones: fp32 always runs.
+const precisions = [...new Set(values.precision.split(','))];
+if (!precisions.includes('fp32') || !precisions.every((p) => ['fp32', 'bf16'].includes(p))) {
+  fail(`--precision: fp32 or fp32,bf16 (bf16 is read against fp32), got ${values.precision}`);
 }
 const positive = (name, fallback) => {
   const text = values[name] ?? fallback;
@@ -115,11 +127,20 @@ const { trainBatched } = await import('../dist/train/batched.js');
 const { planBatches } = await import('../dist/train/batches.js');
 const { exportRunStart, exportBatchPlan } = await import('../dist/io/run-export.js');
 const { NOTEBOOK_DEFAULTS } = await import('../dist/model/config.js');
+const info = torch.buildInfo();
 
 const device = values.device;
 const instances = positive('instances');
 const epochs = positive('epochs');
 const runs = positive('runs');
+// bf16 trains natively on CUDA or on a CPU with AVX-512 BF16 or AMX (src/train/precision.ts refuses it elsewhere).
+const bf16Skipped =
+  precisions.includes('bf16') && device.startsWith('cpu') && info.cpuBf16 === 'none'
+    ? 'this CPU has neither AVX-512 BF16 nor AMX (torch.buildInfo().cpuBf16 is none; see `seq2seq doctor`): ' +
+      'bf16 would be emulated, and --precision bf16 is refused'
+    : undefined;
+const bf16 = precisions.includes('bf16') && !bf16Skipped;
+if (bf16Skipped) console.error(`bench: bf16 rows left out: ${bf16Skipped}`);
 if (values.attention !== undefined && !ATTENTION_KINDS.includes(values.attention)) {
   fail(`--attention: one of ${ATTENTION_KINDS.join(', ')}, got ${values.attention}`);
 }
@@ -227,6 +248,8 @@ if (pip) pythons.push({ label: 'pip', python: pip });
 for (const p of pythons) {
   p.version = torchVersion(p.python);
   p.blas = torchBlas(p.python);
+  // What autocast does with nn.LSTM in that torch (the largest share of the model's products).
+  if (bf16) p.autocastLstm = autocastLstmDtype(p.python, device);
 }
 const letters = ['e', 'f', 'g'];
 pythons.forEach((p, i) => (p.letter = letters[i]));
@@ -250,7 +273,7 @@ async function bench(config) {
   const [encoder0, decoder0] = model();
   exportRunStart(run, data, encoder0, decoder0, { ...NOTEBOOK_DEFAULTS, ...sizes, epochs: 1, lr });
   const rows = [];
-  const row = (key, name, seconds, note) => rows.push({ key, name, seconds, note });
+  const row = (key, name, seconds, note, precision = 'fp32') => rows.push({ key, name, seconds, note, precision });
   const debian = pythons[0];
 
   if (config.notebook) {
@@ -278,6 +301,13 @@ async function bench(config) {
   const d = await trainBatched(encoder, decoder, data, { ...options, optimizers });
   const note = epochs === 1 ? '1 epoch' : `median of ${epochs} epochs`;
   row('d', `(d) batched, this package (batch ${batchSize})`, median(d.epochs.map((e) => e.seconds)), note);
+  let dBf16;
+  if (bf16) {
+    console.error(`${tag} (d-bf16) batched, --precision bf16 ...`);
+    dBf16 = await trainBatched(...model(), data, { ...options, precision: 'bf16' });
+    const seconds = median(dBf16.epochs.map((e) => e.seconds));
+    row('d-bf16', `(d-bf16) batched, this package, bf16 (batch ${batchSize})`, seconds, note, 'bf16');
+  }
   const indices = data.sources.map((_, i) => i);
   const plan = Array.from({ length: epochs }, (_, e) =>
     planBatches(data.sources, data.targets, indices, e + 1, options),
@@ -286,13 +316,21 @@ async function bench(config) {
 
   const processes = [];
   const processEnv = withThreads(process.env, threads);
+  let files;
   if (!values['skip-process']) {
     console.error(`${tag} whole process: seq2seq train ...`);
-    const cli = runCli(
-      { corpus: corpusFiles[config.corpus].path, instances, sizes, epochs, batchSize, lr, threads, device },
-      processEnv,
-    );
-    const files = await fileCosts({
+    const cliOptions = {
+      corpus: corpusFiles[config.corpus].path,
+      instances,
+      sizes,
+      epochs,
+      batchSize,
+      lr,
+      threads,
+      device,
+    };
+    const cli = runCli(cliOptions, processEnv);
+    files = await fileCosts({
       model: {
         sizes: fullSizes(sizes),
         sourceVocab: data.sourceVocab,
@@ -319,26 +357,59 @@ async function bench(config) {
       // The CLI trains (d)'s pairs, weights and batches: its first epoch's loss is (d)'s, up to rounding.
       sameAsD: Math.abs(cli.losses[0] - d.epochs[0].trainLoss) <= 1e-4 * Math.abs(d.epochs[0].trainLoss),
       firstLoss: cli.losses[0],
+      precision: 'fp32',
     });
-  }
-  for (const p of pythons) {
-    console.error(`${tag} (${p.letter}) batched in PyTorch ${p.version}, same batches, whole process ...`);
-    const r = runPythonScript(p.python, run, { threads, device }, withThreads(pytorchEnv, threads));
-    row(p.letter, `(${p.letter}) batched, PyTorch ${p.version} (batch ${batchSize})`, median(r.epochSeconds), note);
-    if (!values['skip-process']) {
+    if (bf16) {
+      console.error(`${tag} whole process: seq2seq train --precision bf16 ...`);
+      const cliBf16 = runCli({ ...cliOptions, precision: 'bf16' }, processEnv);
+      const first = dBf16.epochs[0].trainLoss;
       processes.push({
-        key: p.letter,
-        name: `PyTorch ${p.version} script`,
-        wall: r.wall,
-        startup: pythonStartup(p.python, withThreads(pytorchEnv, threads)),
-        training: sum(r.epochSeconds),
-        checkpoints: r.saveSeconds,
-        plots: undefined,
-        firstLoss: r.losses[0],
+        key: 'ours-bf16',
+        name: 'seq2seq train --precision bf16',
+        wall: cliBf16.wall,
+        startup: processes[0].startup,
+        training: sum(cliBf16.epochSeconds),
+        // The same model and optimizers' state in float32: the checkpoints and plots cost what fp32's do.
+        checkpoints: files.checkpoints,
+        plots: files.plots,
+        sameAsD: Math.abs(cliBf16.losses[0] - first) <= 1e-4 * Math.abs(first),
+        firstLoss: cliBf16.losses[0],
+        dFirstLoss: first,
+        precision: 'bf16',
       });
     }
   }
+  for (const precision of bf16 ? ['fp32', 'bf16'] : ['fp32']) {
+    for (const p of pythons) {
+      const key = precision === 'fp32' ? p.letter : `${p.letter}-bf16`;
+      const how = precision === 'fp32' ? '' : `, autocast bf16 (nn.LSTM ${p.autocastLstm})`;
+      console.error(`${tag} (${key}) batched in PyTorch ${p.version}${how}, same batches, whole process ...`);
+      const pyEnv = withThreads(pytorchEnv, threads);
+      const r = runPythonScript(p.python, run, { threads, device, precision }, pyEnv);
+      const name = `(${key}) batched, PyTorch ${p.version}${precision === 'fp32' ? '' : ', autocast bf16'}`;
+      row(key, `${name} (batch ${batchSize})`, median(r.epochSeconds), note, precision);
+      if (!values['skip-process']) {
+        const startup = processes.find((x) => x.key === p.letter)?.startup ?? pythonStartup(p.python, pyEnv);
+        processes.push({
+          key,
+          name: `PyTorch ${p.version} script${precision === 'fp32' ? '' : ', autocast bf16'}`,
+          wall: r.wall,
+          startup,
+          training: sum(r.epochSeconds),
+          checkpoints: r.saveSeconds,
+          plots: undefined,
+          firstLoss: r.losses[0],
+          precision,
+        });
+      }
+    }
+  }
   rmSync(run, { recursive: true, force: true });
+  // Float32 first, then bf16 (each side in the order it ran).
+  const order = ['fp32', 'bf16'];
+  const byPrecision = (a, b) => order.indexOf(a.precision) - order.indexOf(b.precision);
+  rows.sort(byPrecision);
+  processes.sort(byPrecision);
   return {
     ...config,
     corpusName: corpusFiles[config.corpus].name,
@@ -397,7 +468,6 @@ function cpuFeatures() {
     return 'unknown';
   }
 }
-const info = torch.buildInfo();
 console.log(
   `\nmachine: ${cpu} x ${cpus().length} cores (${cpuFeatures()}); ${threads} threads on every side (intra-op, OMP_NUM_THREADS, ` +
     `OPENBLAS_NUM_THREADS); device ${device}; matmul (1024^2, float32): ${gflops.toFixed(0)} GFLOP/s`,
@@ -406,6 +476,17 @@ console.log(
   `this package: libtorch ${info.torchVersion}, ${info.openblas || 'BLAS: not OpenBLAS'}; PyTorch: ` +
     pythons.map((p) => `${p.version}, BLAS_INFO=${p.blas} (${p.python})`).join(', '),
 );
+if (bf16) {
+  console.log(
+    "bf16 rows: this package's batched training with precision bf16 (the forward's products in bf16, float32 " +
+      `weights, optimizer and loss; CPU bf16: ${info.cpuBf16}); PyTorch's with the forward under torch.autocast(` +
+      `'${device.startsWith('cpu') ? 'cpu' : 'cuda'}', dtype=torch.bfloat16), nn.LSTM as that torch runs it there (` +
+      pythons.map((p) => `${p.version}: ${p.autocastLstm}`).join(', ') +
+      '), the logits widened to float32 before the log-softmax; the notebook loops (a)-(c) run in float32 only.',
+  );
+} else if (bf16Skipped) {
+  console.log(`bf16 rows left out: ${bf16Skipped}.`);
+}
 const shown = (env) =>
   ['OMP_WAIT_POLICY', 'OPENBLAS_CORETYPE'].map((name) => `${name}=${env[name] ?? '(unset)'}`).join(' ');
 console.log(
@@ -428,7 +509,10 @@ for (const r of results) {
   if (r.corpus === 'real' && r.vocab[1] < 2000) {
     console.log(`note: only ${r.vocab[1]} target words (a real vocabulary needs 2,000 or more): raise --instances`);
   }
-  const refs = r.rows.filter((x) => ['a', ...pythons.map((p) => p.letter)].includes(x.key));
+  // With bf16 rows: (d) too, each bf16 row against this package's float32 (and PyTorch's bf16 rows against theirs).
+  const letters = pythons.map((p) => p.letter);
+  const refKeys = ['a', ...(bf16 ? ['d'] : []), ...letters, ...(bf16 ? letters.map((l) => `${l}-bf16`) : [])];
+  const refs = refKeys.map((k) => r.rows.find((x) => x.key === k)).filter((x) => x !== undefined);
   console.log('training only:');
   table(
     ['', 'epoch s', 'sentences/s', 'target tokens/s', ...refs.map((x) => `vs (${x.key})`), ''],
@@ -448,12 +532,20 @@ for (const r of results) {
     `(d) reaches ${achieved.toFixed(1)} GFLOP/s of model arithmetic (forward + backward, teacher-forced), ` +
       `${((100 * achieved) / gflops).toFixed(1)}% of the matmul rate`,
   );
+  const dBf16 = r.rows.find((x) => x.key === 'd-bf16');
+  if (dBf16) {
+    r.achievedGflopsBf16 = r.flopsPerEpoch / dBf16.seconds / 1e9;
+    console.log(
+      `(d-bf16) reaches ${r.achievedGflopsBf16.toFixed(1)} GFLOP/s, ` +
+        `${((100 * r.achievedGflopsBf16) / gflops).toFixed(1)}% of the float32 matmul rate`,
+    );
+  }
   if (r.processes.length > 0) {
     console.log(
       `whole process, ${epochs} epoch${epochs === 1 ? '' : 's'} in a fresh process (seconds; sentences/s = ${epochs} x ${r.n} / wall; ` +
         'the rest: reading data, vocabularies, model and set-up):',
     );
-    const others = r.processes.filter((p) => p.key !== 'ours');
+    const others = r.processes.filter((p) => !p.key.startsWith('ours'));
     table(
       [
         '',
@@ -464,7 +556,7 @@ for (const r of results) {
         'checkpoints',
         'plot',
         'rest',
-        ...others.map((p) => `vs ${p.name.replace(' script', '')}`),
+        ...others.map((p) => `vs ${p.name.replace(' script', '').replace(', autocast', '')}`),
       ],
       r.processes.map((p) => [
         p.name,
@@ -478,10 +570,10 @@ for (const r of results) {
         ...others.map((o) => `${(o.wall / p.wall).toFixed(2)}x`),
       ]),
     );
-    const ours = r.processes.find((p) => p.key === 'ours');
-    if (ours && !ours.sameAsD) {
+    for (const ours of r.processes.filter((p) => p.key.startsWith('ours') && !p.sameAsD)) {
+      const [d, dLoss] = ours.key === 'ours' ? ['(d)', r.dFirstLoss] : ['(d-bf16)', ours.dFirstLoss];
       console.log(
-        `warning: the CLI's first-epoch loss ${ours.firstLoss} differs from (d)'s ${r.dFirstLoss}: not the same training`,
+        `warning: ${ours.name}: first-epoch loss ${ours.firstLoss} differs from ${d}'s ${dLoss}: not the same training`,
       );
     }
   }
@@ -494,6 +586,19 @@ for (const r of results) {
         (whole && ours ? `, whole process ${(whole.wall / ours.wall).toFixed(2)}x` : ''),
     );
   }
+  for (const p of bf16 ? pythons : []) {
+    const e = r.rows.find((x) => x.key === p.letter);
+    const eBf16 = r.rows.find((x) => x.key === `${p.letter}-bf16`);
+    const whole = r.processes.find((x) => x.key === `${p.letter}-bf16`);
+    const ours = r.processes.find((x) => x.key === 'ours-bf16');
+    summary.push(
+      `${r.corpus}, ${describe(r.sizes)}: bf16, ours vs PyTorch ${p.version} autocast: training ` +
+        `${(eBf16.seconds / dBf16.seconds).toFixed(2)}x` +
+        (whole && ours ? `, whole process ${(whole.wall / ours.wall).toFixed(2)}x` : '') +
+        `; bf16 over fp32: ours ${(d.seconds / dBf16.seconds).toFixed(2)}x, PyTorch ${p.version} ` +
+        `${(e.seconds / eBf16.seconds).toFixed(2)}x`,
+    );
+  }
 }
 console.log(`\nsummary (speed of ours over each PyTorch; above 1x: ours is faster):\n${summary.join('\n')}`);
 console.log(
@@ -504,7 +609,14 @@ console.log(
 );
 if (values.json) {
   const machine = { cpu, cores: cpus().length, features: cpuFeatures(), threads, device, gflops };
-  const pytorch = pythons.map(({ python: path, version, blas }) => ({ path, version, blas }));
+  machine.cpuBf16 = info.cpuBf16;
+  const pytorch = pythons.map(({ python: path, version, blas, autocastLstm }) => ({
+    path,
+    version,
+    blas,
+    autocastLstm,
+  }));
   machine.libtorch = info.torchVersion;
-  writeFileSync(values.json, JSON.stringify({ machine, pytorch, epochs, instances, results }, null, 2));
+  const precision = { run: bf16 ? ['fp32', 'bf16'] : ['fp32'], bf16Skipped };
+  writeFileSync(values.json, JSON.stringify({ machine, pytorch, epochs, instances, precision, results }, null, 2));
 }

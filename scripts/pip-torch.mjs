@@ -66,3 +66,25 @@ export function withThreads(base, threads) {
     SEQ2SEQ_NUM_THREADS: String(threads),
   };
 }
+
+/**
+ * The dtype of nn.LSTM's output under torch.autocast(bfloat16) on `device` (cpu or cuda) in that python's torch,
+ * on a padded input and,
+ * where it differs, on a packed one (PackedSequence): `bfloat16` where autocast runs the LSTM in bf16 (torch 2.x,
+ * through oneDNN, padded inputs), `float32` where it leaves it alone (torch 1.13; torch 2.x's packed inputs); '?'
+ * when the probe fails.
+ */
+export function autocastLstmDtype(python, device = 'cpu') {
+  const kind = device.startsWith('cuda') ? 'cuda' : 'cpu';
+  const script = [
+    'import torch',
+    'from torch.nn.utils.rnn import pack_padded_sequence as pack',
+    `lstm, x = torch.nn.LSTM(8, 8).to("${device}"), torch.randn(3, 2, 8, device="${device}")`,
+    `with torch.autocast("${kind}", dtype=torch.bfloat16):`,
+    '    padded, packed = lstm(x)[0].dtype, lstm(pack(x, torch.tensor([3, 2])))[0].data.dtype',
+    'name = lambda t: str(t).replace("torch.", "")',
+    'print(name(padded) if padded == packed else f"{name(padded)}, packed input {name(packed)}")',
+  ].join('\n');
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '?';
+}

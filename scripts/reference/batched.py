@@ -28,7 +28,12 @@ the backward after it, as PyTorch's AMP examples write it; nn.LSTM runs as seq2s
 autocast (scripts/reference/autocast_lstm.py: bf16 products, float32 gates and state) and the output layer's
 logits are widened to float32 before the log-softmax and the loss.
 
-usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] [--checkpoints DIR] > result.json
+--autocast-plain (the benchmark's PyTorch side, `npm run bench -- --precision fp32,bf16`): the forward under
+torch.autocast(bfloat16) whatever the plan's precision, nn.LSTM left as PyTorch runs it there, as a PyTorch user
+writes it (torch 1.13 runs it in float32 on the CPU, torch 2.x in bf16 through oneDNN); not a parity reference.
+
+usage: /usr/bin/python3 scripts/reference/batched.py RUNDIR [--device cpu] [--threads N] [--checkpoints DIR]
+       [--autocast-plain] > result.json
 result: {"epochs": [{"losses": [...], "tokens": [...], "seconds": s, "save_seconds": s}], "model": kind}; final
 weights in RUNDIR/final.pt, the last batch's gradients in RUNDIR/grads.pt
 """
@@ -48,6 +53,7 @@ parser.add_argument("rundir")
 parser.add_argument("--device", default="cpu")
 parser.add_argument("--threads", type=int, default=0)
 parser.add_argument("--checkpoints")
+parser.add_argument("--autocast-plain", action="store_true")
 args = parser.parse_args()
 if args.threads > 0:
     torch.set_num_threads(args.threads)
@@ -122,8 +128,8 @@ SMOOTHING = opts.get("labelSmoothing", 0.0)
 if opts.get("tieEmbeddings", False):
     decoder.embedding.weight = decoder.dense.weight
 generator = torch.Generator(device=DEVICE)
-BF16 = opts.get("precision", "fp32") == "bf16"
-if BF16:
+BF16 = args.autocast_plain or opts.get("precision", "fp32") == "bf16"
+if BF16 and not args.autocast_plain:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import autocast_lstm  # noqa: E402
 
