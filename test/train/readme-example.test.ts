@@ -38,7 +38,7 @@ it('trains, resumes and translates as the README says, leaving a training folder
   );
   expect(types.status, types.stdout + types.stderr).toBe(0);
 
-  // Generous: on a 2-core machine busy with other work the example took 150-210 s (about 60 s idle).
+  // Generous: on a 2-core machine busy with other work the example took 150-210 s.
   const run = spawnSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
   expect(run.status, run.stderr).toBe(0);
   expect(run.stdout).toMatch(/^epoch 1: held-out loss \d+\.\d{3}\n/);
