@@ -67,7 +67,7 @@ const TRAINED = {
   },
   adam: { label: 'Adam 0.002, constant', options: { lr: 0.002 } },
   regularised: {
-    label: 'Adam 0.002, `--dropout 0.3 --label-smoothing 0.1 --lr-schedule plateau`',
+    label: 'Adam 0.002, `--dropout 0.3 --label-smoothing 0.1 --lr-schedule plateau --lr-patience 0`',
     options: { lr: 0.002, dropout: 0.3, labelSmoothing: 0.1, lrSchedule: 'plateau', lrDecay: 0.5, lrPatience: 0 },
   },
   sgd: {
