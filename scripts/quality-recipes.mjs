@@ -58,12 +58,16 @@ const base = {
   maxLength: 60,
   samples: 0,
   keepCheckpoints: Number(values['average-last']),
+  // Every row says its whole recipe: subword runs otherwise take the real-text recipe's defaults.
+  dropout: 0,
+  labelSmoothing: 0,
+  lrSchedule: 'constant',
   ...(values.threads ? { threads: Number(values.threads) } : {}),
 };
 const TRAINED = {
   defaults: {
     label: "today's defaults: Adam 0.01 (the notebook's rate), constant, batch 64",
-    options: {},
+    options: { lr: 0.01 },
   },
   adam: { label: 'Adam 0.002, constant', options: { lr: 0.002 } },
   regularised: {

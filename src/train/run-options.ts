@@ -298,7 +298,7 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   },
   lr: {
     flag: '--lr <x>',
-    help: "the optimizer's learning rate (the base rate of --lr-schedule)",
+    help: "the optimizer's learning rate (the base rate of --lr-schedule); subword runs with Adam: 0.002",
     kind: { type: 'number', min: 0, positive: true },
     default: 0.01,
     resumable: false,
@@ -329,7 +329,7 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     help:
       'batched: constant; plateau (ReduceLROnPlateau on the --best-metric measure); step (Sutskever: after ' +
       '--lr-decay-start epochs, times --lr-decay every half epoch); warmup-rsqrt (linear warmup over ' +
-      '--warmup-steps updates, then lr * sqrt(warmup / update))',
+      '--warmup-steps updates, then lr * sqrt(warmup / update)); subword runs with held-out pairs: plateau',
     kind: { type: 'choice', choices: LR_SCHEDULES },
     default: 'constant',
     resumable: false,
@@ -343,7 +343,7 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
   },
   lrPatience: {
     flag: '--lr-patience <n>',
-    help: 'batched, plateau schedule: epochs without improvement tolerated before a decay',
+    help: 'batched, plateau schedule: epochs without improvement tolerated before a decay (subword runs: 0)',
     kind: { type: 'integer', min: 0, max: 1_000_000 },
     default: 1,
     resumable: false,
@@ -452,14 +452,14 @@ export const RUN_OPTIONS: { readonly [K in keyof Required<TrainOptions>]: RunOpt
     flag: '--dropout <p>',
     help:
       'batched: dropout probability on the embeddings, between LSTM layers and on the decoder output before the ' +
-      'output layer (training only)',
+      'output layer (training only); subword runs: 0.3',
     kind: { type: 'number', min: 0, max: 1, maxExclusive: true },
     default: 0,
     resumable: false,
   },
   labelSmoothing: {
     flag: '--label-smoothing <e>',
-    help: 'batched: label smoothing of the training loss (the held-out loss stays the plain NLL)',
+    help: 'batched: label smoothing of the training loss (the held-out loss stays the plain NLL); subword runs: 0.1',
     kind: { type: 'number', min: 0, max: 1, maxExclusive: true },
     default: 0,
     resumable: false,

@@ -10,6 +10,7 @@ import { openRegularFile } from '../util/files.js';
 import { checkOutputFolder } from '../util/output.js';
 import { hasCheckpoint, readCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { freshOptimisationOptions } from './run-optimisation.js';
+import { withRealTextRecipe } from './recipe-defaults.js';
 import { fullSizes } from '../model/architecture.js';
 import { isLuong } from '../model/attention-kind.js';
 import { tieRefusal } from '../model/decoder.js';
@@ -69,8 +70,10 @@ export function resolveRun(given: TrainOptions): ResolvedRun {
   return { out, options, ...(checkpoint ? { checkpoint } : {}) };
 }
 
-function freshOptions(given: TrainOptions): RunOptions {
-  if (!given.corpus) throw new Error('say which corpus to train on with --corpus FILE');
+function freshOptions(options: TrainOptions): RunOptions {
+  if (!options.corpus) throw new Error('say which corpus to train on with --corpus FILE');
+  // Subword runs take the real-text recipe where their options are silent (recipe-defaults.ts).
+  const given = withRealTextRecipe(options);
   const value = <K extends Parameters<typeof runOptionDefault>[0]>(name: K) => given[name] ?? runOptionDefault(name);
   const mode = value('mode');
   const batched = mode === 'batched';
@@ -120,7 +123,7 @@ function freshOptions(given: TrainOptions): RunOptions {
   const labelSmoothing = value('labelSmoothing');
   // Field order is trainer.json's; defaults are written out, so that a resumed run keeps them if defaults change.
   return {
-    corpus: resolve(given.corpus),
+    corpus: resolve(options.corpus),
     corpusSha256: '',
     swap: value('swap'),
     mode,
