@@ -66,7 +66,7 @@ const base = {
 };
 const TRAINED = {
   defaults: {
-    label: "today's defaults: Adam 0.01 (the notebook's rate), constant, batch 64",
+    label: "the notebook's defaults: Adam 0.01, constant, batch 64",
     options: { lr: 0.01 },
   },
   adam: { label: 'Adam 0.002, constant', options: { lr: 0.002 } },
