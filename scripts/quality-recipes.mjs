@@ -1,5 +1,5 @@
 // `npm run quality -- --recipes`: what the training recipe does to a model on real text. The same model (Luong general
-// attention, SentencePiece BPE vocabularies, the same data) trained for the same CPU time with today's defaults, with
+// attention, SentencePiece BPE vocabularies, the same data) trained for the same CPU time with the notebook's defaults, with
 // Adam at a lower rate, with dropout + label smoothing + a plateau schedule, and with Sutskever et al.'s SGD recipe;
 // then the average of the regularised run's last checkpoints and an ensemble of the two best runs. Scored on the
 // held-out pairs of the message-catalog corpus as `--subword` scores them (scripts/quality-real-text.mjs), with the
