@@ -5,7 +5,9 @@
 // BLEU and chrF of the detokenized translations against the corpus's own lines. A refused sentence (a word the
 // notebook's vocabulary lacks) counts as an empty translation.
 //   npm run quality -- --subword [--seconds 300] [--threads N] [--rows word,bpe,...] [--corpus runs/catalogs-de.txt]
-//     [--test 1000] [--work DIR] [--json FILE]
+//     [--test 1000] [--work DIR] [--json FILE] [--regularised]
+// Every row trains with Adam 0.002 and no regularisation, or with --regularised the real-text recipe (subword runs'
+// defaults, src/train/recipe-defaults.ts): the same recipe for every row either way.
 import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +29,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '300' },
     'max-vocab': { type: 'string', default: '8000' },
     rows: { type: 'string', default: 'word,word-unk,unigram,bpe' },
+    regularised: { type: 'boolean' },
   },
 });
+const { REAL_TEXT_RECIPE } = await import('../dist/train/recipe-defaults.js');
+const recipe = values.regularised
+  ? { ...REAL_TEXT_RECIPE }
+  : { lr: 0.002, dropout: 0, labelSmoothing: 0, lrSchedule: 'constant' };
 
 const work = values.work ?? join(root, 'runs', 'quality-subword');
 const corpusPath = realCorpus(values.corpus);
@@ -78,12 +85,9 @@ for (const name of values.rows.split(',')) {
       corpus: trainFile,
       out: join(work, name),
       ...sizes,
-      // The recipe of the table as measured, for every row (subword runs would otherwise take the real-text
-      // recipe's defaults, word runs the notebook's).
-      lr: 0.002,
-      dropout: 0,
-      labelSmoothing: 0,
-      lrSchedule: 'constant',
+      // One recipe for every row (subword runs would otherwise take the real-text recipe's defaults, word runs
+      // the notebook's).
+      ...recipe,
       batchSize: 64,
       validFraction: 0.02,
       maxLength: 60,
@@ -119,7 +123,7 @@ for (const name of values.rows.split(',')) {
 console.log(
   `\n${corpusPath}: ${trainPairs.length} training pairs, ${test.length} held-out test pairs (3 to 30 words, sources ` +
     `never trained on); ${sizes.attention} attention, hidden ${sizes.hidden}, embedding ${sizes.embedding}, ` +
-    `${sizes.layers} layers, batch 64, ${values.seconds} s x ${cores} cores of CPU time each (the process's own, so that other work on the machine does not change a row's budget; ${cpus()[0].model.trim()} x ${cpus().length}); ` +
+    `${sizes.layers} layers, batch 64, ${values.regularised ? 'the real-text recipe (Adam 0.002, dropout 0.3, label smoothing 0.1, plateau)' : 'Adam 0.002'}, ${values.seconds} s x ${cores} cores of CPU time each (the process's own, so that other work on the machine does not change a row's budget; ${cpus()[0].model.trim()} x ${cpus().length}); ` +
     `greedy decoding (at most 2 x source + 10 tokens); BLEU and chrF of the detokenized translations against the raw references (${results[0]?.signature ?? ''})\n`,
 );
 console.log('| vocabulary | source / target vocabulary | refused | BLEU | chrF | epochs | training (wall clock) |');
