@@ -63,8 +63,11 @@ DecoderState InitialState(const Seq2SeqParts& parts, const Encoded& encoded) {
   return state;
 }
 
-at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
-                       at::Tensor* weights, const Dropout* dropout) {
+namespace {
+
+// One decoder step up to the output layer: the features [B, F] it reads (DecoderStep's, dropped as it drops them).
+at::Tensor DecoderFeatures(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
+                           at::Tensor* weights, const Dropout* dropout) {
   AttentionParts& a = parts.attention;
   const int64_t B = x.size(0);
   const at::Tensor embedded = ApplyDropout(parts.decoderEmbedding->forward(x), dropout);  // [B, E]
@@ -90,7 +93,14 @@ at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Te
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
   }
-  return OutputLogProbs(parts, features);
+  return features;
+}
+
+}  // namespace
+
+at::Tensor DecoderStep(Seq2SeqParts& parts, const Encoded& encoded, const at::Tensor& x, DecoderState& state,
+                       at::Tensor* weights, const Dropout* dropout) {
+  return OutputLogProbs(parts, DecoderFeatures(parts, encoded, x, state, weights, dropout));
 }
 
 namespace {
@@ -129,6 +139,21 @@ BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::T
 // the notebook does, and stops when none is left.
 BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
   const bool forced = options.teacherForcing >= 1.0;
+  if (forced) {
+    // Every step is fed the reference: the output layer runs once, over the scored positions of all steps (one
+    // product instead of one per step, none for padding).
+    const int64_t T = batch.target.size(0);
+    DecoderState state = InitialState(parts, encoded);
+    std::vector<at::Tensor> features;
+    for (int64_t t = 0; t < T; ++t) {
+      features.push_back(DecoderFeatures(parts, encoded, batch.input[t], state, nullptr, &options.dropout));
+    }
+    const at::Tensor all = at::stack(features);  // [T, B, F]
+    const at::Tensor logProbs = OutputLogProbs(parts, all.view({-1, all.size(2)}).index_select(0, batch.scored));
+    const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
+    return {LossSum(logProbs, target, options.labelSmoothing),
+            at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+  }
   const bool freeRunning = options.teacherForcing <= 0.0;
   const int64_t T = batch.target.size(0);
   const auto floats = encoded.h.options();
