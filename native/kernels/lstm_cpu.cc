@@ -42,6 +42,12 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     const bool mixed = low != x.scalar_type();
     const at::Tensor wT = mixed ? w_hh.to(low).t() : w_hh.t();
     const at::Tensor bias = mixed && b_hh.defined() ? b_hh.to(low) : b_hh;
+    // Mixed precision: the step's state and product in `low`, in buffers of the whole layer's call.
+    at::Tensor hLow, gLow;
+    if (mixed) {
+      hLow = at::empty({B, H}, x.options().dtype(low));
+      gLow = at::empty({B, 4 * H}, x.options().dtype(low));
+    }
     const int64_t first = reverse ? T - 1 : 0;
     hPrev[first].copy_(h0);
     cPrev[first].copy_(c0);
@@ -54,7 +60,13 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
         at::Tensor g = gates[t];
         // gates = h W_hh^T + b_hh, then + the input's part: ATen's order of additions.
         if (mixed) {
-          g.copy_(bias.defined() ? at::addmm(bias, hPrev[t].to(low), wT) : at::mm(hPrev[t].to(low), wT));
+          hLow.copy_(hPrev[t]);
+          if (bias.defined()) {
+            at::addmm_out(gLow, bias, hLow, wT);
+          } else {
+            at::mm_out(gLow, hLow, wT);
+          }
+          g.copy_(gLow);
         } else if (b_hh.defined()) {
           at::addmm_out(g, b_hh, hPrev[t], wT);
         } else {
@@ -95,6 +107,11 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     const auto low = static_cast<at::ScalarType>(ctx->saved_data["low"].toInt());
     const bool mixed = low != gates.scalar_type();
     const at::Tensor w = mixed ? w_hh.to(low) : w_hh;
+    at::Tensor dLow, prodLow;  // mixed precision: the step's dGates and dGates W_hh in `low`
+    if (mixed) {
+      dLow = at::empty({gates.size(1), gates.size(2)}, gates.options().dtype(low));
+      prodLow = at::empty({gates.size(1), w_hh.size(1)}, gates.options().dtype(low));
+    }
     const int64_t T = gates.size(0), B = gates.size(1), H = hPrev.size(2);
     const at::Tensor dOut = grads[0].defined() ? grads[0].contiguous() : at::zeros({T, B, H}, gates.options());
     at::Tensor dh =
@@ -120,7 +137,9 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
         at::parallel_for(0, B, RowGrain(H), [&](int64_t begin, int64_t end) { CellBackward(s, begin, end); });
         // The active rows' dh was zeroed: it becomes dGates W_hh.
         if (mixed) {
-          dh.add_(at::mm(dGates[t].to(low), w));
+          dLow.copy_(dGates[t]);
+          at::mm_out(prodLow, dLow, w);
+          dh.add_(prodLow);
         } else {
           dh.addmm_(dGates[t], w_hh);
         }

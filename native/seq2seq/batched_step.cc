@@ -134,26 +134,27 @@ BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::T
           at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
 }
 
-// Step by step (attention models: their inputs depend on the state): each step is fed the reference (teacher
-// coin) or the previous guess. Free-running (ratio 0) scores each sentence until its first predicted <eos>, as
-// the notebook does, and stops when none is left.
-BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
-  const bool forced = options.teacherForcing >= 1.0;
-  if (forced) {
-    // Every step is fed the reference: the output layer runs once, over the scored positions of all steps (one
-    // product instead of one per step, none for padding).
-    const int64_t T = batch.target.size(0);
-    DecoderState state = InitialState(parts, encoded);
-    std::vector<at::Tensor> features;
-    for (int64_t t = 0; t < T; ++t) {
-      features.push_back(DecoderFeatures(parts, encoded, batch.input[t], state, nullptr, &options.dropout));
-    }
-    const at::Tensor all = at::stack(features);  // [T, B, F]
-    const at::Tensor logProbs = OutputLogProbs(parts, all.view({-1, all.size(2)}).index_select(0, batch.scored));
-    const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
-    return {LossSum(logProbs, target, options.labelSmoothing),
-            at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+// Step by step under teacher forcing (attention models: their inputs depend on the state): every step is fed the
+// reference, so the output layer runs once, over the scored positions of all steps (one product instead of one per
+// step, none for padding).
+BatchLoss ForcedStepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded,
+                             const TrainOptions& options) {
+  DecoderState state = InitialState(parts, encoded);
+  std::vector<at::Tensor> features;
+  for (int64_t t = 0; t < batch.target.size(0); ++t) {
+    features.push_back(DecoderFeatures(parts, encoded, batch.input[t], state, nullptr, &options.dropout));
   }
+  const at::Tensor all = at::stack(features);  // [T, B, F]
+  const at::Tensor logProbs = OutputLogProbs(parts, all.view({-1, all.size(2)}).index_select(0, batch.scored));
+  const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
+  return {LossSum(logProbs, target, options.labelSmoothing),
+          at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+}
+
+// Step by step with guesses (teacher forcing below 1): each step is fed the reference (teacher coin) or the previous
+// guess. Free-running (ratio 0) scores each sentence until its first predicted <eos>, as the notebook does, and
+// stops when none is left.
+BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
   const bool freeRunning = options.teacherForcing <= 0.0;
   const int64_t T = batch.target.size(0);
   const auto floats = encoded.h.options();
@@ -166,8 +167,7 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& e
   for (int64_t t = 0; t < T; ++t) {
     const at::Tensor logProbs = DecoderStep(parts, encoded, x, state, nullptr, &options.dropout);
     at::Tensor target = batch.target[t];
-    at::Tensor guess;
-    if (!forced) guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
+    const at::Tensor guess = std::get<1>(logProbs.topk(1)).squeeze(1).detach();  // [B]
     if (freeRunning) {
       target = at::where(alive, target, at::full_like(target, kIgnoreIndex));
       tokens = tokens + target.ne(kIgnoreIndex).sum().to(floats.dtype());
@@ -177,7 +177,7 @@ BatchLoss StepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& e
     if (t + 1 == T) break;
     // The notebook's stop needs the device's answer: a sync per step, in free-running mode only.
     if (freeRunning && !alive.logical_and(batch.target[t + 1].ne(kIgnoreIndex)).any().item<bool>()) break;
-    x = forced || (!freeRunning && batch.teacher[t + 1]) ? batch.input[t + 1] : guess;
+    x = !freeRunning && batch.teacher[t + 1] ? batch.input[t + 1] : guess;
   }
   return {sum, tokens};
 }
@@ -242,7 +242,10 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
 }  // namespace
 
 BatchLoss DecoderLoss(Seq2SeqParts& parts, const Batch& batch, const Encoded& encoded, const TrainOptions& options) {
-  if (parts.attention.On()) return StepwiseLoss(parts, batch, encoded, options);
+  if (parts.attention.On()) {
+    return options.teacherForcing >= 1.0 ? ForcedStepwiseLoss(parts, batch, encoded, options)
+                                         : StepwiseLoss(parts, batch, encoded, options);
+  }
   if (options.teacherForcing >= 1.0) return TeacherForcedLoss(parts, batch, encoded.h, encoded.c, options);
   if (options.dropout.On()) return StepwiseLoss(parts, batch, encoded, options);
   return GuessedInputsLoss(parts, batch, encoded, options);
