@@ -4,16 +4,7 @@
  * their momentum buffers, the schedule's state in trainer.json) and line for line in metrics.jsonl; the options
  * that do not go together are refused with the reason.
  */
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-  appendFileSync,
-  existsSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +14,7 @@ import type { TrainOptions } from '../../src/train/run-options.js';
 import type { MetricsLine } from '../../src/train/run-metrics.js';
 import { PYTHON } from '../helpers/pytorch.js';
 import { spawnSync } from 'node:child_process';
+import { checkpointFiles } from '../helpers/checkpoint-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'train-opt-'));
 const corpus = join(root, 'demo.txt');
@@ -31,18 +23,8 @@ const base: TrainOptions = { corpus, instances: 240, hidden: 16, embedding: 8, l
 
 /** The last checkpoint's files (trainer.json without the epochs' wall-clock seconds) and the links. */
 function runFiles(dir: string): Map<string, Buffer | unknown> {
-  const files = new Map<string, Buffer | unknown>();
+  const files: Map<string, Buffer | unknown> = checkpointFiles(dir);
   const last = join(dir, 'last');
-  for (const name of readdirSync(last).sort()) {
-    const bytes = readFileSync(join(last, name));
-    if (name === 'trainer.json') {
-      const trainer = JSON.parse(bytes.toString()) as { history: { seconds?: number }[] };
-      for (const epoch of trainer.history) delete epoch.seconds;
-      files.set(name, trainer);
-    } else {
-      files.set(name, bytes);
-    }
-  }
   files.set('last ->', readlinkSync(last));
   files.set('best ->', readlinkSync(join(dir, 'best')));
   return files;

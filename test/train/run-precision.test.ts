@@ -3,7 +3,7 @@
  * apply, float32 weights in the checkpoints either way, a bf16 run resumed equal byte for byte to one trained in one
  * go, and a run that may continue in the other precision.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import * as torch from '../../src/torch/index.js';
 import { checkPrecision } from '../../src/train/precision.js';
 import { train } from '../../src/train/run.js';
 import { checkTrainOptions, type TrainOptions } from '../../src/train/run-options.js';
+import { checkpointFiles } from '../helpers/checkpoint-files.js';
 
 const bf16 = torch.buildInfo().cpuBf16 !== 'none';
 const root = mkdtempSync(join(tmpdir(), 'run-precision-'));
@@ -30,20 +31,7 @@ const options: TrainOptions = {
   precision: 'bf16',
 };
 
-/** The last checkpoint's files (trainer.json without the epochs' wall-clock seconds). */
-function lastCheckpoint(dir: string): Map<string, unknown> {
-  const files = new Map<string, unknown>();
-  for (const name of readdirSync(join(dir, 'last')).sort()) {
-    const bytes = readFileSync(join(dir, 'last', name));
-    if (name !== 'trainer.json') files.set(name, bytes);
-    else {
-      const trainer = JSON.parse(bytes.toString()) as { history: { seconds?: number }[] };
-      for (const epoch of trainer.history) delete epoch.seconds;
-      files.set(name, trainer);
-    }
-  }
-  return files;
-}
+const lastCheckpoint = (dir: string) => checkpointFiles(dir);
 
 describe('--precision', () => {
   it('is fp32 or bf16, batched only, and bf16 only where the CPU has AVX-512 BF16 or AMX', async () => {

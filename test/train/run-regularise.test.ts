@@ -3,7 +3,7 @@
  * the trainer.json a run keeps, refused with the reason where they cannot apply, and a resumed run with all three
  * equal, byte for byte, to one trained in one go.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -12,6 +12,7 @@ import { addTrainCommand } from '../../src/cli/train.js';
 import { generateDemoCorpus } from '../../src/data/demo-grammar.js';
 import { train } from '../../src/train/run.js';
 import { checkTrainOptions, type TrainOptions } from '../../src/train/run-options.js';
+import { checkpointFiles } from '../helpers/checkpoint-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'run-regularise-'));
 const corpus = join(root, 'demo.txt');
@@ -45,20 +46,7 @@ function parse(args: string[]): Record<string, unknown> | string {
   }
 }
 
-/** The last checkpoint's files (trainer.json without the epochs' wall-clock seconds). */
-function lastCheckpoint(dir: string): Map<string, unknown> {
-  const files = new Map<string, unknown>();
-  for (const name of readdirSync(join(dir, 'last')).sort()) {
-    const bytes = readFileSync(join(dir, 'last', name));
-    if (name !== 'trainer.json') files.set(name, bytes);
-    else {
-      const trainer = JSON.parse(bytes.toString()) as { history: { seconds?: number }[] };
-      for (const epoch of trainer.history) delete epoch.seconds;
-      files.set(name, trainer);
-    }
-  }
-  return files;
-}
+const lastCheckpoint = (dir: string) => checkpointFiles(dir);
 
 describe('regularisation options of a run', () => {
   it('are checked by the table and the CLI: probabilities from 0 to below 1', () => {

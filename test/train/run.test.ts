@@ -3,7 +3,7 @@
  * round, byte for byte; the modules are back in training mode after validation and at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +17,7 @@ import { train, type TrainResult } from '../../src/train/run.js';
 import type { TrainOptions } from '../../src/train/run-options.js';
 import { exactMatch, inEvalMode, sampleTranslations, validationBleu } from '../../src/train/validation.js';
 import * as torch from '../../src/torch/index.js';
+import { checkpointFiles } from '../helpers/checkpoint-files.js';
 
 // The CLI runs from dist/; rebuilt here so that the test sees this source.
 beforeAll(() => {
@@ -49,18 +50,7 @@ const options: TrainOptions = {
  * epochs' `seconds` (in trainer.json's history and in loss.json), the wall-clock time each epoch took.
  */
 function runFiles(dir: string, checkpoint = 'last'): Map<string, Buffer | unknown> {
-  const files = new Map<string, Buffer | unknown>();
-  const last = join(dir, checkpoint);
-  for (const name of readdirSync(last).sort()) {
-    const bytes = readFileSync(join(last, name));
-    if (name === 'trainer.json') {
-      const trainer = JSON.parse(bytes.toString()) as { history: { seconds?: number }[] };
-      for (const epoch of trainer.history) delete epoch.seconds;
-      files.set(name, trainer);
-    } else {
-      files.set(name, bytes);
-    }
-  }
+  const files: Map<string, Buffer | unknown> = checkpointFiles(dir, checkpoint);
   const loss = JSON.parse(readFileSync(join(dir, 'loss.json'), 'utf8')) as { seconds?: number[] };
   delete loss.seconds;
   files.set('loss.json', loss);
