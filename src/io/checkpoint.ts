@@ -23,7 +23,9 @@ import {
   loadWeights,
   modelFiles,
   readJson,
+  withOwnWeights,
   type FileToWrite,
+  type ModelWeights,
   type TrainedModel,
 } from './model-files.js';
 
@@ -90,12 +92,15 @@ export function writeCheckpoint(
     decoder: optimizers.decoder.stateDict({ copy: false }),
   };
   try {
-    const files = checkpointFiles(model, undefined, states, trainer);
     const { root, tmp, final } = checkpointPaths(dir, trainer.epoch);
-    mkdirSync(root, { recursive: true });
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp);
-    for (const file of files) writeFileAtomic(join(tmp, file.name), file.data());
+    withOwnWeights(model, (weights) => {
+      mkdirSync(root, { recursive: true });
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp);
+      for (const file of checkpointFiles(model, weights, states, trainer)) {
+        writeFileAtomic(join(tmp, file.name), file.data());
+      }
+    });
     // A folder of this name left by an interrupted run is not linked (links only ever point at earlier epochs).
     rmSync(final, { recursive: true, force: true });
     renameSync(tmp, final);
@@ -117,13 +122,12 @@ export function disposeOptimizerState(state: OptimizerState): void {
 }
 
 /**
- * @internal The files of checkpoint `trainer.epoch`, in the order they are written: the model folder's (of `weights`,
- * by default the modules' own), both optimizers' states and trainer.json. The texts are made now (the trainer state
+ * @internal The files of checkpoint `trainer.epoch`, in the order they are written: the model folder's (of `weights`), both optimizers' states and trainer.json. The texts are made now (the trainer state
  * as it is now); the weights' and states' files when written.
  */
 export function checkpointFiles(
   model: Omit<TrainedModel, 'device'>,
-  weights: Parameters<typeof modelFiles>[1],
+  weights: ModelWeights,
   states: { encoder: OptimizerState; decoder: OptimizerState },
   trainer: TrainerState<unknown>,
 ): FileToWrite[] {

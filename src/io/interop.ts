@@ -200,8 +200,10 @@ export function exportModel(modelDir: string, out: string, options: { force?: bo
     spm.source.save(join(out, 'source.model'));
     spm.target.save(join(out, 'target.model'));
   }
-  torch.save(model.encoder.stateDict(), join(out, 'encoder.pt'));
-  torch.save(model.decoder.stateDict(), join(out, 'decoder.pt'));
+  torch.tidy(() => {
+    torch.save(model.encoder.stateDict(), join(out, 'encoder.pt'));
+    torch.save(model.decoder.stateDict(), join(out, 'decoder.pt'));
+  });
   writeJson(join(out, 'src_vocab.json'), model.sourceVocab.toJSON());
   writeJson(join(out, 'tgt_vocab.json'), model.targetVocab.toJSON());
   return model.sizes;

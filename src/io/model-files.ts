@@ -104,7 +104,28 @@ function sentencePieceFiles(segmenters: Segmenters): { source: string; target: s
 /** Writes the model folder's files into `dir` (created if missing), each atomically. */
 export function saveModel(dir: string, model: Omit<TrainedModel, 'device'>): void {
   mkdirSync(dir, { recursive: true });
-  for (const file of modelFiles(model)) writeFileAtomic(join(dir, file.name), file.data());
+  withOwnWeights(model, (weights) => {
+    for (const file of modelFiles(model, weights)) writeFileAtomic(join(dir, file.name), file.data());
+  });
+}
+
+/**
+ * Calls `use` with the modules' state dicts (views of their own parameters, not copies) and frees the views after,
+ * so that writing a model leaves no tensor for the garbage collector.
+ */
+export function withOwnWeights<T>(model: Omit<TrainedModel, 'device'>, use: (weights: ModelWeights) => T): T {
+  const weights = { encoder: model.encoder.stateDict(), decoder: model.decoder.stateDict() };
+  try {
+    return use(weights);
+  } finally {
+    for (const dict of [weights.encoder, weights.decoder]) for (const t of Object.values(dict)) t.dispose();
+  }
+}
+
+/** The encoder's and decoder's state dicts a model folder's weight files are written from. */
+export interface ModelWeights {
+  encoder: torch.nn.StateDict;
+  decoder: torch.nn.StateDict;
 }
 
 /** One file of a folder to write: its name, and its contents, made when the file is written. */
@@ -115,15 +136,9 @@ export interface FileToWrite {
 
 /**
  * The files of a model folder, in the order {@link saveModel} writes them. The texts are made here; the weights'
- * files (of `weights`, by default the modules' own tensors) when written.
+ * files (of `weights`: the modules' own tensors, or copies of them) when written.
  */
-export function modelFiles(
-  model: Omit<TrainedModel, 'device'>,
-  weights: { encoder: torch.nn.StateDict; decoder: torch.nn.StateDict } = {
-    encoder: model.encoder.stateDict(),
-    decoder: model.decoder.stateDict(),
-  },
-): FileToWrite[] {
+export function modelFiles(model: Omit<TrainedModel, 'device'>, weights: ModelWeights): FileToWrite[] {
   const sizes = fullSizes(model.sizes);
   const segmenters = segmentersOf(model);
   const spm = sentencePieceFiles(segmenters);

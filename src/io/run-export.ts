@@ -41,7 +41,7 @@ export function exportRunStart(
     },
   };
   writeFileAtomic(join(dir, 'data.json'), JSON.stringify(json));
-  torch.save(jointStateDict(encoder, decoder), join(dir, 'init.pt'));
+  torch.tidy(() => torch.save(jointStateDict(encoder, decoder), join(dir, 'init.pt')));
 }
 
 /** Writes `losses.json`; call after training. */

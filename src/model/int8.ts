@@ -43,7 +43,9 @@ export const SCALE_SUFFIX = '_scale';
  * direction, and a decoder's output layer `dense.weight` (unless it is the tied embedding, which stays float32).
  */
 export function int8WeightNames(module: Encoder | Decoder, tiedOutput = false): string[] {
-  const names = Object.keys(module.stateDict()).filter((k) => /^lstm\.weight_(ih|hh)_l\d+(_reverse)?$/.test(k));
+  const names = torch
+    .tidy(() => Object.keys(module.stateDict()))
+    .filter((k) => /^lstm\.weight_(ih|hh)_l\d+(_reverse)?$/.test(k));
   if ('dense' in module && !tiedOutput) names.push('dense.weight');
   return names;
 }

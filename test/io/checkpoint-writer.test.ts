@@ -73,7 +73,10 @@ describe('the background checkpoint writer', () => {
     for (let epoch = 1; epoch <= 3; epoch++) {
       step(m);
       nextEpoch(trainer);
+      const live = torch.memory().numTensors;
       writeCheckpoint(join(dir, 'sync'), m.model, m.optimizers, trainer, epoch !== 2, 3);
+      // Nothing left for the garbage collector: the views it wrote from are freed.
+      expect(torch.memory().numTensors).toBe(live);
       await writer.write(join(dir, 'background'), m.model, m.optimizers, trainer, epoch !== 2, 3);
       // The next epoch trains (and the trainer state moves on) before the files are written: none of it may show.
       step(m);
