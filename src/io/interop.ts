@@ -9,12 +9,12 @@
  * loads: scripts/reference/translate_subword.py translates with the exported files alone. A decoder whose
  * embedding and output layer hold the same weight (tied) is imported tied.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildModel, fullSizes } from '../model/architecture.js';
 import { isLuong, type AttentionKind } from '../model/attention.js';
 import * as torch from '../torch/index.js';
 import { prepareOutputFolder } from '../util/output.js';
+import { prepareModelOutput } from './model-output.js';
 import { SentencePieceModel } from '../tokens/sentencepiece.js';
 import { SubwordSegmenter, type Segmenters } from '../tokens/segmenter.js';
 import {
@@ -173,11 +173,11 @@ export function readNotebookModel(files: NotebookFiles): Omit<TrainedModel, 'dev
 
 /** `seq2seq import`: the notebook's four files to a model folder `out`. */
 export function importModel(files: NotebookFiles, out: string, options: { force?: boolean } = {}): ModelSizes {
-  if (!options.force && existsSync(join(out, 'config.json'))) {
-    throw new Error(`${out} already holds a model: choose another --out (or --force to replace it)`);
-  }
-  const own = [...MODEL_FILES, ...SENTENCEPIECE_FILES];
-  prepareOutputFolder(out, { flag: '--out', own, replaces: own, force: options.force });
+  // --force replaces a model folder of ours only: never the notebook's own files or a project's config.json.
+  prepareModelOutput(out, [...MODEL_FILES, ...SENTENCEPIECE_FILES], {
+    input: dirname(files.encoder),
+    force: options.force,
+  });
   const model = readNotebookModel(files);
   saveModel(out, model);
   return model.sizes;

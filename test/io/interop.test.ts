@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,17 +94,23 @@ out(outs)`,
     expect(new Set(expected.map((e) => e.join(' '))).size).toBeGreaterThan(1); // not one sentence for all
 
     // A second import into the same folder is refused unless forced.
-    expect(() =>
-      importModel(
-        {
-          encoder: join(dir, 'encoder.pt'),
-          decoder: join(dir, 'decoder.pt'),
-          srcVocab: join(dir, 'eng_words.json'),
-          tgtVocab: join(dir, 'deu_words.json'),
-        },
-        out,
-      ),
-    ).toThrow(/already holds a model/);
+    const files = {
+      encoder: join(dir, 'encoder.pt'),
+      decoder: join(dir, 'decoder.pt'),
+      srcVocab: join(dir, 'eng_words.json'),
+      tgtVocab: join(dir, 'deu_words.json'),
+    };
+    expect(() => importModel(files, out)).toThrow(/config\.json exists: .*--force/);
+    importModel(files, out, { force: true });
+    // --force replaces a model of ours, never a user's config.json nor the notebook's files it reads.
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'config.json'), '{"name": "mine"}\n');
+    expect(() => importModel(files, project, { force: true })).toThrow(/not a seq2seq-node model's/);
+    expect(readFileSync(join(project, 'config.json'), 'utf8')).toBe('{"name": "mine"}\n');
+    const notebook = readFileSync(files.encoder);
+    expect(() => importModel(files, dir, { force: true })).toThrow(/folder being read/);
+    expect(readFileSync(files.encoder)).toEqual(notebook);
   });
 
   it('exports a model that the notebook’s classes load with load_state_dict and translate identically', async () => {
