@@ -25,19 +25,54 @@ double Score(double logProb, size_t length, double penalty) {
   return logProb / std::pow(static_cast<double>(std::max<size_t>(length, 1)), penalty);
 }
 
+// One model: the inference decoder's steps, a sentence's beams sharing its row of encoder outputs.
+class SingleModel : public SearchModel {
+ public:
+  SingleModel(Seq2SeqParts& parts, const Batch& batch, int64_t maxRows, RowWeights* rowWeights)
+      : decoder_(parts, maxRows, rowWeights), encoded_(decoder_.Encode(batch)), state_(InitialState(parts, encoded_)) {}
+
+  at::Tensor Step(const at::Tensor& x, int64_t group) override { return decoder_.Step(encoded_, x, state_, group); }
+
+  void Select(const at::Tensor& rows, const at::Tensor& sentences) override {
+    SelectStateRows(state_, rows);
+    if (sentences.defined()) SelectSentences(encoded_, sentences);
+  }
+
+ private:
+  InferenceDecoder decoder_;
+  Encoded encoded_;
+  DecoderState state_;
+};
+
 }  // namespace
+
+void SelectStateRows(DecoderState& state, const at::Tensor& rows) {
+  state.h = state.h.index_select(1, rows);
+  state.c = state.c.index_select(1, rows);
+  if (state.feed.defined()) state.feed = state.feed.index_select(0, rows);
+}
+
+void SelectSentences(Encoded& encoded, const at::Tensor& sentences) {
+  if (!encoded.memory.defined()) return;
+  encoded.memory = encoded.memory.index_select(0, sentences);
+  encoded.keys = encoded.keys.index_select(0, sentences);
+  encoded.mask = encoded.mask.index_select(0, sentences);
+}
 
 std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch& batch, const BeamOptions& options,
                                                 RowWeights* rowWeights) {
   // Decoding needs no autograd: inference tensors skip its version counters and views' bookkeeping too.
   c10::InferenceMode inference;
-  const int64_t B = batch.size, K = options.beam;
-  const double kNegInf = -std::numeric_limits<double>::infinity();
   // One row of encoder outputs and initial state per sentence: a sentence's beams share them (InferenceDecoder's
   // groups), and its first step runs once, since only its first hypothesis is live then.
-  InferenceDecoder decoder(parts, B * K, rowWeights);
-  Encoded encoded = decoder.Encode(batch);
-  DecoderState state = InitialState(parts, encoded);
+  SingleModel model(parts, batch, batch.size * options.beam, rowWeights);
+  return SearchBeams(model, batch, options);
+}
+
+std::vector<std::vector<Hypothesis>> SearchBeams(SearchModel& model, const Batch& batch, const BeamOptions& options) {
+  c10::InferenceMode inference;  // the model's steps; its encoding ran under the caller's
+  const int64_t B = batch.size, K = options.beam;
+  const double kNegInf = -std::numeric_limits<double>::infinity();
   const auto longs = batch.source.options();
   // The sentences still searched, in row order; each has `group` rows (1 at the first step, then K).
   std::vector<int64_t> active(static_cast<size_t>(B));
@@ -53,7 +88,7 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
   for (int64_t t = 0; t < longest; ++t) {
     const int64_t A = static_cast<int64_t>(active.size());
     const at::Tensor x = at::tensor(inputs, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-    const at::Tensor logProbs = decoder.Step(encoded, x, state, group);
+    const at::Tensor logProbs = model.Step(x, group);
     const int64_t V = logProbs.size(1);
     // A sentence's 2K best continuations are among the 2K best words of each of its rows (a row's score is added to
     // all its words alike): those are ranked, in double with the hypotheses' scores, instead of all group x V.
@@ -111,16 +146,10 @@ std::vector<std::vector<Hypothesis>> BeamSearch(Seq2SeqParts& parts, const Batch
       beams = std::move(next);
     }
     if (kept.empty()) break;
-    const at::Tensor gather = at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-    state.h = state.h.index_select(1, gather);
-    state.c = state.c.index_select(1, gather);
-    if (state.feed.defined()) state.feed = state.feed.index_select(0, gather);
-    if (static_cast<int64_t>(kept.size()) < A && encoded.memory.defined()) {
-      const at::Tensor sentences = at::tensor(kept, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-      encoded.memory = encoded.memory.index_select(0, sentences);
-      encoded.keys = encoded.keys.index_select(0, sentences);
-      encoded.mask = encoded.mask.index_select(0, sentences);
-    }
+    const auto onDevice = [&](const std::vector<int64_t>& v) {
+      return at::tensor(v, at::TensorOptions().dtype(at::kLong)).to(longs.device());
+    };
+    model.Select(onDevice(rows), static_cast<int64_t>(kept.size()) < A ? onDevice(kept) : at::Tensor());
     std::vector<int64_t> stillActive;
     for (const int64_t a : kept) stillActive.push_back(active[static_cast<size_t>(a)]);
     active = std::move(stillActive);

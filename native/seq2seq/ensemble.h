@@ -1,6 +1,7 @@
 // Ensembles of encoder-decoders decoded together, in plain libtorch (no Node-API): each member encodes the batch
-// and keeps its own decoder state; at each step the members' log-probabilities are averaged (their arithmetic
-// mean) and greedy or beam search goes on from that mean, as if it came from one model.
+// and keeps its own decoder state (on the inference decoder, inference_step.h); at each step the members'
+// log-probabilities are averaged (their arithmetic mean) and greedy or beam search goes on from that mean, as if it
+// came from one model.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -14,20 +15,6 @@
 #include "seq2seq/parts.h"
 
 namespace seq2seq {
-
-// One member during decoding: its modules, what its encoder made of the batch, its decoder state.
-struct EnsembleMember {
-  Seq2SeqParts* parts = nullptr;
-  Encoded encoded;
-  DecoderState state;
-};
-
-// Encodes the batch with every member (each member's state starts from its own encoder).
-std::vector<EnsembleMember> EncodeEnsemble(std::vector<Seq2SeqParts>& members, const Batch& batch);
-
-// One step of every member for the words x [B]: the mean of their log-probabilities [B, V] (a single member's
-// own, unchanged). Every member's state advances.
-at::Tensor EnsembleStep(std::vector<EnsembleMember>& members, const at::Tensor& x);
 
 // GreedyDecode (batched_step.h) over the members' mean log-probabilities.
 std::vector<std::vector<int64_t>> EnsembleGreedyDecode(std::vector<Seq2SeqParts>& members, const Batch& batch,
