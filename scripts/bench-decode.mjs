@@ -2,14 +2,14 @@
 // benchmark's size (hidden 128, embedding 30, 4 layers) with Luong general attention, trained once and kept under
 // runs/bench-decode/ (demo: one epoch, which already translates the demo grammar; message catalogs: BPE pieces, the
 // real-text recipe, enough epochs that it answers in sentences, since decode time follows output length), decodes
-// held-out sentences greedily and with
-// beam 5, at each thread count and batch size, here (the addon) and in plain batched PyTorch
-// (scripts/reference/decode_bench.py: packed sources, inference_mode) on Debian's torch 1.13 (/usr/bin/python3)
-// and, where scripts/check-pip-torch.sh's wheel folders hold a pip torch 2.x CPU wheel, on a venv with it
-// (made once under runs/bench-decode/). Every side runs in a process of its own per setting, the same sentences
-// in the same batches; the table gives decode-only sentences/s and target words/s (medians of --runs repeats in
-// one process), the whole process for one decode (start, imports, model load, one decode, exit) and our speed-up,
-// and every side's translations are compared with ours (greedy float32 must be identical: mismatches are printed).
+// held-out sentences greedily and with beam 5, at each thread count and batch size, here (the addon) and in plain
+// batched PyTorch (scripts/reference/decode_bench.py: packed sources, inference_mode) on Debian's torch 1.13
+// (/usr/bin/python3) and, where scripts/check-pip-torch.sh's wheel folders hold a pip torch 2.x CPU wheel, on a venv
+// with it (made once under runs/bench-decode/). Every side runs in a process of its own per setting, the same
+// sentences in the same batches; the table gives decode-only sentences/s and target tokens/s (words; the BPE
+// model's pieces) as medians of --runs repeats in one process, the whole process for one decode (start, imports,
+// model load, one decode, exit) and our speed-up, and every side's translations are compared with ours (greedy
+// float32 must be identical: mismatches are printed).
 // int8 rows (unless --no-int8): the model made int8 by `seq2seq quantize` (kept beside it) decoded here, and the float
 // model quantized by PyTorch's own quantize_dynamic (the same int8 weights) decoded by each PyTorch; ours int8 is
 // compared with ours float32 (speed-up, translations differing), each PyTorch int8 with ours int8.
@@ -107,6 +107,8 @@ const sizes = values.tiny
   : { hidden: 128, embedding: 30, layers: 4, attention: 'luong-general' };
 const root = join('runs', 'bench-decode');
 mkdirSync(root, { recursive: true });
+const fmt = (x, digits = 1) =>
+  x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** The corpus's model (trained once and kept) and its held-out sentences as the decoders' input. */
@@ -185,7 +187,17 @@ async function prepare(corpus) {
       quantizeModel(folder, int8Folder);
     }
   }
-  return { corpus, folder, int8Folder, input, sources, targetVocab: model.targetVocab, texts, sourceVocab: vocab.size };
+  return {
+    corpus,
+    folder,
+    int8Folder,
+    input,
+    sources,
+    targetVocab: model.targetVocab,
+    target: segmentersOf(model).target,
+    texts,
+    sourceVocab: vocab.size,
+  };
 }
 
 /** One side at one setting in a process of its own: decode-only seconds, whole-process seconds, words. */
@@ -224,11 +236,17 @@ function runSide(side, prepared, mode, threads, batchSize) {
   return { ...out, decode: median(out.seconds), whole };
 }
 
-/** Target words of a translation: without the leading <sos> the model emits and the closing <eos>. */
+/** Target tokens (words, or pieces of a subword model) of a translation: without the leading <sos> and the <eos>. */
 function wordCount(words, vocab) {
   const sos = vocab.index(SOS);
   const eos = vocab.index(EOS);
   return words.filter((w, i) => !(i === 0 && w === sos) && w !== eos).length;
+}
+
+/** A translation's text: its tokens less <sos> and <eos>, detokenized (SentencePiece decodes pieces). */
+function text(prepared, ids) {
+  const tokens = prepared.targetVocab.decode(ids).filter((w) => w !== SOS && w !== EOS);
+  return prepared.target.detokenize([tokens])[0];
 }
 
 const sides = [{ name: 'seq2seq-node' }, { name: 'PyTorch (Debian)', python: values.python }];
@@ -264,6 +282,12 @@ for (const corpus of corpora) {
           const base = r.side.int8 && r.side.python !== undefined ? oursInt8 : ours;
           const isBase = r === ours || r === oursInt8;
           const words = r.words.reduce((s, w) => s + wordCount(w, prepared.targetVocab), 0);
+          if (r === ours) {
+            console.error(
+              `[${corpus}] ${setting}: ${fmt(words / n, 1)} target tokens a sentence, e.g. ` +
+                `"${prepared.texts[0]}" -> "${text(prepared, r.words[0])}"`,
+            );
+          }
           const differ = r === ours ? 0 : r.words.filter((w, i) => w.join(' ') !== base.words[i].join(' ')).length;
           rows.push({
             corpus,
@@ -287,8 +311,8 @@ for (const corpus of corpora) {
               .slice(0, 3)
               .map(([w, i]) => ({
                 source: prepared.texts[i],
-                ours: prepared.targetVocab.decode(base.words[i]).join(' '),
-                theirs: prepared.targetVocab.decode(w).join(' '),
+                ours: text(prepared, base.words[i]),
+                theirs: text(prepared, w),
               }));
             mismatches.push({
               corpus,
@@ -306,10 +330,8 @@ for (const corpus of corpora) {
   }
 }
 
-const fmt = (x, digits = 1) =>
-  x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const header =
-  '| corpus | setting | decoder | sentences/s | target words/s | decode s | whole process s | ours vs it (decode) | ours vs it (whole) | int8 vs float32 (decode, whole) | translations differing |';
+  '| corpus | setting | decoder | sentences/s | target tokens/s | decode s | whole process s | ours vs it (decode) | ours vs it (whole) | int8 vs float32 (decode, whole) | translations differing |';
 console.log(
   `\nDecoding ${sentenceCount} held-out sentences, ${describe()}; medians of ${runs} decodes in one process.`,
 );
