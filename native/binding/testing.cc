@@ -7,12 +7,15 @@
 //   int8Linear(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa, else
 //     [q int8 [N, K], scales [N], xq uint8 [M, K], acc int32 [M, N], y [M, N], [scale, zeroPoint]]: x quantized per
 //     tensor, its int32 product on `isa` (scalar, avx2, avx512-vnni), and y   (kernels/int8_linear_cpu.h)
+//   outputLayerLoss(x [rows, F], weight [V, F], bias [V] | null, target [rows], smoothing) -> the summed loss, an
+//     autograd node (float32 CPU tensors)   (kernels/output_loss.h)
 #include "binding/adam.h"
 #include "binding/addon.h"
 #include "binding/lstm.h"
 #include "kernels/adam_fused.h"
 #include "kernels/int8_linear_cpu.h"
 #include "kernels/lstm_cpu.h"
+#include "kernels/output_loss.h"
 #include "seq2seq/dropout.h"
 
 namespace seq2seq {
@@ -107,6 +110,17 @@ Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value OutputLayerLossOf(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const at::Tensor& x = TensorWrap::From(info[0], "x");
+  const at::Tensor& weight = TensorWrap::From(info[1], "weight");
+  at::Tensor bias;
+  if (!info[2].IsNull() && !info[2].IsUndefined()) bias = TensorWrap::From(info[2], "bias");
+  const at::Tensor& target = TensorWrap::From(info[3], "target");
+  if (!OutputLayerLossApplies(x, weight)) ThrowType(env, "Expected float32 CPU tensors, x [rows, features]");
+  return TensorWrap::New(env, OutputLayerLoss(x, weight, bias, target, ToDouble(info[4], "smoothing")));
+}
+
 }  // namespace
 
 void InitTesting(Napi::Env env, Napi::Object exports) {
@@ -115,6 +129,7 @@ void InitTesting(Napi::Env env, Napi::Object exports) {
   testing.Set("adamStepFused", Napi::Function::New(env, &Guarded<&AdamStepFused>, "adamStepFused"));
   testing.Set("dropout", Napi::Function::New(env, &Guarded<&DropoutOf>, "dropout"));
   testing.Set("int8Linear", Napi::Function::New(env, &Guarded<&Int8Linear>, "int8Linear"));
+  testing.Set("outputLayerLoss", Napi::Function::New(env, &Guarded<&OutputLayerLossOf>, "outputLayerLoss"));
   exports.Set("testing", testing);
 }
 

@@ -9,6 +9,7 @@
 #include "kernels/adam_fused.h"
 #include "kernels/lstm_cpu.h"
 #include "kernels/optimizer_state.h"
+#include "kernels/output_loss.h"
 #include "seq2seq/autocast.h"
 #include "seq2seq/inference_step.h"
 
@@ -119,6 +120,18 @@ at::Tensor LossSum(const at::Tensor& logProbs, const at::Tensor& target, double 
   return (1 - smoothing) * nll + smooth.sum() * (smoothing / static_cast<double>(logProbs.size(1)));
 }
 
+// The output layer's loss summed over rows of features: on the CPU in float32 as one fused node that holds one
+// [rows x vocabulary] array instead of four (kernels/output_loss.h); under mixed precision and on other devices,
+// ATen's ops as PyTorch composes them. The same loss and gradients within float rounding.
+at::Tensor OutputLossSum(Seq2SeqParts& parts, const at::Tensor& features, const at::Tensor& target, double smoothing) {
+  const auto& dense = parts.decoderDense;
+  if (OutputLayerLossApplies(features, dense->weight) &&
+      AutocastDtype(features.device()) == at::ScalarType::Undefined) {
+    return OutputLayerLoss(features, dense->weight, dense->bias, target, smoothing, kIgnoreIndex);
+  }
+  return LossSum(OutputLogProbs(parts, features), target, smoothing);
+}
+
 // The notebook's decoder under teacher forcing: one LSTM call over all steps, and the output layer only where a
 // token is scored.
 // Dropout draws its masks over every step and sentence, padding included, as a PyTorch user's code does.
@@ -128,10 +141,9 @@ BatchLoss TeacherForcedLoss(Seq2SeqParts& parts, const Batch& batch, const at::T
   const at::Tensor embedded = ApplyDropout(parts.decoderEmbedding->forward(batch.input), dropout);  // [T, B, E]
   const at::Tensor out = ApplyDropout(RunLstm(parts.decoderLstm, embedded, h, c, {}, dropout).output, dropout);
   const at::Tensor scored = out.view({-1, parts.Hidden()}).index_select(0, batch.scored);  // [tokens, H]
-  const at::Tensor logProbs = OutputLogProbs(parts, scored);
   const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
-  return {LossSum(logProbs, target, options.labelSmoothing),
-          at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+  return {OutputLossSum(parts, scored, target, options.labelSmoothing),
+          at::scalar_tensor(static_cast<double>(batch.tokens), scored.options())};
 }
 
 // Step by step under teacher forcing (attention models: their inputs depend on the state): every step is fed the
@@ -145,10 +157,10 @@ BatchLoss ForcedStepwiseLoss(Seq2SeqParts& parts, const Batch& batch, const Enco
     features.push_back(DecoderFeatures(parts, encoded, batch.input[t], state, nullptr, &options.dropout));
   }
   const at::Tensor all = at::stack(features);  // [T, B, F]
-  const at::Tensor logProbs = OutputLogProbs(parts, all.view({-1, all.size(2)}).index_select(0, batch.scored));
+  const at::Tensor scored = all.view({-1, all.size(2)}).index_select(0, batch.scored);
   const at::Tensor target = batch.target.view({-1}).index_select(0, batch.scored);
-  return {LossSum(logProbs, target, options.labelSmoothing),
-          at::scalar_tensor(static_cast<double>(batch.tokens), logProbs.options())};
+  return {OutputLossSum(parts, scored, target, options.labelSmoothing),
+          at::scalar_tensor(static_cast<double>(batch.tokens), scored.options())};
 }
 
 // Step by step with guesses (teacher forcing below 1): each step is fed the reference (teacher coin) or the previous
@@ -227,14 +239,14 @@ BatchLoss GuessedInputsLoss(Seq2SeqParts& parts, const Batch& batch, const Encod
   const at::Tensor target = at::stack(targets).view({-1});
   if (alone && batch.tokens == T) {
     // Every step run is scored (no padding): the output layer takes the decoder's output as it is.
-    const at::Tensor logProbs = OutputLogProbs(parts, out.view({steps, -1}));
-    return {LossSum(logProbs, target, options.labelSmoothing), at::scalar_tensor(static_cast<double>(steps), floats)};
+    return {OutputLossSum(parts, out.view({steps, -1}), target, options.labelSmoothing),
+            at::scalar_tensor(static_cast<double>(steps), floats)};
   }
   // Under teacher forcing every step runs and the scored positions are the batch's; free-running scores what
   // was alive, which takes one more sync (it synced at every step anyway).
   const at::Tensor scored = freeRunning ? at::nonzero(target.ne(kIgnoreIndex)).squeeze(1) : batch.scored;
-  const at::Tensor logProbs = OutputLogProbs(parts, out.view({steps * batch.size, -1}).index_select(0, scored));
-  const at::Tensor sum = LossSum(logProbs, target.index_select(0, scored), options.labelSmoothing);
+  const at::Tensor sum = OutputLossSum(parts, out.view({steps * batch.size, -1}).index_select(0, scored),
+                                       target.index_select(0, scored), options.labelSmoothing);
   const double tokens = freeRunning ? static_cast<double>(scored.size(0)) : static_cast<double>(batch.tokens);
   return {sum, at::scalar_tensor(tokens, floats)};
 }

@@ -387,6 +387,17 @@ export interface AddonTesting {
     bias: TensorHandle | null,
     isa: Int8IsaName,
   ): [TensorHandle, TensorHandle, TensorHandle, TensorHandle, TensorHandle, [number, number]] | null;
+  /**
+   * The training jobs' fused output layer and loss (kernels/output_loss.h): the summed (label-smoothed) NLL of
+   * linear(x, weight, bias), as an autograd node; float32 CPU tensors.
+   */
+  outputLayerLoss(
+    x: TensorHandle,
+    weight: TensorHandle,
+    bias: TensorHandle | null,
+    target: TensorHandle,
+    smoothing: number,
+  ): TensorHandle;
 }
 
 /** @internal The int8 kernel's instruction sets. */
@@ -529,6 +540,7 @@ export const ADDON_TESTING_EXPORTS = [
   'adamStepFused',
   'dropout',
   'int8Linear',
+  'outputLayerLoss',
 ] as const satisfies readonly (keyof AddonTesting)[];
 
 /** Compiles only when `T` is `never`: here, when no declared export is missing from the lists above. */

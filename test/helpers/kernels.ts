@@ -66,3 +66,19 @@ export function int8Linear(
 export function adamStepFused(optimizer: torch.optim.Adam): void {
   native.testing.adamStepFused(optimizer.handle);
 }
+
+/**
+ * The training jobs' fused output layer and loss (native/kernels/output_loss.h): the summed, label-smoothed NLL of
+ * linear(x, weight, bias) against `target`, as a tensor autograd can differentiate.
+ */
+export function outputLayerLoss(
+  x: torch.Tensor,
+  weight: torch.Tensor,
+  bias: torch.Tensor | null,
+  target: torch.Tensor,
+  smoothing: number,
+): torch.Tensor {
+  return new torch.Tensor(
+    native.testing.outputLayerLoss(x.handle, weight.handle, bias?.handle ?? null, target.handle, smoothing),
+  );
+}
