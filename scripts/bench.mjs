@@ -32,6 +32,7 @@
 //   npm run bench -- --decode [--sentences 2000] ...: greedy and beam decoding vs PyTorch (bench-decode.mjs)
 //   npm run bench -- --serve [--connections 1,16,64] ...: the translation server under load (bench-serve.mjs)
 //   npm run bench -- --checkpoint [--vocab 8000] ...: the per-epoch checkpoint write vs torch.save (bench-checkpoint.mjs)
+//   npm run bench -- --output-loss [--sizes 512x8000] ...: the fused output layer + loss vs ATen's ops (bench-output-loss.mjs)
 // With --runs N the whole comparison runs N times and each figure is the median.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,11 @@ if (process.argv.includes('--serve')) {
 // `--checkpoint`: the checkpoint write against PyTorch's torch.save (scripts/bench-checkpoint.mjs).
 if (process.argv.includes('--checkpoint')) {
   await import('./bench-checkpoint.mjs');
+  process.exit(0);
+}
+// `--output-loss`: the training jobs' fused output layer and loss vs ATen's ops (scripts/bench-output-loss.mjs).
+if (process.argv.includes('--output-loss')) {
+  await import('./bench-output-loss.mjs');
   process.exit(0);
 }
 // `--distributed`: 1 worker vs N workers instead (scripts/bench-distributed.mjs).
