@@ -14,6 +14,19 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2' },
   },
 });
+/** A flag's value or one line and exit 2, as bench.mjs answers bad flags. */
+function check(ok, message) {
+  if (ok) return;
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+const positive = (v) => /^[1-9]\d*$/.test(v);
+check(positive(values.rows), `--rows: a positive integer, got ${values.rows}`);
+check(
+  values.sizes.split(',').every((s) => /^[1-9]\d*x[1-9]\d*$/.test(s)),
+  `--sizes: FEATURESxVOCABULARY[,...], e.g. 512x8000, got ${values.sizes}`,
+);
+check(values.threads.split(',').every(positive), `--threads: positive integers, got ${values.threads}`);
 const torch = await import('../dist/torch/index.js');
 const { native } = await import('../dist/torch/addon.js');
 

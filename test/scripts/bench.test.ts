@@ -95,6 +95,21 @@ describe('npm run bench', () => {
     300_000,
   );
 
+  it('--output-loss: the fused output layer and loss beside ATen ops, one row per size and thread count', () => {
+    const args = [SCRIPT, '--output-loss', '--rows', '8', '--sizes', '16x50,8x33', '--threads', '1'];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((line) => /^\| \d+ \| \d+ \| 1 \|/.test(line));
+    expect(rows.map((line) => line.split('|').slice(1, 3).map(Number))).toEqual([
+      [16, 50],
+      [8, 33],
+    ]);
+    for (const line of rows) expect(line).toMatch(/\| [\d.]+ \| [\d.]+ \| [\d.]+x \|$/);
+    const bad = spawnSync(process.execPath, [SCRIPT, '--output-loss', '--sizes', '512'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('bench: --sizes: FEATURESxVOCABULARY[,...], e.g. 512x8000, got 512');
+  });
+
   it('refuses a bad flag value with one line', () => {
     const r = spawnSync(process.execPath, [SCRIPT, '--attention', 'sideways'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
