@@ -80,7 +80,8 @@ export function splitTestPairs(corpusPath, testCount, work) {
 /**
  * Trains with `options` until the process has used `cpuSeconds` of CPU time (every thread's), so that other work on
  * a shared machine takes nothing from one run that another had. Returns train()'s result, the epochs trained (the
- * unfinished last one counted by its share of batches), and the wall-clock and CPU seconds.
+ * unfinished last one counted by its share of batches; a resumed run's earlier ones included), and the wall-clock and
+ * CPU seconds.
  */
 export async function trainForCpuTime(options, cpuSeconds, log) {
   const started = performance.now();
@@ -92,7 +93,8 @@ export async function trainForCpuTime(options, cpuSeconds, log) {
     if (used.user + used.system >= cpuSeconds * 1e6) controller.abort();
   }, 250);
   const result = await train(
-    { instances: 'all', epochs: 1000, ...options },
+    // A resumed run keeps its own options (it may change only --epochs, --threads and a few more).
+    options.resume ? options : { instances: 'all', epochs: 1000, ...options },
     {
       signal: controller.signal,
       log,

@@ -5,10 +5,15 @@
 // BLEU and chrF of the detokenized translations against the corpus's own lines. A refused sentence (a word the
 // notebook's vocabulary lacks) counts as an empty translation.
 //   npm run quality -- --subword [--seconds 300] [--threads N] [--rows word,bpe,...] [--corpus runs/catalogs-de.txt]
-//     [--test 1000] [--work DIR] [--json FILE] [--regularised]
+//     [--test 1000] [--work DIR] [--json FILE] [--regularised] [--resume EARLIER.json]
+// --resume: each row continues its earlier run (the --json of a run of this table with the same flags, and its
+// training folders under --work) from the run's last checkpoint until the row has had --seconds x cores of CPU time
+// in all: the earlier run is charged its CPU time up to that checkpoint (its CPU time x complete epochs / epochs; the
+// unfinished epoch after the checkpoint is trained again). Training resumes exactly, so a row ends where one
+// uninterrupted run of the longer budget would have, give or take that estimate.
 // Every row trains with Adam 0.002 and no regularisation, or with --regularised the real-text recipe (subword runs'
 // defaults, src/train/recipe-defaults.ts): the same recipe for every row either way.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     'max-vocab': { type: 'string', default: '8000' },
     rows: { type: 'string', default: 'word,word-unk,unigram,bpe' },
     regularised: { type: 'boolean' },
+    resume: { type: 'string' },
   },
 });
 const { REAL_TEXT_RECIPE } = await import('../dist/train/recipe-defaults.js');
@@ -39,7 +45,11 @@ const recipe = values.regularised
 
 const work = values.work ?? join(root, 'runs', 'quality-subword');
 const corpusPath = realCorpus(values.corpus);
-for (const name of values.rows.split(',')) rmSync(join(work, name), { recursive: true, force: true });
+const earlier = values.resume ? new Map(JSON.parse(readFileSync(values.resume, 'utf8')).map((r) => [r.name, r])) : null;
+for (const name of values.rows.split(',')) {
+  if (earlier && !earlier.has(name)) throw new Error(`--resume ${values.resume}: no row ${name} in it`);
+  if (!earlier) rmSync(join(work, name), { recursive: true, force: true });
+}
 const { test, trainPairs, trainFile } = splitTestPairs(corpusPath, Number(values.test), work);
 
 const sizes = {
@@ -79,25 +89,35 @@ const results = [];
 for (const name of values.rows.split(',')) {
   const row = ROWS[name];
   if (!row) throw new Error(`unknown row ${name}: ${Object.keys(ROWS).join(', ')}`);
-  // The same seconds x cores of the process's CPU time each.
-  const { result, epochs, seconds, cpuSeconds } = await trainForCpuTime(
-    {
-      corpus: trainFile,
-      out: join(work, name),
-      ...sizes,
-      // One recipe for every row (subword runs would otherwise take the real-text recipe's defaults, word runs
-      // the notebook's).
-      ...recipe,
-      batchSize: 64,
-      validFraction: 0.02,
-      maxLength: 60,
-      samples: 0,
-      ...(values.threads ? { threads: Number(values.threads) } : {}),
-      ...row.options,
-    },
-    Number(values.seconds) * cores,
+  // The same seconds x cores of CPU time each (the process's own), an earlier run's share included.
+  const before = earlier?.get(name);
+  const spent = before ? (before.cpuSeconds * Math.floor(before.epochs)) / before.epochs : 0;
+  const budget = Number(values.seconds) * cores - spent;
+  if (budget <= 0) throw new Error(`row ${name} already had ${spent.toFixed(0)} s of CPU time: ask for more --seconds`);
+  const options = before
+    ? { resume: join(work, name), epochs: 1000 }
+    : {
+        corpus: trainFile,
+        out: join(work, name),
+        ...sizes,
+        // One recipe for every row (subword runs would otherwise take the real-text recipe's defaults, word runs
+        // the notebook's).
+        ...recipe,
+        batchSize: 64,
+        validFraction: 0.02,
+        maxLength: 60,
+        samples: 0,
+        ...row.options,
+      };
+  const trained = await trainForCpuTime(
+    { ...options, ...(values.threads ? { threads: Number(values.threads) } : {}) },
+    budget,
     (line) => console.error(`${name}: ${line}`),
   );
+  // A resumed run's history holds the earlier epochs too.
+  const { result, epochs } = trained;
+  const seconds = trained.seconds + (before ? (before.seconds * Math.floor(before.epochs)) / before.epochs : 0);
+  const cpuSeconds = trained.cpuSeconds + spent;
   const { model } = result;
   const score = await scoreGreedy(model, test, { replaceUnk: row.replaceUnk === true });
   const line = {
