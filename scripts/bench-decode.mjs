@@ -15,8 +15,9 @@
 // compared with ours float32 (speed-up, translations differing), each PyTorch int8 with ours int8.
 // A benchmark, not a test: run it on an otherwise idle machine.
 //   npm run bench -- --decode [--sentences 2000] [--threads 1,2] [--batch-sizes 1,64] [--modes greedy,beam]
-//     [--beam 5] [--runs 3] [--corpora demo,catalogs] [--tiny] [--no-pip] [--no-int8] [--python /usr/bin/python3]
-//     [--json FILE]
+//     [--beam 5] [--runs 3] [--corpora demo,catalogs] [--tiny] [--no-pip] [--no-pytorch] [--no-int8]
+//     [--python /usr/bin/python3] [--json FILE]
+// --no-pytorch: this package alone (its float32 and int8 rows).
 // The message-catalog corpus is used when runs/catalogs-de.txt exists (`npm run corpus:catalogs` writes it).
 // --tiny: hidden 16, 1 layer, a few hundred training pairs (checks that the benchmark works, in seconds).
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     corpora: { type: 'string', default: 'demo,catalogs' },
     tiny: { type: 'boolean', default: false },
     'no-pip': { type: 'boolean', default: false },
+    'no-pytorch': { type: 'boolean', default: false },
     'no-int8': { type: 'boolean', default: false },
     python: { type: 'string', default: process.env.SEQ2SEQ_PYTHON ?? '/usr/bin/python3' },
     json: { type: 'string' },
@@ -249,8 +251,9 @@ function text(prepared, ids) {
   return prepared.target.detokenize([tokens])[0];
 }
 
-const sides = [{ name: 'seq2seq-node' }, { name: 'PyTorch (Debian)', python: values.python }];
-const pip = values['no-pip'] ? undefined : pipTorchPython();
+const sides = [{ name: 'seq2seq-node' }];
+if (!values['no-pytorch']) sides.push({ name: 'PyTorch (Debian)', python: values.python });
+const pip = values['no-pip'] || values['no-pytorch'] ? undefined : pipTorchPython();
 if (pip) sides.push({ name: 'PyTorch (pip)', python: pip });
 for (const side of sides.slice(1)) side.name = `PyTorch ${torchVersion(side.python)}`;
 if (!values['no-int8']) {
