@@ -10,11 +10,11 @@ import { Random } from '../../src/util/random.js';
 // new heap, which glibc deletes as soon as it is empty unless its top pad says to keep it (the addon sets it:
 // native/binding/malloc_tuning.cc). Without it, every step page-faulted its log-probabilities in anew.
 describe('decoding steps over a large vocabulary', () => {
-  it('reuse their memory: a second decode page-faults far less than one step of arrays per step', async () => {
+  it('reuse their memory: over 30 steps, a second decode page-faults less than 10 steps' arrays in all', async () => {
     const V = 32_000;
     const beam = 5;
     const sentences = 64;
-    const steps = 12;
+    const steps = 30;
     torch.manualSeed(1);
     const encoder = new Encoder(V, 8, 4, 1).eval();
     const decoder = new Decoder(V, 8, 4, 1).eval();
@@ -30,9 +30,10 @@ describe('decoding steps over a large vocabulary', () => {
     const before = process.resourceUsage().minorPageFault;
     await beamSearchBatch(encoder, decoder, sources, options);
     const faults = process.resourceUsage().minorPageFault - before;
-    // One step's log-probabilities alone are 64 x 5 x 32,000 floats: 10,000 pages of 4 KiB.
+    // One step's log-probabilities alone are 64 x 5 x 32,000 floats: 10,000 pages of 4 KiB. Measured: 14,000-32,000
+    // faults with the top pad (loading the job's other buffers), 220,000 without it.
     const pagesPerStep = (sentences * beam * V * 4) / 4096;
-    expect(faults).toBeLessThan(2 * pagesPerStep);
+    expect(faults).toBeLessThan(10 * pagesPerStep);
     encoder.dispose();
     decoder.dispose();
   });
