@@ -10,7 +10,7 @@ import { Random } from '../../src/util/random.js';
 // new heap, which glibc deletes as soon as it is empty unless its top pad says to keep it (the addon sets it:
 // native/binding/malloc_tuning.cc). Without it, every step page-faulted its log-probabilities in anew.
 describe('decoding steps over a large vocabulary', () => {
-  it('reuse their memory: over 30 steps, a second decode page-faults less than 10 steps' arrays in all', async () => {
+  it('reuse their memory: over 30 steps, a second decode page-faults less than 10 steps of arrays in all', async () => {
     const V = 32_000;
     const beam = 5;
     const sentences = 64;
