@@ -7,6 +7,8 @@
 //   int8Linear(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa, else
 //     [q int8 [N, K], scales [N], xq uint8 [M, K], acc int32 [M, N], y [M, N], [scale, zeroPoint]]: x quantized per
 //     tensor, its int32 product on `isa` (scalar, avx2, avx512-vnni), and y   (kernels/int8_linear_cpu.h)
+//   rowsProduct(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa (portable, avx512), else
+//     x weight^T + bias [M, N] (float32)   (kernels/row_product_cpu.h)
 //   outputLayerLoss(x [rows, F], weight [V, F], bias [V] | null, target [rows], smoothing) -> the summed loss, an
 //     autograd node (float32 CPU tensors)   (kernels/output_loss.h)
 #include "binding/adam.h"
@@ -16,6 +18,7 @@
 #include "kernels/int8_linear_cpu.h"
 #include "kernels/lstm_cpu.h"
 #include "kernels/output_loss.h"
+#include "kernels/row_product_cpu.h"
 #include "seq2seq/dropout.h"
 
 namespace seq2seq {
@@ -66,10 +69,11 @@ Napi::Value AdamStepFused(const Napi::CallbackInfo& info) {
 
 Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const at::Tensor weight = TensorWrap::From(info[0], "weight").to(at::kFloat).contiguous();
-  const at::Tensor x = TensorWrap::From(info[1], "x").to(at::kFloat).contiguous();
+  const at::Tensor weight = TensorWrap::From(info[0], "weight").to(at::kCPU, at::kFloat).contiguous();
+  const at::Tensor x = TensorWrap::From(info[1], "x").to(at::kCPU, at::kFloat).contiguous();
   at::Tensor bias;
-  if (!info[2].IsNull() && !info[2].IsUndefined()) bias = TensorWrap::From(info[2], "bias").to(at::kFloat).contiguous();
+  if (!info[2].IsNull() && !info[2].IsUndefined())
+    bias = TensorWrap::From(info[2], "bias").to(at::kCPU, at::kFloat).contiguous();
   const std::string name = ToString(info[3], "isa");
   Int8Isa isa = Int8Isa::Scalar;
   if (name == "avx2") {
@@ -110,6 +114,31 @@ Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value RowsProductOf(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const at::Tensor weight = TensorWrap::From(info[0], "weight").to(at::kCPU, at::kFloat).contiguous();
+  const at::Tensor x = TensorWrap::From(info[1], "x").to(at::kCPU, at::kFloat).contiguous();
+  at::Tensor bias;
+  if (!info[2].IsNull() && !info[2].IsUndefined())
+    bias = TensorWrap::From(info[2], "bias").to(at::kCPU, at::kFloat).contiguous();
+  const std::string name = ToString(info[3], "isa");
+  RowsIsa isa = RowsIsa::Portable;
+  if (name == "avx512") {
+    isa = RowsIsa::Avx512;
+  } else if (name != "portable") {
+    ThrowType(env, "Expected portable or avx512 for isa");
+  }
+  if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1) ||
+      (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0))))
+    ThrowType(env, "Expected weight [N, K], x [M, K], bias [N]");
+  if (!RowsIsaAvailable(isa)) return env.Null();
+  const at::Tensor wT = weight.t().contiguous();
+  at::Tensor y = at::empty({x.size(0), weight.size(0)}, at::kFloat);
+  RowsProduct(x.data_ptr<float>(), x.size(0), wT.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+              y.data_ptr<float>(), weight.size(1), weight.size(0), isa);
+  return TensorWrap::New(env, y);
+}
+
 Napi::Value OutputLayerLossOf(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const at::Tensor& x = TensorWrap::From(info[0], "x");
@@ -129,6 +158,7 @@ void InitTesting(Napi::Env env, Napi::Object exports) {
   testing.Set("adamStepFused", Napi::Function::New(env, &Guarded<&AdamStepFused>, "adamStepFused"));
   testing.Set("dropout", Napi::Function::New(env, &Guarded<&DropoutOf>, "dropout"));
   testing.Set("int8Linear", Napi::Function::New(env, &Guarded<&Int8Linear>, "int8Linear"));
+  testing.Set("rowsProduct", Napi::Function::New(env, &Guarded<&RowsProductOf>, "rowsProduct"));
   testing.Set("outputLayerLoss", Napi::Function::New(env, &Guarded<&OutputLayerLossOf>, "outputLayerLoss"));
   exports.Set("testing", testing);
 }

@@ -1,15 +1,28 @@
-// y = x W^T (+ b) for one row x, float32, on the CPU, from W^T laid out [K, N]: without the packing of W that a BLAS
-// gemm does on every call (at one row, packing costs OpenBLAS's sgemm 2.5 times its arithmetic). Each output is one
-// fused multiply-add chain over k in order, from zero, with the bias added last: how OpenBLAS's Haswell sgemm kernel
-// sums a one-row product when K fits its block. Callers use it only where a check at run time has shown that it gives
-// the BLAS's bits for the weights at hand (native/seq2seq/inference_step.cc), so results do not change.
+// y = x W^T (+ b) for a few rows x (one sentence's beams, the last rows of a batch), float32, on the CPU, from W^T
+// laid out [K, N]: without the packing of W that a BLAS gemm does on every call (at five rows and W 8,000 x 128,
+// packing costs OpenBLAS's sgemm twice its arithmetic). Each output is one fused multiply-add chain over k in order,
+// from zero, with the bias added last: how OpenBLAS's Haswell and SkylakeX sgemm kernels sum a product when K fits
+// their block (not their small-matrix kernels, nor the Haswell kernel at 4 rows and more on one thread). Callers use
+// it only where a check at run time has shown that it gives the BLAS's bits for the weights and row count at hand
+// (native/seq2seq/inference_step.cc), so results do not change.
 #pragma once
 
 #include <cstdint>
 
 namespace seq2seq {
 
-// x [K], wT [K, N] (row-major), bias [N] or null, y [N].
-void RowProduct(const float* x, const float* wT, const float* bias, float* y, int64_t K, int64_t N);
+// The instruction sets of RowsProduct; all give the same bits (each output is the same exact FMA chain).
+enum class RowsIsa { Portable = 0, Avx512 = 1 };
+
+bool RowsIsaAvailable(RowsIsa isa);
+RowsIsa BestRowsIsa();
+
+// Past this many rows the BLAS's packing of W pays for itself (measured: 1.1x ours at 24 rows, W 8,000 x 128).
+constexpr int64_t kMaxProductRows = 24;
+
+// x [M, K], wT [K, N], y [M, N] (row-major), bias [N] or null. Splits the columns over ATen's threads when the
+// product is large enough to pay for it.
+void RowsProduct(const float* x, int64_t M, const float* wT, const float* bias, float* y, int64_t K, int64_t N,
+                 RowsIsa isa = BestRowsIsa());
 
 }  // namespace seq2seq

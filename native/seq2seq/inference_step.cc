@@ -11,7 +11,6 @@
 
 #include "kernels/lstm_cell_cpu.h"
 #include "kernels/lstm_cpu.h"
-#include "kernels/row_product_cpu.h"
 
 namespace seq2seq {
 
@@ -147,28 +146,29 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
 }
 
 at::Tensor InferenceDecoder::Product(RowWeight& w, const at::Tensor& x, at::Tensor out) {
-  const bool oneRow = x.size(0) == 1 && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
-                      w.weight.scalar_type() == at::kFloat && (!w.bias.defined() || w.bias.scalar_type() == at::kFloat);
-  if (oneRow && w.checked == 0) {
-    // A fixed probe row (the global random generator is not touched): RowProduct is used only where it gives the
-    // BLAS's bits, as it does where the BLAS sums a one-row product in order (OpenBLAS's Haswell kernels, K <= 256).
-    const int64_t N = w.weight.size(0), K = w.weight.size(1);
-    at::Tensor probe = at::empty({1, K}, x.options());
+  const int64_t M = x.size(0);
+  const bool fewRows = M >= 1 && M <= kMaxProductRows && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
+                       w.weight.scalar_type() == at::kFloat &&
+                       (!w.bias.defined() || w.bias.scalar_type() == at::kFloat);
+  const float* bias = fewRows && w.bias.defined() ? w.bias.data_ptr<float>() : nullptr;
+  const int64_t N = w.weight.size(0), K = w.weight.size(1);
+  int8_t& checked = w.checked[static_cast<size_t>(fewRows ? M : 0)];
+  if (fewRows && checked == 0) {
+    // Fixed probe rows (the global random generator is not touched): RowsProduct is used only where it gives the
+    // BLAS's bits, as it does where the BLAS sums each output in order (OpenBLAS's sgemm kernels, K <= 256).
+    at::Tensor probe = at::empty({M, K}, x.options());
     float* p = probe.data_ptr<float>();
-    for (int64_t k = 0; k < K; ++k) p[k] = static_cast<float>(std::sin(0.7 * static_cast<double>(k) + 0.1));
+    for (int64_t i = 0; i < M * K; ++i) p[i] = static_cast<float>(std::sin(0.7 * static_cast<double>(i) + 0.1));
     const at::Tensor expected = w.bias.defined() ? at::addmm(w.bias, probe, w.weight.t()) : at::mm(probe, w.weight.t());
-    at::Tensor wT = w.weight.t().contiguous();
-    at::Tensor got = at::empty({1, N}, x.options());
-    RowProduct(p, wT.data_ptr<float>(), w.bias.defined() ? w.bias.data_ptr<float>() : nullptr, got.data_ptr<float>(), K,
-               N);
-    w.checked = at::equal(expected, got) ? 1 : -1;
-    if (w.checked == 1) w.wT = wT;
+    if (!w.wT.defined()) w.wT = w.weight.t().contiguous();
+    at::Tensor got = at::empty({M, N}, x.options());
+    RowsProduct(p, M, w.wT.data_ptr<float>(), bias, got.data_ptr<float>(), K, N);
+    checked = at::equal(expected, got) ? 1 : -1;
   }
-  if (oneRow && w.checked == 1) {
-    const at::Tensor row = x.contiguous();
-    if (!out.defined()) out = at::empty({1, w.weight.size(0)}, x.options());
-    RowProduct(row.data_ptr<float>(), w.wT.data_ptr<float>(), w.bias.defined() ? w.bias.data_ptr<float>() : nullptr,
-               out.data_ptr<float>(), w.weight.size(1), w.weight.size(0));
+  if (fewRows && checked == 1) {
+    const at::Tensor rows = x.contiguous();
+    if (!out.defined()) out = at::empty({M, N}, x.options());
+    RowsProduct(rows.data_ptr<float>(), M, w.wT.data_ptr<float>(), bias, out.data_ptr<float>(), K, N);
     return out;
   }
   if (!out.defined()) return w.bias.defined() ? at::addmm(w.bias, x, w.weight.t()) : at::mm(x, w.weight.t());

@@ -9,25 +9,29 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
 #include "kernels/lstm_cpu.h"
+#include "kernels/row_product_cpu.h"
 #include "seq2seq/batched_step.h"
 #include "seq2seq/int8_weights.h"
 #include "seq2seq/parts.h"
 
 namespace seq2seq {
 
-// A weight of x W^T + b. A one-row product on the CPU (greedy decoding of one sentence, the last rows of a batch, the
-// encoder of a one-sentence batch) runs on RowProduct (native/kernels/row_product_cpu.h) instead of the BLAS, which
-// packs W on every call, once a check has shown that RowProduct gives the BLAS's bits for this weight (then W^T is
-// kept): checked on the first one-row product, on a fixed probe row.
+// A weight of x W^T + b. A product of a few rows on the CPU (greedy decoding of one sentence, a sentence's beams,
+// the last rows of a batch, the encoder of a one-sentence batch) runs on RowsProduct
+// (native/kernels/row_product_cpu.h) instead of the BLAS, which packs W on every call, once a check has shown that
+// RowsProduct gives the BLAS's bits for this weight and this many rows (then W^T is kept): checked on the first
+// product of each row count, on fixed probe rows. The BLAS may sum in another order at another row count.
 struct RowWeight {
   at::Tensor weight, bias;  // [N, K], [N] or undefined
-  at::Tensor wT;            // [K, N], when RowProduct matches the BLAS
-  int checked = 0;          // 0: not yet; 1: RowProduct matches; -1: it does not (the BLAS it is)
+  at::Tensor wT;            // [K, N], once RowsProduct matches the BLAS at some row count
+  // By row count: 0 not yet checked; 1 RowsProduct matches; -1 it does not (the BLAS it is).
+  std::array<int8_t, kMaxProductRows + 1> checked{};
 };
 
 // The row weights of a model, checked and transposed once for a whole decoding job (its weights cannot change
@@ -51,7 +55,7 @@ class InferenceDecoder {
                   at::Tensor* weights = nullptr);
 
   // Encode's values. A one-sentence batch on the CPU runs the encoder's LSTM forward only, its recurrent products
-  // on RowProduct where it matches the BLAS (see RowWeight).
+  // on RowsProduct where it matches the BLAS (see RowWeight).
   Encoded Encode(const Batch& batch);
 
  private:

@@ -388,6 +388,11 @@ export interface AddonTesting {
     isa: Int8IsaName,
   ): [TensorHandle, TensorHandle, TensorHandle, TensorHandle, TensorHandle, [number, number]] | null;
   /**
+   * The decoders' product of a few rows (kernels/row_product_cpu.h) on one instruction set: x weight^T + bias, each
+   * output one fused multiply-add chain in order; float32; null when this CPU lacks `isa`.
+   */
+  rowsProduct(weight: TensorHandle, x: TensorHandle, bias: TensorHandle | null, isa: RowsIsaName): TensorHandle | null;
+  /**
    * The training jobs' fused output layer and loss (kernels/output_loss.h): the summed (label-smoothed) NLL of
    * linear(x, weight, bias), as an autograd node; float32 CPU tensors.
    */
@@ -402,6 +407,9 @@ export interface AddonTesting {
 
 /** @internal The int8 kernel's instruction sets. */
 export type Int8IsaName = 'scalar' | 'avx2' | 'avx512-vnni';
+
+/** The instruction sets of the decoders' few-row product (kernels/row_product_cpu.h). */
+export type RowsIsaName = 'portable' | 'avx512';
 
 /** @internal */
 export interface Addon {
@@ -540,6 +548,7 @@ export const ADDON_TESTING_EXPORTS = [
   'adamStepFused',
   'dropout',
   'int8Linear',
+  'rowsProduct',
   'outputLayerLoss',
 ] as const satisfies readonly (keyof AddonTesting)[];
 

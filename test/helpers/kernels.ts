@@ -1,7 +1,7 @@
 /** The addon's test-only entry points (`addon.testing`), typed over the public classes. */
 import * as torch from '../../src/torch/index.js';
 import { native } from '../../src/torch/addon.js';
-import type { Int8IsaName } from '../../src/torch/addon-types.js';
+import type { Int8IsaName, RowsIsaName } from '../../src/torch/addon-types.js';
 
 /**
  * The LSTM the training and decoding jobs run (native/kernels/lstm_cpu.h): on the CPU one fused pass per step and a
@@ -60,6 +60,17 @@ export function int8Linear(
     scale,
     zeroPoint,
   };
+}
+
+/** The decoders' few-row product (native/kernels/row_product_cpu.h) on one instruction set; null when the CPU lacks it. */
+export function rowsProduct(
+  weight: torch.Tensor,
+  x: torch.Tensor,
+  bias: torch.Tensor | null,
+  isa: RowsIsaName,
+): torch.Tensor | null {
+  const y = native.testing.rowsProduct(weight.handle, x.handle, bias?.handle ?? null, isa);
+  return y ? new torch.Tensor(y) : null;
 }
 
 /** The one-pass Adam step the training jobs take (native/kernels/adam_fused.h). */
