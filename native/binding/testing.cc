@@ -7,9 +7,12 @@
 //   int8Linear(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa, else
 //     [q int8 [N, K], scales [N], xq uint8 [M, K], acc int32 [M, N], y [M, N], [scale, zeroPoint]]: x quantized per
 //     tensor, its int32 product on `isa` (scalar, avx2, avx512-vnni), and y   (kernels/int8_linear_cpu.h)
-//   rowsProduct(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa (portable, avx512), else
+//   rowsProduct(weight [N, K], x [M, K], bias [N] | null, isa) -> null when the CPU lacks isa (portable, avx2, avx512),
+//   else
 //     x weight^T + bias [M, N] (float32)   (kernels/row_product_cpu.h)
-//   outputLayerLoss(x [rows, F], weight [V, F], bias [V] | null, target [rows], smoothing) -> the summed loss, an
+//   topK(x [rows, V], k) -> [values, indices]: the decoders' x.topk(k, 1)   (kernels/top_k_cpu.h,
+//   seq2seq/inference_step.h) outputLayerLoss(x [rows, F], weight [V, F], bias [V] | null, target [rows], smoothing) ->
+//   the summed loss, an
 //     autograd node (float32 CPU tensors)   (kernels/output_loss.h)
 #include "binding/adam.h"
 #include "binding/addon.h"
@@ -20,6 +23,7 @@
 #include "kernels/output_loss.h"
 #include "kernels/row_product_cpu.h"
 #include "seq2seq/dropout.h"
+#include "seq2seq/inference_step.h"
 
 namespace seq2seq {
 
@@ -125,8 +129,10 @@ Napi::Value RowsProductOf(const Napi::CallbackInfo& info) {
   RowsIsa isa = RowsIsa::Portable;
   if (name == "avx512") {
     isa = RowsIsa::Avx512;
+  } else if (name == "avx2") {
+    isa = RowsIsa::Avx2;
   } else if (name != "portable") {
-    ThrowType(env, "Expected portable or avx512 for isa");
+    ThrowType(env, "Expected portable, avx2 or avx512 for isa");
   }
   if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1) ||
       (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0))))
@@ -137,6 +143,18 @@ Napi::Value RowsProductOf(const Napi::CallbackInfo& info) {
   RowsProduct(x.data_ptr<float>(), x.size(0), wT.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
               y.data_ptr<float>(), weight.size(1), weight.size(0), isa);
   return TensorWrap::New(env, y);
+}
+
+Napi::Value TopKOf(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const at::Tensor& x = TensorWrap::From(info[0], "x");
+  const int64_t k = ToInt(info[1], "k");
+  if (x.dim() != 2 || k < 1 || k > x.size(1)) ThrowRange(env, "Expected x [rows, V] and 1 <= k <= V");
+  const auto [values, indices] = TopRows(x, k);
+  auto out = Napi::Array::New(env, 2);
+  out.Set(0u, TensorWrap::New(env, values));
+  out.Set(1u, TensorWrap::New(env, indices));
+  return out;
 }
 
 Napi::Value OutputLayerLossOf(const Napi::CallbackInfo& info) {
@@ -159,6 +177,7 @@ void InitTesting(Napi::Env env, Napi::Object exports) {
   testing.Set("dropout", Napi::Function::New(env, &Guarded<&DropoutOf>, "dropout"));
   testing.Set("int8Linear", Napi::Function::New(env, &Guarded<&Int8Linear>, "int8Linear"));
   testing.Set("rowsProduct", Napi::Function::New(env, &Guarded<&RowsProductOf>, "rowsProduct"));
+  testing.Set("topK", Napi::Function::New(env, &Guarded<&TopKOf>, "topK"));
   testing.Set("outputLayerLoss", Napi::Function::New(env, &Guarded<&OutputLayerLossOf>, "outputLayerLoss"));
   exports.Set("testing", testing);
 }

@@ -7,8 +7,9 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #include <immintrin.h>
-#define SEQ2SEQ_ROWS_AVX512 1
+#define SEQ2SEQ_ROWS_X86 1
 #define SEQ2SEQ_TARGET_AVX512 __attribute__((target("avx512f")))
+#define SEQ2SEQ_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #endif
 
 namespace seq2seq {
@@ -42,7 +43,7 @@ void PortableColumns(const float* x, int64_t M, const float* wT, const float* bi
   }
 }
 
-#ifdef SEQ2SEQ_ROWS_AVX512
+#ifdef SEQ2SEQ_ROWS_X86
 // R rows by (up to) 32 columns from n0, the accumulators in registers for the whole pass over k.
 template <int R>
 SEQ2SEQ_TARGET_AVX512 void Avx512Block(const float* x, const float* wT, const float* bias, float* y, int64_t K,
@@ -97,16 +98,79 @@ void Avx512Columns(const float* x, int64_t M, const float* wT, const float* bias
     r0 += R;
   }
 }
+
+// AVX2 with FMA: R rows by 16 columns from n0 (whole blocks only), the accumulators in registers.
+template <int R>
+SEQ2SEQ_TARGET_AVX2 void Avx2Block(const float* x, const float* wT, const float* bias, float* y, int64_t K, int64_t N,
+                                   int64_t n0) {
+  __m256 acc[R][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  const float* w = wT + n0;
+  for (int64_t k = 0; k < K; ++k, w += N) {
+    const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+      const __m256 xk = _mm256_set1_ps(x[r * K + k]);
+      acc[r][0] = _mm256_fmadd_ps(w0, xk, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(w1, xk, acc[r][1]);
+    }
+  }
+  if (bias) {
+    const __m256 b0 = _mm256_loadu_ps(bias + n0), b1 = _mm256_loadu_ps(bias + n0 + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+      acc[r][0] = _mm256_add_ps(b0, acc[r][0]);
+      acc[r][1] = _mm256_add_ps(b1, acc[r][1]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+    _mm256_storeu_ps(y + r * N + n0, acc[r][0]);
+    _mm256_storeu_ps(y + r * N + n0 + 8, acc[r][1]);
+  }
+}
+
+using Avx2BlockFn = void (*)(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t);
+
+template <int... R>
+constexpr Avx2BlockFn kAvx2Blocks[] = {nullptr, &Avx2Block<R>...};
+
+// Columns [n0, n1): whole blocks of 16 on AVX2 (AVX's 16 registers: 2 x 6 accumulators), the rest portable; rows in
+// balanced passes of at most 6.
+void Avx2Columns(const float* x, int64_t M, const float* wT, const float* bias, float* y, int64_t K, int64_t N,
+                 int64_t n0, int64_t n1) {
+  static constexpr auto& blocks = kAvx2Blocks<1, 2, 3, 4, 5, 6>;
+  constexpr int64_t kPass = 6, kWidth = 16;
+  const int64_t whole = n0 + (n1 - n0) / kWidth * kWidth;
+  for (int64_t passes = (M + kPass - 1) / kPass, r0 = 0; r0 < M; --passes) {
+    const int64_t R = (M - r0 + passes - 1) / passes;
+    for (int64_t n = n0; n < whole; n += kWidth) blocks[R](x + r0 * K, wT, bias, y + r0 * N, K, N, n);
+    r0 += R;
+  }
+  if (whole < n1) PortableColumns(x, M, wT, bias, y, K, N, whole, n1);
+}
 #endif
 
 }  // namespace
+
+bool RowsProductPays(int64_t M, int64_t N, int64_t K, RowsIsa isa) {
+  if (isa == RowsIsa::Portable) return M == 1;
+  return M <= 24 || (N * K <= 65536 && M <= kMaxProductRows);
+}
 
 bool RowsIsaAvailable(RowsIsa isa) {
   switch (isa) {
     case RowsIsa::Portable:
       return true;
+    case RowsIsa::Avx2:
+#ifdef SEQ2SEQ_ROWS_X86
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+      return false;
+#endif
     case RowsIsa::Avx512:
-#ifdef SEQ2SEQ_ROWS_AVX512
+#ifdef SEQ2SEQ_ROWS_X86
       return __builtin_cpu_supports("avx512f");
 #else
       return false;
@@ -116,7 +180,9 @@ bool RowsIsaAvailable(RowsIsa isa) {
 }
 
 RowsIsa BestRowsIsa() {
-  static const RowsIsa best = RowsIsaAvailable(RowsIsa::Avx512) ? RowsIsa::Avx512 : RowsIsa::Portable;
+  static const RowsIsa best = RowsIsaAvailable(RowsIsa::Avx512) ? RowsIsa::Avx512
+                              : RowsIsaAvailable(RowsIsa::Avx2) ? RowsIsa::Avx2
+                                                                : RowsIsa::Portable;
   return best;
 }
 
@@ -128,8 +194,9 @@ void RowsProduct(const float* x, int64_t M, const float* wT, const float* bias, 
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 19) / std::max<int64_t>(1, M * K * kColumns));
   at::parallel_for(0, blocks, grain, [&](int64_t begin, int64_t end) {
     const int64_t n0 = begin * kColumns, n1 = std::min(N, end * kColumns);
-#ifdef SEQ2SEQ_ROWS_AVX512
+#ifdef SEQ2SEQ_ROWS_X86
     if (isa == RowsIsa::Avx512) return Avx512Columns(x, M, wT, bias, y, K, N, n0, n1);
+    if (isa == RowsIsa::Avx2) return Avx2Columns(x, M, wT, bias, y, K, N, n0, n1);
 #endif
     PortableColumns(x, M, wT, bias, y, K, N, n0, n1);
   });

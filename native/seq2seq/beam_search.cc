@@ -93,10 +93,10 @@ std::vector<std::vector<Hypothesis>> SearchBeams(SearchModel& model, const Batch
     // A sentence's 2K best continuations are among the 2K best words of each of its rows (a row's score is added to
     // all its words alike): those are ranked, in double with the hypotheses' scores, instead of all group x V.
     const int64_t perRow = std::min<int64_t>(2 * K, V);
-    const auto [rowValues, rowWords] = logProbs.topk(perRow, 1);  // [rows, perRow]
+    const auto [rowValues, rowWords] = TopRows(logProbs, perRow);  // [rows, perRow]
     const at::Tensor prior = at::tensor(scores, logProbs.options().dtype(at::kDouble)).to(logProbs.device());
     const at::Tensor candidates = (rowValues.to(at::kDouble) + prior.unsqueeze(1)).view({A, group * perRow});
-    auto [values, positions] = candidates.topk(std::min<int64_t>(2 * K, group * perRow), 1);
+    auto [values, positions] = TopRows(candidates, std::min<int64_t>(2 * K, group * perRow));
     at::Tensor chosen = rowWords.reshape({A, group * perRow}).gather(1, positions);
     // Bookkeeping of the beams needs the ranked candidates on the host: one sync per step.
     values = values.to(at::kCPU).contiguous();

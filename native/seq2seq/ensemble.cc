@@ -69,7 +69,7 @@ std::vector<std::vector<int64_t>> EnsembleGreedyDecode(std::vector<Seq2SeqParts>
   std::vector<at::Tensor> steps;
   for (int64_t t = 0; t < longest; ++t) {
     const at::Tensor logProbs = model.Step(x, 1);
-    x = std::get<1>(logProbs.topk(1)).squeeze(1);
+    x = std::get<1>(TopRows(logProbs, 1)).squeeze(1);
     steps.push_back(x);
     done = done.logical_or(x.eq(eos)).logical_or(maxLengths.le(t + 1));
     if (done.all().item<bool>()) break;  // decoding's stop: one sync per step

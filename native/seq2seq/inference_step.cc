@@ -11,6 +11,7 @@
 
 #include "kernels/lstm_cell_cpu.h"
 #include "kernels/lstm_cpu.h"
+#include "kernels/top_k_cpu.h"
 
 namespace seq2seq {
 
@@ -147,11 +148,11 @@ at::Tensor InferenceDecoder::Lstm(const at::Tensor& input, DecoderState& state) 
 
 at::Tensor InferenceDecoder::Product(RowWeight& w, const at::Tensor& x, at::Tensor out) {
   const int64_t M = x.size(0);
-  const bool fewRows = M >= 1 && M <= kMaxProductRows && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
-                       w.weight.scalar_type() == at::kFloat &&
+  const int64_t N = w.weight.size(0), K = w.weight.size(1);
+  const bool fewRows = M >= 1 && M <= kMaxProductRows && RowsProductPays(M, N, K) && x.device().is_cpu() &&
+                       x.scalar_type() == at::kFloat && w.weight.scalar_type() == at::kFloat &&
                        (!w.bias.defined() || w.bias.scalar_type() == at::kFloat);
   const float* bias = fewRows && w.bias.defined() ? w.bias.data_ptr<float>() : nullptr;
-  const int64_t N = w.weight.size(0), K = w.weight.size(1);
   int8_t& checked = w.checked[static_cast<size_t>(fewRows ? M : 0)];
   if (fewRows && checked == 0) {
     // Fixed probe rows (the global random generator is not touched): RowsProduct is used only where it gives the
@@ -311,6 +312,19 @@ at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, D
     return at::log_softmax(logits, 1);
   }
   return at::log_softmax(Product(*dense_, features), 1);
+}
+
+std::tuple<at::Tensor, at::Tensor> TopRows(const at::Tensor& x, int64_t k) {
+  const bool own = x.device().is_cpu() && x.dim() == 2 && k >= 1 && k <= 64 && k <= x.size(1) &&
+                   (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble);
+  if (!own) return x.topk(k, 1);
+  const at::Tensor in = x.contiguous();
+  const int64_t rows = in.size(0), V = in.size(1);
+  at::Tensor values = at::empty({rows, k}, in.options()), indices = at::empty({rows, k}, in.options().dtype(at::kLong));
+  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "TopRows", [&] {
+    TopK<scalar_t>(in.data_ptr<scalar_t>(), rows, V, k, values.data_ptr<scalar_t>(), indices.data_ptr<int64_t>());
+  });
+  return {values, indices};
 }
 
 std::pair<at::Tensor, at::Tensor> AttendGrouped(AttentionParts& attention, const at::Tensor& query,

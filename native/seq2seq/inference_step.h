@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -23,10 +24,11 @@
 namespace seq2seq {
 
 // A weight of x W^T + b. A product of a few rows on the CPU (greedy decoding of one sentence, a sentence's beams,
-// the last rows of a batch, the encoder of a one-sentence batch) runs on RowsProduct
-// (native/kernels/row_product_cpu.h) instead of the BLAS, which packs W on every call, once a check has shown that
-// RowsProduct gives the BLAS's bits for this weight and this many rows (then W^T is kept): checked on the first
-// product of each row count, on fixed probe rows. The BLAS may sum in another order at another row count.
+// the last rows of a batch, the encoder of a one-sentence batch; up to 96 rows where W is small) runs on RowsProduct
+// (native/kernels/row_product_cpu.h) where that pays (RowsProductPays) instead of the BLAS, which packs W on every
+// call, once a check has shown that RowsProduct gives the BLAS's bits for this weight and this many rows (then W^T is
+// kept): checked on the first product of each row count, on fixed probe rows. The BLAS may sum in another order at
+// another row count (OpenBLAS: its small-matrix kernels, its Haswell kernel from 4 rows on one thread).
 struct RowWeight {
   at::Tensor weight, bias;  // [N, K], [N] or undefined
   at::Tensor wT;            // [K, N], once RowsProduct matches the BLAS at some row count
@@ -88,6 +90,10 @@ class InferenceDecoder {
   Int8Scratch scratch_;                 // the quantized input of the int8 products
   at::Tensor logits_;                   // [maxRows, V]: the int8 output layer's result
 };
+
+// x.topk(k, 1) for the decoders' scores x [rows, V] (same values; ties lower index first): on the CPU in float32 or
+// float64 with k <= 64 on TopK (native/kernels/top_k_cpu.h), which leaves a step's few rows on the calling thread.
+std::tuple<at::Tensor, at::Tensor> TopRows(const at::Tensor& x, int64_t k);
 
 // Attend for rows that share the encoder's outputs in groups of `group` consecutive rows: query [A x group, H],
 // memory, keys [A, S, H], mask [A, S] -> context [A x group, H] and weights [A x group, S]; the same values as Attend

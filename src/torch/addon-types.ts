@@ -392,6 +392,8 @@ export interface AddonTesting {
    * output one fused multiply-add chain in order; float32; null when this CPU lacks `isa`.
    */
   rowsProduct(weight: TensorHandle, x: TensorHandle, bias: TensorHandle | null, isa: RowsIsaName): TensorHandle | null;
+  /** The decoders' top-k of each row (kernels/top_k_cpu.h): x.topk(k, 1), ties lower index first. */
+  topK(x: TensorHandle, k: number): [TensorHandle, TensorHandle];
   /**
    * The training jobs' fused output layer and loss (kernels/output_loss.h): the summed (label-smoothed) NLL of
    * linear(x, weight, bias), as an autograd node; float32 CPU tensors.
@@ -409,7 +411,7 @@ export interface AddonTesting {
 export type Int8IsaName = 'scalar' | 'avx2' | 'avx512-vnni';
 
 /** The instruction sets of the decoders' few-row product (kernels/row_product_cpu.h). */
-export type RowsIsaName = 'portable' | 'avx512';
+export type RowsIsaName = 'portable' | 'avx2' | 'avx512';
 
 /** @internal */
 export interface Addon {
@@ -549,6 +551,7 @@ export const ADDON_TESTING_EXPORTS = [
   'dropout',
   'int8Linear',
   'rowsProduct',
+  'topK',
   'outputLayerLoss',
 ] as const satisfies readonly (keyof AddonTesting)[];
 

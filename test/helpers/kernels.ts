@@ -73,6 +73,12 @@ export function rowsProduct(
   return y ? new torch.Tensor(y) : null;
 }
 
+/** The decoders' top-k of each row (native/kernels/top_k_cpu.h): x.topk(k, 1), ties lower index first. */
+export function topK(x: torch.Tensor, k: number): [values: torch.Tensor, indices: torch.Tensor] {
+  const [values, indices] = native.testing.topK(x.handle, k);
+  return [new torch.Tensor(values), new torch.Tensor(indices)];
+}
+
 /** The one-pass Adam step the training jobs take (native/kernels/adam_fused.h). */
 export function adamStepFused(optimizer: torch.optim.Adam): void {
   native.testing.adamStepFused(optimizer.handle);

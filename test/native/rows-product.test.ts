@@ -2,7 +2,8 @@
  * The decoders' product of a few rows (native/kernels/row_product_cpu.h): each output is one fused multiply-add chain
  * over k in order from zero, the bias added last, bit for bit (checked against that chain computed exactly in
  * Python's rationals and rounded to float32 once per step), on every instruction set this CPU has, for row counts
- * across its passes (12 rows per pass) and column counts across its blocks (32 columns, masked tails).
+ * across its passes (12 rows per pass on AVX-512, 6 on AVX2) and column counts across its blocks (32 columns with
+ * masked tails; 16 with a portable tail).
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/torch/index.js';
@@ -18,6 +19,7 @@ const SHAPES: [n: number, k: number, m: number][] = [
   [40, 5, 13],
   [48, 4, 24],
   [100, 129, 3],
+  [24, 5, 40],
 ];
 
 function spec(t: torch.Tensor): TensorSpec {
@@ -64,7 +66,7 @@ out(res)
 `,
       { cases: all.map((c) => ({ w: spec(c.w), x: spec(c.x), b: c.b ? spec(c.b) : null })) },
     );
-    for (const isa of ['portable', 'avx512'] as RowsIsaName[]) {
+    for (const isa of ['portable', 'avx2', 'avx512'] as RowsIsaName[]) {
       all.forEach((c, i) => {
         const y = rowsProduct(c.w, c.x, c.b, isa);
         if (!y) {
@@ -80,14 +82,16 @@ out(res)
     torch.manualSeed(12);
     const w = torch.randn([8003, 128]).mul(0.1);
     const b = torch.randn([8003]);
-    for (const m of [1, 5, 10, 24]) {
-      const x = torch.randn([m, 128]);
-      const fast = rowsProduct(w, x, b, 'avx512');
-      if (!fast) {
-        ctx.skip('this CPU lacks avx512');
-        return;
+    for (const isa of ['avx2', 'avx512'] as RowsIsaName[]) {
+      for (const m of [1, 5, 10, 24]) {
+        const x = torch.randn([m, 128]);
+        const fast = rowsProduct(w, x, b, isa);
+        if (!fast) {
+          ctx.skip(`this CPU lacks ${isa}`);
+          return;
+        }
+        expect(fast.toArray(), `${isa}, ${m} rows`).toEqual(rowsProduct(w, x, b, 'portable')!.toArray());
       }
-      expect(fast.toArray(), `${m} rows`).toEqual(rowsProduct(w, x, b, 'portable')!.toArray());
     }
   });
 
@@ -95,6 +99,6 @@ out(res)
     const w = torch.randn([4, 3]);
     expect(() => rowsProduct(w, torch.randn([2, 5]), null, 'portable')).toThrow(/Expected weight \[N, K\]/);
     expect(() => rowsProduct(w, torch.randn([2, 3]), torch.randn([5]), 'portable')).toThrow(/bias \[N\]/);
-    expect(() => rowsProduct(w, torch.randn([2, 3]), null, 'sse' as RowsIsaName)).toThrow(/portable or avx512/);
+    expect(() => rowsProduct(w, torch.randn([2, 3]), null, 'sse' as RowsIsaName)).toThrow(/portable, avx2 or avx512/);
   });
 });

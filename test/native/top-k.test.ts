@@ -1,0 +1,74 @@
+/**
+ * The decoders' top-k (native/kernels/top_k_cpu.h, behind beam search and greedy decoding): torch.topk(k, 1)'s
+ * values and indices on the same rows in PyTorch (equal: random rows have no ties), NaN ranked above every number
+ * as torch.topk ranks it, and ties in a stated order (lower index first), in float32 and float64.
+ */
+import { describe, expect, it } from 'vitest';
+import * as torch from '../../src/torch/index.js';
+import { topK } from '../helpers/kernels.js';
+import { pytorch, type TensorSpec } from '../helpers/pytorch.js';
+
+function spec(t: torch.Tensor): TensorSpec {
+  return { data: Array.from(t.toArray() as ArrayLike<number>), shape: t.shape, dtype: t.dtype as 'float32' };
+}
+
+describe('decoders top-k', () => {
+  it("gives PyTorch's torch.topk values and indices, in float32 and float64", () => {
+    torch.manualSeed(31);
+    const cases = [
+      { x: torch.randn([5, 8003]), k: 10 },
+      { x: torch.randn([1, 7]), k: 7 },
+      { x: torch.randn([70, 300]), k: 1 },
+      { x: torch.randn([3, 50], { dtype: 'float64' }), k: 10 },
+      { x: torch.randn([2, 64]).mul(1e-30), k: 64 },
+    ];
+    const ref = pytorch<{ values: number[]; indices: number[] }[]>(
+      `
+res = []
+for c in inp['cases']:
+    v, i = T(c['x']).topk(c['k'], 1)
+    res.append({'values': J(v)['data'], 'indices': J(i)['data']})
+out(res)
+`,
+      { cases: cases.map((c) => ({ x: spec(c.x), k: c.k })) },
+    );
+    cases.forEach((c, n) => {
+      const [values, indices] = topK(c.x, c.k);
+      expect(values.shape).toEqual([c.x.shape[0], c.k]);
+      expect(values.dtype).toBe(c.x.dtype);
+      expect(Array.from(values.toArray() as ArrayLike<number>), `case ${n}`).toEqual(ref[n]!.values);
+      expect(Array.from(indices.toArray() as ArrayLike<bigint | number>, Number), `case ${n}`).toEqual(ref[n]!.indices);
+    });
+  });
+
+  it('ranks NaN above every number and puts ties lower index first', () => {
+    const x = torch.tensor([
+      [1, 3, 3, 2, 3, -Infinity],
+      [0, NaN, 5, NaN, Infinity, 5],
+      [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+    ]);
+    const [values, indices] = topK(x, 4);
+    expect(Array.from(indices.toArray() as ArrayLike<bigint | number>, Number)).toEqual([
+      1, 2, 4, 3, 1, 3, 4, 2, 0, 1, 2, 3,
+    ]);
+    expect(Array.from(values.toArray() as ArrayLike<number>)).toEqual([
+      3,
+      3,
+      3,
+      2,
+      NaN,
+      NaN,
+      Infinity,
+      5,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+    ]);
+  });
+
+  it('refuses k out of range', () => {
+    expect(() => topK(torch.randn([2, 3]), 4)).toThrow(/1 <= k <= V/);
+    expect(() => topK(torch.randn([2, 3]), 0)).toThrow(/1 <= k <= V/);
+  });
+});
