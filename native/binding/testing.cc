@@ -71,13 +71,27 @@ Napi::Value AdamStepFused(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The arguments weight [N, K], x [M, K], bias [N] | null of a linear layer's kernels, as contiguous float32 CPU
+// tensors, their shapes checked (a bias of the wrong length would be read past its end).
+struct LinearArgs {
+  at::Tensor weight, x, bias;
+};
+
+LinearArgs ToLinearArgs(const Napi::CallbackInfo& info) {
+  const auto cpuFloat = [](const at::Tensor& t) { return t.to(at::kCPU, at::kFloat).contiguous(); };
+  LinearArgs a;
+  a.weight = cpuFloat(TensorWrap::From(info[0], "weight"));
+  a.x = cpuFloat(TensorWrap::From(info[1], "x"));
+  if (!info[2].IsNull() && !info[2].IsUndefined()) a.bias = cpuFloat(TensorWrap::From(info[2], "bias"));
+  if (a.weight.dim() != 2 || a.x.dim() != 2 || a.x.size(1) != a.weight.size(1) ||
+      (a.bias.defined() && (a.bias.dim() != 1 || a.bias.size(0) != a.weight.size(0))))
+    ThrowType(info.Env(), "Expected weight [N, K], x [M, K], bias [N]");
+  return a;
+}
+
 Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const at::Tensor weight = TensorWrap::From(info[0], "weight").to(at::kCPU, at::kFloat).contiguous();
-  const at::Tensor x = TensorWrap::From(info[1], "x").to(at::kCPU, at::kFloat).contiguous();
-  at::Tensor bias;
-  if (!info[2].IsNull() && !info[2].IsUndefined())
-    bias = TensorWrap::From(info[2], "bias").to(at::kCPU, at::kFloat).contiguous();
+  const auto [weight, x, bias] = ToLinearArgs(info);
   const std::string name = ToString(info[3], "isa");
   Int8Isa isa = Int8Isa::Scalar;
   if (name == "avx2") {
@@ -87,8 +101,6 @@ Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
   } else if (name != "scalar") {
     ThrowType(env, "Expected scalar, avx2 or avx512-vnni for isa");
   }
-  if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1))
-    ThrowType(env, "Expected weight [N, K], x [M, K]");
   if (!Int8IsaAvailable(isa)) return env.Null();
   const int64_t N = weight.size(0), K = weight.size(1), M = x.size(0);
   at::Tensor q = at::empty({N, K}, at::kChar), scales = at::empty({N}, at::kFloat);
@@ -120,11 +132,7 @@ Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
 
 Napi::Value RowsProductOf(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const at::Tensor weight = TensorWrap::From(info[0], "weight").to(at::kCPU, at::kFloat).contiguous();
-  const at::Tensor x = TensorWrap::From(info[1], "x").to(at::kCPU, at::kFloat).contiguous();
-  at::Tensor bias;
-  if (!info[2].IsNull() && !info[2].IsUndefined())
-    bias = TensorWrap::From(info[2], "bias").to(at::kCPU, at::kFloat).contiguous();
+  const auto [weight, x, bias] = ToLinearArgs(info);
   const std::string name = ToString(info[3], "isa");
   RowsIsa isa = RowsIsa::Portable;
   if (name == "avx512") {
@@ -134,9 +142,6 @@ Napi::Value RowsProductOf(const Napi::CallbackInfo& info) {
   } else if (name != "portable") {
     ThrowType(env, "Expected portable, avx2 or avx512 for isa");
   }
-  if (weight.dim() != 2 || x.dim() != 2 || x.size(1) != weight.size(1) ||
-      (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0))))
-    ThrowType(env, "Expected weight [N, K], x [M, K], bias [N]");
   if (!RowsIsaAvailable(isa)) return env.Null();
   const at::Tensor wT = weight.t().contiguous();
   at::Tensor y = at::empty({x.size(0), weight.size(0)}, at::kFloat);

@@ -97,4 +97,10 @@ out(r)
       `int8 kernel vs the installed torch's quantized::linear_dynamic: max |diff| ${Math.max(...ref.real.map((v) => v ?? 0))}`,
     );
   });
+
+  it('refuses shapes that do not fit (a bias of the wrong length is never read past its end)', () => {
+    const w = torch.randn([4, 3]);
+    expect(() => int8Linear(w, torch.randn([2, 5]), null, 'scalar')).toThrow(/Expected weight \[N, K\]/);
+    expect(() => int8Linear(w, torch.randn([2, 3]), torch.randn([2]), 'scalar')).toThrow(/bias \[N\]/);
+  });
 });
