@@ -165,6 +165,8 @@ at::Tensor InferenceDecoder::Product(RowWeight& w, const at::Tensor& x, at::Tens
     at::Tensor got = at::empty({M, N}, x.options());
     RowsProduct(p, M, w.wT.data_ptr<float>(), bias, got.data_ptr<float>(), K, N);
     checked = at::equal(expected, got) ? 1 : -1;
+    // W^T is kept only while some row count uses it.
+    if (checked == -1 && std::find(w.checked.begin(), w.checked.end(), 1) == w.checked.end()) w.wT.reset();
   }
   if (fewRows && checked == 1) {
     const at::Tensor rows = x.contiguous();

@@ -31,7 +31,7 @@ namespace seq2seq {
 // another row count (OpenBLAS: its small-matrix kernels, its Haswell kernel from 4 rows on one thread).
 struct RowWeight {
   at::Tensor weight, bias;  // [N, K], [N] or undefined
-  at::Tensor wT;            // [K, N], once RowsProduct matches the BLAS at some row count
+  at::Tensor wT;            // [K, N], while RowsProduct matches the BLAS at some row count
   // By row count: 0 not yet checked; 1 RowsProduct matches; -1 it does not (the BLAS it is).
   std::array<int8_t, kMaxProductRows + 1> checked{};
 };
