@@ -44,6 +44,17 @@ void PortableColumns(const float* x, int64_t M, const float* wT, const float* bi
 }
 
 #ifdef SEQ2SEQ_ROWS_X86
+// Runs pass(r0, R) over rows [0, M) in as few passes of at most `most` rows as will do, balanced (at most 12: 10 rows
+// in one pass, 13 in 7 and 6), since each pass reads all of W^T's columns at hand.
+template <typename Pass>
+void BalancedPasses(int64_t M, int64_t most, const Pass& pass) {
+  for (int64_t passes = (M + most - 1) / most, r0 = 0; r0 < M; --passes) {
+    const int64_t R = (M - r0 + passes - 1) / passes;
+    pass(r0, R);
+    r0 += R;
+  }
+}
+
 // R rows by (up to) 32 columns from n0, the accumulators in registers for the whole pass over k.
 template <int R>
 SEQ2SEQ_TARGET_AVX512 void Avx512Block(const float* x, const float* wT, const float* bias, float* y, int64_t K,
@@ -82,21 +93,18 @@ using BlockFn = void (*)(const float*, const float*, const float*, float*, int64
 template <int... R>
 constexpr BlockFn kBlocks[] = {nullptr, &Avx512Block<R>...};
 
-// Columns [n0, n1), n0 a multiple of kColumns; the rows in passes of at most kPassRows, balanced (10 rows: one pass,
-// 13: 7 and 6), since each pass reads all of W^T's columns at hand.
+// Columns [n0, n1), n0 a multiple of kColumns; the rows in balanced passes of at most kPassRows.
 void Avx512Columns(const float* x, int64_t M, const float* wT, const float* bias, float* y, int64_t K, int64_t N,
                    int64_t n0, int64_t n1) {
   static constexpr auto& blocks = kBlocks<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
-  for (int64_t passes = (M + kPassRows - 1) / kPassRows, r0 = 0; r0 < M; --passes) {
-    const int64_t R = (M - r0 + passes - 1) / passes;
+  BalancedPasses(M, kPassRows, [&](int64_t r0, int64_t R) {
     for (int64_t n = n0; n < n1; n += kColumns) {
       const int64_t left = std::min<int64_t>(n1 - n, kColumns);
       const auto m0 = static_cast<__mmask16>(left >= 16 ? 0xffff : (1u << left) - 1);
       const auto m1 = static_cast<__mmask16>(left >= 32 ? 0xffff : left > 16 ? (1u << (left - 16)) - 1 : 0);
       blocks[R](x + r0 * K, wT, bias, y + r0 * N, K, N, n, m0, m1);
     }
-    r0 += R;
-  }
+  });
 }
 
 // AVX2 with FMA: R rows by 16 columns from n0 (whole blocks only), the accumulators in registers.
@@ -143,11 +151,9 @@ void Avx2Columns(const float* x, int64_t M, const float* wT, const float* bias, 
   static constexpr auto& blocks = kAvx2Blocks<1, 2, 3, 4, 5, 6>;
   constexpr int64_t kPass = 6, kWidth = 16;
   const int64_t whole = n0 + (n1 - n0) / kWidth * kWidth;
-  for (int64_t passes = (M + kPass - 1) / kPass, r0 = 0; r0 < M; --passes) {
-    const int64_t R = (M - r0 + passes - 1) / passes;
+  BalancedPasses(M, kPass, [&](int64_t r0, int64_t R) {
     for (int64_t n = n0; n < whole; n += kWidth) blocks[R](x + r0 * K, wT, bias, y + r0 * N, K, N, n);
-    r0 += R;
-  }
+  });
   if (whole < n1) PortableColumns(x, M, wT, bias, y, K, N, whole, n1);
 }
 #endif
@@ -155,8 +161,10 @@ void Avx2Columns(const float* x, int64_t M, const float* wT, const float* bias, 
 }  // namespace
 
 bool RowsProductPays(int64_t M, int64_t N, int64_t K, RowsIsa isa) {
+  // Any weight up to 24 rows; up to kMaxProductRows where W (64k floats, 256 KB) stays in a core's L2 cache.
+  constexpr int64_t kAnyWeightRows = 24, kCachedWeight = 65536;
   if (isa == RowsIsa::Portable) return M == 1;
-  return M <= 24 || (N * K <= 65536 && M <= kMaxProductRows);
+  return M <= kAnyWeightRows || (N * K <= kCachedWeight && M <= kMaxProductRows);
 }
 
 bool RowsIsaAvailable(RowsIsa isa) {
