@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-const TUNED = ['OMP_WAIT_POLICY', 'OPENBLAS_CORETYPE', 'TORCH_CPP_LOG_LEVEL', 'GLOG_minloglevel'];
+const TUNED = ['OMP_WAIT_POLICY', 'OPENBLAS_THREAD_TIMEOUT', 'OPENBLAS_CORETYPE', 'TORCH_CPP_LOG_LEVEL', 'GLOG_minloglevel'];
 
 interface Effects {
   exports: string[];
@@ -65,5 +65,6 @@ describe('subpath exports', () => {
     expect(effects.addonLoaded).toBe(true);
     expect(effects.libtorchLoaded).toBe(true);
     expect(effects.env.OMP_WAIT_POLICY).toBe('PASSIVE');
+    expect(effects.env.OPENBLAS_THREAD_TIMEOUT).toBe('4');
   });
 });

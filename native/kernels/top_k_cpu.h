@@ -1,8 +1,9 @@
 // The k largest entries of each row of x [rows, V], largest first, with their indices: torch.topk(k, 1)'s values,
 // NaN ranking above every number as there, and ties (which torch.topk leaves in no stated order) lower index first.
-// One pass per row over a sorted list of k, for the decoders' small k (beam search's 2 x beam, greedy's 1): an entry
-// below the list's last costs one comparison. Unlike torch.topk on the CPU, a few rows never wake the intra-op
-// threads (measured: that wake-up was 16% of beam 5 decoding one sentence at a time on 2 threads here).
+// One pass per row over a sorted list of k, for the decoders' small k (beam search's 2 x beam, greedy's 1): spans of
+// 16 entries none of which is above the list's last are passed over in a few vector comparisons. Unlike torch.topk on
+// the CPU, a few rows never wake the intra-op threads (measured: that wake-up was 16% of beam 5 decoding one sentence
+// at a time on 2 threads here).
 #pragma once
 
 #include <cstdint>

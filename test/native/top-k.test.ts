@@ -67,6 +67,37 @@ out(res)
     ]);
   });
 
+  it('finds late entries, NaN and ties in long rows whose spans it passes over', () => {
+    // Rising rows (each entry enters), ties across span boundaries, a NaN and a maximum in the tail, in both dtypes.
+    const V = 1037;
+    const rows: number[][] = [
+      Array.from({ length: V }, (_, i) => i),
+      Array.from({ length: V }, (_, i) => Math.floor(i / 40)),
+      Array.from({ length: V }, (_, i) => (i === 700 ? NaN : i === V - 1 ? 1e9 : Math.sin(i))),
+      Array.from({ length: V }, (_, i) => (i % 16 === 15 ? 2 : -i)),
+    ];
+    const rank = (row: number[], k: number) =>
+      row
+        .map((v, i) => ({ v, i }))
+        .sort((a, b) => (Number.isNaN(b.v) ? 1 : 0) - (Number.isNaN(a.v) ? 1 : 0) || b.v - a.v || a.i - b.i)
+        .slice(0, k);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = torch.tensor(rows, { dtype });
+      const values = x.toArray() as ArrayLike<number>;
+      const asStored = rows.map((r, n) => r.map((_, i) => values[n * V + i]!));
+      for (const k of [1, 10, 33]) {
+        const [got, at] = topK(x, k);
+        const expected = asStored.map((row) => rank(row, k));
+        expect(Array.from(at.toArray() as ArrayLike<bigint | number>, Number), `${dtype} k ${k}`).toEqual(
+          expected.flatMap((r) => r.map((e) => e.i)),
+        );
+        expect(Array.from(got.toArray() as ArrayLike<number>), `${dtype} k ${k}`).toEqual(
+          expected.flatMap((r) => r.map((e) => e.v)),
+        );
+      }
+    }
+  });
+
   it('refuses k out of range', () => {
     expect(() => topK(torch.randn([2, 3]), 4)).toThrow(/1 <= k <= V/);
     expect(() => topK(torch.randn([2, 3]), 0)).toThrow(/1 <= k <= V/);
