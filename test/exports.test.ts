@@ -6,7 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-const TUNED = ['OMP_WAIT_POLICY', 'OPENBLAS_THREAD_TIMEOUT', 'OPENBLAS_CORETYPE', 'TORCH_CPP_LOG_LEVEL', 'GLOG_minloglevel'];
+const TUNED = [
+  'OMP_WAIT_POLICY',
+  'OPENBLAS_THREAD_TIMEOUT',
+  'OPENBLAS_CORETYPE',
+  'TORCH_CPP_LOG_LEVEL',
+  'GLOG_minloglevel',
+];
 
 interface Effects {
   exports: string[];
