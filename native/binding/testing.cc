@@ -11,7 +11,10 @@
 //   else
 //     x weight^T + bias [M, N] (float32)   (kernels/row_product_cpu.h)
 //   topK(x [rows, V], k) -> [values, indices]: the decoders' x.topk(k, 1)   (kernels/top_k_cpu.h,
-//   seq2seq/inference_step.h) outputLayerLoss(x [rows, F], weight [V, F], bias [V] | null, target [rows], smoothing) ->
+//   seq2seq/inference_step.h)
+//   logSoftmaxTopK(x [rows, V] float32, k) -> [values, indices]: x.log_softmax(1).topk(k, 1) from the logits, as int8
+//   models decode   (kernels/top_k_cpu.h)
+//   outputLayerLoss(x [rows, F], weight [V, F], bias [V] | null, target [rows], smoothing) ->
 //   the summed loss, an
 //     autograd node (float32 CPU tensors)   (kernels/output_loss.h)
 #include "binding/adam.h"
@@ -22,6 +25,7 @@
 #include "kernels/lstm_cpu.h"
 #include "kernels/output_loss.h"
 #include "kernels/row_product_cpu.h"
+#include "kernels/top_k_cpu.h"
 #include "seq2seq/dropout.h"
 #include "seq2seq/inference_step.h"
 
@@ -162,6 +166,23 @@ Napi::Value TopKOf(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value LogSoftmaxTopKOf(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const at::Tensor& x = TensorWrap::From(info[0], "x");
+  const int64_t k = ToInt(info[1], "k");
+  if (x.dim() != 2 || !x.device().is_cpu() || x.scalar_type() != at::kFloat || k < 1 || k > x.size(1) || k > 64)
+    ThrowRange(env, "Expected x [rows, V] float32 on the CPU and 1 <= k <= min(V, 64)");
+  const at::Tensor in = x.contiguous();
+  at::Tensor values = at::empty({in.size(0), k}, in.options());
+  at::Tensor indices = at::empty({in.size(0), k}, in.options().dtype(at::kLong));
+  LogSoftmaxTopK(in.data_ptr<float>(), in.size(0), in.size(1), k, values.data_ptr<float>(),
+                 indices.data_ptr<int64_t>());
+  auto out = Napi::Array::New(env, 2);
+  out.Set(0u, TensorWrap::New(env, values));
+  out.Set(1u, TensorWrap::New(env, indices));
+  return out;
+}
+
 Napi::Value OutputLayerLossOf(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const at::Tensor& x = TensorWrap::From(info[0], "x");
@@ -183,6 +204,7 @@ void InitTesting(Napi::Env env, Napi::Object exports) {
   testing.Set("int8Linear", Napi::Function::New(env, &Guarded<&Int8Linear>, "int8Linear"));
   testing.Set("rowsProduct", Napi::Function::New(env, &Guarded<&RowsProductOf>, "rowsProduct"));
   testing.Set("topK", Napi::Function::New(env, &Guarded<&TopKOf>, "topK"));
+  testing.Set("logSoftmaxTopK", Napi::Function::New(env, &Guarded<&LogSoftmaxTopKOf>, "logSoftmaxTopK"));
   testing.Set("outputLayerLoss", Napi::Function::New(env, &Guarded<&OutputLayerLossOf>, "outputLayerLoss"));
   exports.Set("testing", testing);
 }

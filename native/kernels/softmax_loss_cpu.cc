@@ -45,7 +45,7 @@ SEQ2SEQ_INLINE RowSums MaxAndSum(const float* __restrict z, int64_t n) {
   return r;
 }
 
-// sum exp(z - max); with `store`, z becomes exp(z - max).
+// sum exp(z - max); with `store`, z becomes exp(z - max) (z is only read without).
 template <bool store>
 SEQ2SEQ_INLINE float SumExp(float* __restrict z, int64_t n, float max) {
   float s[kLanes];
@@ -98,5 +98,9 @@ SEQ2SEQ_INLINE void Rows(const SoftmaxLossRows& r, int64_t begin, int64_t end) {
 
 // The loops are vectorised by the compiler, exp included, once per instruction set (cpu_dispatch.h).
 SEQ2SEQ_CPU_CLONES void SoftmaxLoss(const SoftmaxLossRows& rows, int64_t begin, int64_t end) { Rows(rows, begin, end); }
+
+SEQ2SEQ_CPU_CLONES float RowLogSumExp(const float* z, int64_t n, float max) {
+  return std::log(SumExp<false>(const_cast<float*>(z), n, max));
+}
 
 }  // namespace seq2seq

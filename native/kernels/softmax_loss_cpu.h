@@ -23,4 +23,8 @@ struct SoftmaxLossRows {
 // / V.
 void SoftmaxLoss(const SoftmaxLossRows& rows, int64_t begin, int64_t end);
 
+// log sum exp(z - max) over a row z of n entries whose largest is `max`: the log-softmax's z - max - this, with the
+// loss's vectorised exp and summation (not ATen's order: within a few float ulps of at::log_softmax's constant).
+float RowLogSumExp(const float* z, int64_t n, float max);
+
 }  // namespace seq2seq

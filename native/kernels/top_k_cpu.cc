@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/softmax_loss_cpu.h"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #include <immintrin.h>
 #define SEQ2SEQ_TOPK_X86 1
@@ -112,6 +114,21 @@ void TopK(const T* x, int64_t rows, int64_t V, int64_t k, T* values, int64_t* in
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, V));
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) RowTopK(x + r * V, V, k, values + r * k, indices + r * k);
+  });
+}
+
+void LogSoftmaxTopK(const float* x, int64_t rows, int64_t V, int64_t k, float* values, int64_t* indices) {
+  // A row is a top-k pass and an exp pass: about 2^16 entries per chunk.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, V));
+  at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* z = x + r * V;
+      float* v = values + r * k;
+      RowTopK(z, V, k, v, indices + r * k);
+      const float max = v[0];  // NaN where the row holds one
+      const float logSum = std::isnan(max) ? max : RowLogSumExp(z, V, max);
+      for (int64_t j = 0; j < k; ++j) v[j] = std::isnan(max) ? max : (v[j] - max) - logSum;
+    }
   });
 }
 

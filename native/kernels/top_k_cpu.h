@@ -14,4 +14,11 @@ namespace seq2seq {
 template <typename T>
 void TopK(const T* x, int64_t rows, int64_t V, int64_t k, T* values, int64_t* indices);
 
+// The k largest entries of each row's log-softmax (x - max - log sum exp(x - max)) with their indices, from the
+// logits x [rows, V] without writing the [rows, V] log-softmax: TopK of the logits, then one pass for the sum
+// (softmax_loss_cpu.h's RowLogSumExp). The values are within a few float ulps of at::log_softmax's, and where two
+// logits round to one log-probability the higher logit ranks first: for decoders bound to no ATen bits (int8 models).
+// A row holding NaN gives NaN values, as at::log_softmax does.
+void LogSoftmaxTopK(const float* x, int64_t rows, int64_t V, int64_t k, float* values, int64_t* indices);
+
 }  // namespace seq2seq

@@ -437,8 +437,8 @@ std::vector<std::vector<int64_t>> GreedyDecode(Seq2SeqParts& parts, const Batch&
   at::Tensor x = at::full({batch.size}, sos, longs);
   for (int64_t t = 0; t < longest; ++t) {
     at::Tensor w;
-    const at::Tensor logProbs = decoder.Step(encoded, x, state, 1, keepWeights ? &w : nullptr);
-    const at::Tensor next = std::get<1>(TopRows(logProbs, 1)).squeeze(1);
+    const at::Tensor next =
+        std::get<1>(decoder.StepTop(encoded, x, state, 1, 1, keepWeights ? &w : nullptr)).squeeze(1);
     // Which rows go on needs the words on the host: one sync per step, as the stop always took.
     const at::Tensor words = next.to(at::kCPU).contiguous();
     const int64_t* word = words.data_ptr<int64_t>();

@@ -33,6 +33,10 @@ class SingleModel : public SearchModel {
 
   at::Tensor Step(const at::Tensor& x, int64_t group) override { return decoder_.Step(encoded_, x, state_, group); }
 
+  std::tuple<at::Tensor, at::Tensor> StepTop(const at::Tensor& x, int64_t group, int64_t k) override {
+    return decoder_.StepTop(encoded_, x, state_, k, group);
+  }
+
   void Select(const at::Tensor& rows, const at::Tensor& sentences) override {
     SelectStateRows(state_, rows);
     if (sentences.defined()) SelectSentences(encoded_, sentences);
@@ -45,6 +49,11 @@ class SingleModel : public SearchModel {
 };
 
 }  // namespace
+
+std::tuple<at::Tensor, at::Tensor> SearchModel::StepTop(const at::Tensor& x, int64_t group, int64_t k) {
+  const at::Tensor logProbs = Step(x, group);
+  return TopRows(logProbs, std::min(k, logProbs.size(1)));
+}
 
 void SelectStateRows(DecoderState& state, const at::Tensor& rows) {
   state.h = state.h.index_select(1, rows);
@@ -88,13 +97,11 @@ std::vector<std::vector<Hypothesis>> SearchBeams(SearchModel& model, const Batch
   for (int64_t t = 0; t < longest; ++t) {
     const int64_t A = static_cast<int64_t>(active.size());
     const at::Tensor x = at::tensor(inputs, at::TensorOptions().dtype(at::kLong)).to(longs.device());
-    const at::Tensor logProbs = model.Step(x, group);
-    const int64_t V = logProbs.size(1);
     // A sentence's 2K best continuations are among the 2K best words of each of its rows (a row's score is added to
     // all its words alike): those are ranked, in double with the hypotheses' scores, instead of all group x V.
-    const int64_t perRow = std::min<int64_t>(2 * K, V);
-    const auto [rowValues, rowWords] = TopRows(logProbs, perRow);  // [rows, perRow]
-    const at::Tensor prior = at::tensor(scores, logProbs.options().dtype(at::kDouble)).to(logProbs.device());
+    const auto [rowValues, rowWords] = model.StepTop(x, group, 2 * K);  // [rows, perRow]
+    const int64_t perRow = rowValues.size(1);
+    const at::Tensor prior = at::tensor(scores, rowValues.options().dtype(at::kDouble)).to(rowValues.device());
     const at::Tensor candidates = (rowValues.to(at::kDouble) + prior.unsqueeze(1)).view({A, group * perRow});
     auto [values, positions] = TopRows(candidates, std::min<int64_t>(2 * K, group * perRow));
     at::Tensor chosen = rowWords.reshape({A, group * perRow}).gather(1, positions);

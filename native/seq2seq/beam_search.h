@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 #include "seq2seq/batch.h"
@@ -36,6 +37,9 @@ class SearchModel {
   virtual ~SearchModel() = default;
   // The log-probabilities [A x group, V] of the next words after x [A x group] (A sentences still searched).
   virtual at::Tensor Step(const at::Tensor& x, int64_t group) = 0;
+  // The k (at most V) best of Step's log-probabilities of each row and their words: TopRows of Step's, unless a
+  // model has a faster way to them (an int8 model: InferenceDecoder::StepTop).
+  virtual std::tuple<at::Tensor, at::Tensor> StepTop(const at::Tensor& x, int64_t group, int64_t k);
   // Row i of the next step continues row rows[i] of this one; `sentences`, when defined, are the positions (among
   // this step's A) of the sentences still searched: the others have left the batch.
   virtual void Select(const at::Tensor& rows, const at::Tensor& sentences) = 0;

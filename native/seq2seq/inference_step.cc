@@ -288,8 +288,8 @@ LstmOutput InferenceDecoder::EncodeOne(const at::Tensor& input, const at::Tensor
   return {x, at::stack(hs), at::stack(cs)};
 }
 
-at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
-                                  at::Tensor* weights) {
+at::Tensor InferenceDecoder::Features(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
+                                      at::Tensor* weights) {
   AttentionParts& a = parts_.attention;
   const at::Tensor embedded = parts_.decoderEmbedding->forward(x);  // [R, E]
   at::Tensor features;
@@ -306,14 +306,35 @@ at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, D
     if (a.inputFeed) state.feed = features;
     if (weights) *weights = w;
   }
-  if (dense8_) {
-    const int64_t R = features.size(0);
-    const at::Tensor f = features.contiguous();
-    at::Tensor logits = R <= logits_.size(0) ? logits_.narrow(0, 0, R) : at::empty({R, dense8_->N()}, f.options());
-    Int8Product(*dense8_, f.data_ptr<float>(), R, logits.data_ptr<float>(), dense8_->N(), scratch_);
-    return at::log_softmax(logits, 1);
-  }
-  return at::log_softmax(Product(*dense_, features), 1);
+  return features;
+}
+
+at::Tensor InferenceDecoder::Logits8(const at::Tensor& features) {
+  const int64_t R = features.size(0);
+  const at::Tensor f = features.contiguous();
+  at::Tensor logits = R <= logits_.size(0) ? logits_.narrow(0, 0, R) : at::empty({R, dense8_->N()}, f.options());
+  Int8Product(*dense8_, f.data_ptr<float>(), R, logits.data_ptr<float>(), dense8_->N(), scratch_);
+  return logits;
+}
+
+at::Tensor InferenceDecoder::Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
+                                  at::Tensor* weights) {
+  const at::Tensor features = Features(encoded, x, state, group, weights);
+  return at::log_softmax(dense8_ ? Logits8(features) : Product(*dense_, features), 1);
+}
+
+std::tuple<at::Tensor, at::Tensor> InferenceDecoder::StepTop(const Encoded& encoded, const at::Tensor& x,
+                                                             DecoderState& state, int64_t k, int64_t group,
+                                                             at::Tensor* weights) {
+  const int64_t V = parts_.decoderDense->weight.size(0);
+  k = std::min(k, V);
+  if (!dense8_ || k < 1 || k > 64) return TopRows(Step(encoded, x, state, group, weights), k);
+  const at::Tensor logits = Logits8(Features(encoded, x, state, group, weights));
+  const int64_t R = logits.size(0);
+  at::Tensor values = at::empty({R, k}, logits.options());
+  at::Tensor indices = at::empty({R, k}, logits.options().dtype(at::kLong));
+  LogSoftmaxTopK(logits.data_ptr<float>(), R, V, k, values.data_ptr<float>(), indices.data_ptr<int64_t>());
+  return {values, indices};
 }
 
 std::tuple<at::Tensor, at::Tensor> TopRows(const at::Tensor& x, int64_t k) {

@@ -56,6 +56,13 @@ class InferenceDecoder {
   at::Tensor Step(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group = 1,
                   at::Tensor* weights = nullptr);
 
+  // Step's k best log-probabilities of each row with their words, k at most V: values [R, k] (float), words [R, k].
+  // A float model's are TopRows of Step's (its values and order exactly). An int8 model's come from its logits
+  // without the [R, V] log-softmax (LogSoftmaxTopK, native/kernels/top_k_cpu.h: values within a few float ulps of
+  // Step's), for k <= 64.
+  std::tuple<at::Tensor, at::Tensor> StepTop(const Encoded& encoded, const at::Tensor& x, DecoderState& state,
+                                             int64_t k, int64_t group = 1, at::Tensor* weights = nullptr);
+
   // Encode's values. A one-sentence batch on the CPU runs the encoder's LSTM forward only, its recurrent products
   // on RowsProduct where it matches the BLAS (see RowWeight).
   Encoded Encode(const Batch& batch);
@@ -70,6 +77,11 @@ class InferenceDecoder {
 
   // x [R, K] W^T + b into `out` [R, N] (allocated when undefined): at::linear's product (addmm, or mm without bias).
   at::Tensor Product(RowWeight& w, const at::Tensor& x, at::Tensor out = at::Tensor());
+  // Step up to the output layer: the features [R, F] it reads.
+  at::Tensor Features(const Encoded& encoded, const at::Tensor& x, DecoderState& state, int64_t group,
+                      at::Tensor* weights);
+  // An int8 model's output layer: logits [R, V] in logits_ (rows beyond its size in a new tensor).
+  at::Tensor Logits8(const at::Tensor& features);
   at::Tensor Lstm(const at::Tensor& input, DecoderState& state);
   LstmOutput EncodeOne(const at::Tensor& input, const at::Tensor& h0, const at::Tensor& c0);
   // Encode for an int8 encoder: its LSTM on Int8LstmForward, any batch.

@@ -395,6 +395,11 @@ export interface AddonTesting {
   /** The decoders' top-k of each row (kernels/top_k_cpu.h): x.topk(k, 1), ties lower index first. */
   topK(x: TensorHandle, k: number): [TensorHandle, TensorHandle];
   /**
+   * int8 models' top-k of the log-softmax (kernels/top_k_cpu.h): x.log_softmax(1).topk(k, 1) from the logits,
+   * without the log-softmax written; float32, 1 <= k <= min(V, 64).
+   */
+  logSoftmaxTopK(x: TensorHandle, k: number): [TensorHandle, TensorHandle];
+  /**
    * The training jobs' fused output layer and loss (kernels/output_loss.h): the summed (label-smoothed) NLL of
    * linear(x, weight, bias), as an autograd node; float32 CPU tensors.
    */
@@ -552,6 +557,7 @@ export const ADDON_TESTING_EXPORTS = [
   'int8Linear',
   'rowsProduct',
   'topK',
+  'logSoftmaxTopK',
   'outputLayerLoss',
 ] as const satisfies readonly (keyof AddonTesting)[];
 

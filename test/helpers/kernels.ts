@@ -79,6 +79,12 @@ export function topK(x: torch.Tensor, k: number): [values: torch.Tensor, indices
   return [new torch.Tensor(values), new torch.Tensor(indices)];
 }
 
+/** int8 models' top-k of the log-softmax (native/kernels/top_k_cpu.h), from the logits x. */
+export function logSoftmaxTopK(x: torch.Tensor, k: number): [values: torch.Tensor, indices: torch.Tensor] {
+  const [values, indices] = native.testing.logSoftmaxTopK(x.handle, k);
+  return [new torch.Tensor(values), new torch.Tensor(indices)];
+}
+
 /** The one-pass Adam step the training jobs take (native/kernels/adam_fused.h). */
 export function adamStepFused(optimizer: torch.optim.Adam): void {
   native.testing.adamStepFused(optimizer.handle);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/torch/index.js';
-import { topK } from '../helpers/kernels.js';
+import { logSoftmaxTopK, topK } from '../helpers/kernels.js';
 import { pytorch, type TensorSpec } from '../helpers/pytorch.js';
 
 function spec(t: torch.Tensor): TensorSpec {
@@ -98,8 +98,45 @@ out(res)
     }
   });
 
+  it("gives PyTorch's log_softmax(1).topk(k, 1) from the logits, values within 1e-6 relative", () => {
+    // Tolerance: the sum of exponentials runs in another order than ATen's, with another float32 exp (both within 2
+    // ulps), so the log-sum-exp, and the values, may differ by a few float ulps: 1e-6 relative is about 8 of them.
+    torch.manualSeed(32);
+    const cases = [
+      { x: torch.randn([7, 8003]).mul(4), k: 10 },
+      { x: torch.randn([3, 40]), k: 1 },
+      { x: torch.randn([2, 64]).mul(30), k: 64 },
+      { x: torch.randn([1, 5]), k: 5 },
+    ];
+    const ref = pytorch<{ values: number[]; indices: number[] }[]>(
+      `
+res = []
+for c in inp['cases']:
+    v, i = T(c['x']).log_softmax(1).topk(c['k'], 1)
+    res.append({'values': J(v)['data'], 'indices': J(i)['data']})
+out(res)
+`,
+      { cases: cases.map((c) => ({ x: spec(c.x), k: c.k })) },
+    );
+    cases.forEach((c, n) => {
+      const [values, indices] = logSoftmaxTopK(c.x, c.k);
+      expect(values.shape).toEqual([c.x.shape[0], c.k]);
+      expect(Array.from(indices.toArray() as ArrayLike<bigint | number>, Number), `case ${n}`).toEqual(ref[n]!.indices);
+      const got = Array.from(values.toArray() as ArrayLike<number>);
+      const worst = Math.max(
+        ...got.map((v, i) => Math.abs(v - ref[n]!.values[i]!) / Math.max(1, Math.abs(ref[n]!.values[i]!))),
+      );
+      expect(worst, `case ${n}`).toBeLessThanOrEqual(1e-6);
+    });
+    // A row holding NaN: NaN log-probabilities, as log_softmax gives.
+    const [values] = logSoftmaxTopK(torch.tensor([[1, NaN, 3, 2]]), 2);
+    expect(Array.from(values.toArray() as ArrayLike<number>)).toEqual([NaN, NaN]);
+  });
+
   it('refuses k out of range', () => {
     expect(() => topK(torch.randn([2, 3]), 4)).toThrow(/1 <= k <= V/);
     expect(() => topK(torch.randn([2, 3]), 0)).toThrow(/1 <= k <= V/);
+    expect(() => logSoftmaxTopK(torch.randn([2, 100]), 65)).toThrow(/1 <= k <= min\(V, 64\)/);
+    expect(() => logSoftmaxTopK(torch.randn([2, 3], { dtype: 'float64' }), 1)).toThrow(/float32/);
   });
 });
