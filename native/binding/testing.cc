@@ -154,16 +154,21 @@ Napi::Value RowsProductOf(const Napi::CallbackInfo& info) {
   return TensorWrap::New(env, y);
 }
 
+// [values, indices] as a JS array of two tensors.
+Napi::Value Pair(Napi::Env env, const at::Tensor& values, const at::Tensor& indices) {
+  auto out = Napi::Array::New(env, 2);
+  out.Set(0u, TensorWrap::New(env, values));
+  out.Set(1u, TensorWrap::New(env, indices));
+  return out;
+}
+
 Napi::Value TopKOf(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const at::Tensor& x = TensorWrap::From(info[0], "x");
   const int64_t k = ToInt(info[1], "k");
   if (x.dim() != 2 || k < 1 || k > x.size(1)) ThrowRange(env, "Expected x [rows, V] and 1 <= k <= V");
   const auto [values, indices] = TopRows(x, k);
-  auto out = Napi::Array::New(env, 2);
-  out.Set(0u, TensorWrap::New(env, values));
-  out.Set(1u, TensorWrap::New(env, indices));
-  return out;
+  return Pair(env, values, indices);
 }
 
 Napi::Value LogSoftmaxTopKOf(const Napi::CallbackInfo& info) {
@@ -177,10 +182,7 @@ Napi::Value LogSoftmaxTopKOf(const Napi::CallbackInfo& info) {
   at::Tensor indices = at::empty({in.size(0), k}, in.options().dtype(at::kLong));
   LogSoftmaxTopK(in.data_ptr<float>(), in.size(0), in.size(1), k, values.data_ptr<float>(),
                  indices.data_ptr<int64_t>());
-  auto out = Napi::Array::New(env, 2);
-  out.Set(0u, TensorWrap::New(env, values));
-  out.Set(1u, TensorWrap::New(env, indices));
-  return out;
+  return Pair(env, values, indices);
 }
 
 Napi::Value OutputLayerLossOf(const Napi::CallbackInfo& info) {

@@ -12,6 +12,23 @@ function spec(t: torch.Tensor): TensorSpec {
   return { data: Array.from(t.toArray() as ArrayLike<number>), shape: t.shape, dtype: t.dtype as 'float32' };
 }
 
+/** PyTorch's `x<transform>.topk(k, 1)` of each case: values and indices, flattened. */
+function pytorchTopK(
+  cases: { x: torch.Tensor; k: number }[],
+  transform: '' | '.log_softmax(1)',
+): { values: number[]; indices: number[] }[] {
+  return pytorch<{ values: number[]; indices: number[] }[]>(
+    `
+res = []
+for c in inp['cases']:
+    v, i = T(c['x'])${transform}.topk(c['k'], 1)
+    res.append({'values': J(v)['data'], 'indices': J(i)['data']})
+out(res)
+`,
+    { cases: cases.map((c) => ({ x: spec(c.x), k: c.k })) },
+  );
+}
+
 describe('decoders top-k', () => {
   it("gives PyTorch's torch.topk values and indices, in float32 and float64", () => {
     torch.manualSeed(31);
@@ -22,16 +39,7 @@ describe('decoders top-k', () => {
       { x: torch.randn([3, 50], { dtype: 'float64' }), k: 10 },
       { x: torch.randn([2, 64]).mul(1e-30), k: 64 },
     ];
-    const ref = pytorch<{ values: number[]; indices: number[] }[]>(
-      `
-res = []
-for c in inp['cases']:
-    v, i = T(c['x']).topk(c['k'], 1)
-    res.append({'values': J(v)['data'], 'indices': J(i)['data']})
-out(res)
-`,
-      { cases: cases.map((c) => ({ x: spec(c.x), k: c.k })) },
-    );
+    const ref = pytorchTopK(cases, '');
     cases.forEach((c, n) => {
       const [values, indices] = topK(c.x, c.k);
       expect(values.shape).toEqual([c.x.shape[0], c.k]);
@@ -108,16 +116,7 @@ out(res)
       { x: torch.randn([2, 64]).mul(30), k: 64 },
       { x: torch.randn([1, 5]), k: 5 },
     ];
-    const ref = pytorch<{ values: number[]; indices: number[] }[]>(
-      `
-res = []
-for c in inp['cases']:
-    v, i = T(c['x']).log_softmax(1).topk(c['k'], 1)
-    res.append({'values': J(v)['data'], 'indices': J(i)['data']})
-out(res)
-`,
-      { cases: cases.map((c) => ({ x: spec(c.x), k: c.k })) },
-    );
+    const ref = pytorchTopK(cases, '.log_softmax(1)');
     cases.forEach((c, n) => {
       const [values, indices] = logSoftmaxTopK(c.x, c.k);
       expect(values.shape).toEqual([c.x.shape[0], c.k]);
